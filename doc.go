@@ -1,0 +1,40 @@
+// Package connect holds the contracts of connect-go, an embeddable Go
+// implementation of OpenMessaging Connect (the model behind Apache RocketMQ
+// Connect and Kafka Connect).
+//
+// # The model
+//
+// A source connector reads an external system (a MySQL binlog, a file) and
+// emits Records; a sink connector writes Records into an external system.
+// Between them, records travel as Messages over a MessageTransport (RocketMQ
+// in production, the in-process broker of transport/memory when embedded or
+// testing), turned into bytes and back by a Converter (JSON by default).
+//
+//	SourceTask.Poll -> Converter.Encode -> MessageTransport.Publish
+//	    -> Subscription.Fetch -> Converter.Decode -> SinkTask.Put/Flush -> Ack
+//
+// A Connector validates its Config against its ConfigSpec and splits the work
+// into task configs; the runtime package runs one SourceTask or SinkTask per
+// task config, restarts failed tasks with backoff, and commits source
+// positions to an OffsetStore.
+//
+// # Delivery
+//
+// Delivery is at-least-once: a source position is committed only when the
+// record at it and every earlier record of its partition were accepted by the
+// transport, and a sink's messages are acknowledged only after Put and Flush
+// succeeded. A crash replays records since the last commit, never skips any.
+// Records with equal keys stay in order from source to sink.
+//
+// # Errors
+//
+// Failures are classified with errors.Is: wrap transient ones with Retriable
+// (retried with backoff), permanent ones with Fatal. Configuration problems
+// are *ConfigError values naming every bad field. Lookups of unknown names
+// match ErrNotFound, use after Close matches ErrClosed.
+//
+// # Extending
+//
+// Interfaces stay small; optional behaviour is an optional interface the
+// runtime detects: ConfigValidator, SourceCommitter, Opener.
+package connect
