@@ -1,0 +1,161 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+var (
+	_ connect.MessageTransport = (*Broker)(nil)
+	_ connect.MessageTransport = (*Client)(nil)
+)
+
+// Errors wrapped by every method called after Close; both match
+// connect.ErrClosed.
+var (
+	errTransportClosed    = fmt.Errorf("transport %w", connect.ErrClosed)
+	errSubscriptionClosed = fmt.Errorf("subscription %w", connect.ErrClosed)
+)
+
+// Broker is an in-process message broker: topics split into queues, consumer
+// groups with committed offsets, broadcast readers, bounded retention. It
+// implements connect.MessageTransport and is safe for concurrent use; see the
+// package documentation for the model.
+//
+// Several users of one Broker (runtimes of a simulated cluster) should each
+// take their own Client, so that one of them closing its transport does not
+// close the broker for the others.
+type Broker struct {
+	cfg config
+	own *Client // serves the Broker's own MessageTransport methods
+
+	mu      sync.Mutex
+	closed  bool
+	topics  map[string]*topic
+	clients map[*Client]struct{}
+}
+
+// New returns a running Broker.
+func New(opts ...Option) *Broker {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	b := &Broker{
+		cfg:     cfg,
+		topics:  make(map[string]*topic),
+		clients: make(map[*Client]struct{}),
+	}
+	b.own = b.Client()
+	return b
+}
+
+// Client returns a new connection to b. A Client is a MessageTransport over
+// the broker's topics, groups and offsets; its Close ends only the
+// subscriptions and blocked publishes made through it, like a process
+// disconnecting from a shared cluster, and leaves b running. A Client of a
+// closed Broker is closed.
+func (b *Broker) Client() *Client {
+	c := &Client{b: b, done: make(chan struct{}), subs: make(map[connect.Subscription]struct{})}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		c.closed = true
+		close(c.done)
+		return c
+	}
+	b.clients[c] = struct{}{}
+	return c
+}
+
+// Publish stores msgs; see Client.Publish.
+func (b *Broker) Publish(ctx context.Context, msgs ...*connect.Message) error {
+	return b.own.Publish(ctx, msgs...)
+}
+
+// Subscribe joins a consumer group; see Client.Subscribe.
+func (b *Broker) Subscribe(ctx context.Context, group string, topics ...string) (connect.Subscription, error) {
+	return b.own.Subscribe(ctx, group, topics...)
+}
+
+// Broadcast starts a broadcast reader; see Client.Broadcast.
+func (b *Broker) Broadcast(ctx context.Context, topic string) (connect.Subscription, error) {
+	return b.own.Broadcast(ctx, topic)
+}
+
+// CreateTopic creates a topic; see Client.CreateTopic.
+func (b *Broker) CreateTopic(ctx context.Context, topic string, queues int) error {
+	return b.own.CreateTopic(ctx, topic, queues)
+}
+
+// Close closes every Client of b, which closes their subscriptions (Fetch
+// returns an error matching connect.ErrClosed) and fails their blocked
+// publishes with connect.ErrClosed. Later calls of any method return
+// connect.ErrClosed; Close itself is idempotent and returns nil. The broker
+// starts no goroutines, so none survives Close.
+func (b *Broker) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	clients := b.clients
+	b.clients = nil
+	b.mu.Unlock()
+	for c := range clients {
+		c.Close()
+	}
+	return nil
+}
+
+// forget removes a closed client.
+func (b *Broker) forget(c *Client) {
+	b.mu.Lock()
+	delete(b.clients, c)
+	b.mu.Unlock()
+}
+
+// topic returns the named topic, creating it with queues queues (the default
+// when below 1) if it does not exist.
+func (b *Broker) topic(name string, queues int) (*topic, error) {
+	if name == "" {
+		return nil, fmt.Errorf("empty topic name")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, errTransportClosed
+	}
+	t, ok := b.topics[name]
+	if !ok {
+		if queues < 1 {
+			queues = b.cfg.queues
+		}
+		t = newTopic(name, queues, b.cfg.capacity)
+		b.topics[name] = t
+	}
+	return t, nil
+}
+
+// retained returns how many messages topic holds, over all its queues.
+func (b *Broker) retained(name string) int {
+	b.mu.Lock()
+	t := b.topics[name]
+	b.mu.Unlock()
+	if t == nil {
+		return 0
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for i := range t.queues {
+		n += t.queues[i].n
+	}
+	return n
+}

@@ -1,0 +1,241 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// Client is one connection to a Broker; see Broker.Client. The Broker's own
+// methods behave like those of a Client that Broker.Close closes.
+type Client struct {
+	b    *Broker
+	done chan struct{} // closed by Close: unblocks publishers
+
+	mu     sync.Mutex
+	closed bool
+	subs   map[connect.Subscription]struct{}
+}
+
+// Publish appends msgs to their topics' queues and returns once all are
+// stored. A message's queue is chosen by an FNV-1a hash of its Key, so equal
+// keys keep their publish order; messages without a key go round-robin.
+// Unknown topics are created with the broker's default queue count.
+//
+// The broker keeps the *Message values it is given and hands consumers
+// shallow copies of them: callers must not modify a message, its Key, Value
+// or Headers after Publish, and consumers must treat them as read-only.
+//
+// Publish blocks while the queue of a message is full until consumers free
+// space, ctx is done (the ctx error is returned wrapped) or the client is
+// closed (connect.ErrClosed). Messages already stored then stay stored.
+func (c *Client) Publish(ctx context.Context, msgs ...*connect.Message) error {
+	if c.isClosed() {
+		return fmt.Errorf("memory: publish: %w", errTransportClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: publish: %w", err)
+	}
+	for i, m := range msgs {
+		if m == nil {
+			return fmt.Errorf("memory: publish: message %d is nil", i)
+		}
+		if m.Topic == "" {
+			return fmt.Errorf("memory: publish: message %d has no topic", i)
+		}
+	}
+	// Runs of messages to one topic take its lock once per pass.
+	for i := 0; i < len(msgs); {
+		j := i + 1
+		for j < len(msgs) && msgs[j].Topic == msgs[i].Topic {
+			j++
+		}
+		t, err := c.b.topic(msgs[i].Topic, 0)
+		if err != nil {
+			return fmt.Errorf("memory: publish to %q: %w", msgs[i].Topic, err)
+		}
+		if err := t.publish(ctx, c.done, msgs[i:j]); err != nil {
+			return fmt.Errorf("memory: publish to %q: %w", msgs[i].Topic, err)
+		}
+		i = j
+	}
+	return nil
+}
+
+// Subscribe joins consumer group group on topics, creating unknown topics.
+// The group's members split each topic's queues and rebalance when members
+// join or leave; a new group starts at the earliest retained message, a known
+// one at its committed offsets.
+//
+// The subscription leaves the group when it is closed, when the client or
+// broker is closed, or when ctx is done; its unacknowledged messages then go
+// to the remaining members.
+func (c *Client) Subscribe(ctx context.Context, group string, topics ...string) (connect.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: subscribe: %w", err)
+	}
+	if group == "" {
+		return nil, fmt.Errorf("memory: subscribe: empty group name")
+	}
+	if len(topics) == 0 {
+		return nil, fmt.Errorf("memory: subscribe group %q: no topics", group)
+	}
+	s := &groupSub{c: c, group: group, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	seen := make(map[string]bool, len(topics))
+	for _, name := range topics {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		t, err := c.b.topic(name, 0)
+		if err != nil {
+			return nil, fmt.Errorf("memory: subscribe group %q to %q: %w", group, name, err)
+		}
+		s.parts = append(s.parts, membership{t: t})
+	}
+	if !c.register(s) {
+		return nil, fmt.Errorf("memory: subscribe group %q: %w", group, errTransportClosed)
+	}
+	for i := range s.parts {
+		s.join(&s.parts[i])
+	}
+	s.closeWith(ctx)
+	return s, nil
+}
+
+// Broadcast returns a reader of every message of topic, from the earliest
+// retained one on, creating the topic if unknown. A broadcast reader does not
+// hold retention: one that falls behind messages the broker dropped goes on
+// at the earliest message still retained. Ack and Nack are no-ops. The
+// reader stops when closed, when the client or broker is closed, or when ctx
+// is done.
+func (c *Client) Broadcast(ctx context.Context, topic string) (connect.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: broadcast: %w", err)
+	}
+	t, err := c.b.topic(topic, 0)
+	if err != nil {
+		return nil, fmt.Errorf("memory: broadcast %q: %w", topic, err)
+	}
+	r := &reader{c: c, t: t, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	if !c.register(r) {
+		return nil, fmt.Errorf("memory: broadcast %q: %w", topic, errTransportClosed)
+	}
+	r.join()
+	r.closeWith(ctx)
+	return r, nil
+}
+
+// CreateTopic creates topic with queues queues (the broker's default when
+// queues is below 1). An existing topic keeps its queues and is not an
+// error.
+func (c *Client) CreateTopic(ctx context.Context, topic string, queues int) error {
+	if c.isClosed() {
+		return fmt.Errorf("memory: create topic %q: %w", topic, errTransportClosed)
+	}
+	if _, err := c.b.topic(topic, queues); err != nil {
+		return fmt.Errorf("memory: create topic %q: %w", topic, err)
+	}
+	return nil
+}
+
+// Close closes the subscriptions made through c and fails its blocked
+// publishes with connect.ErrClosed; the broker and its other clients go on.
+// Later calls return connect.ErrClosed; Close is idempotent and returns nil.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	close(c.done)
+	subs := c.subs
+	c.subs = nil
+	c.mu.Unlock()
+	for s := range subs {
+		s.Close()
+	}
+	c.b.forget(c)
+	return nil
+}
+
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// register tracks s so that Close closes it; false when c is closed.
+func (c *Client) register(s connect.Subscription) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.subs[s] = struct{}{}
+	return true
+}
+
+func (c *Client) forget(s connect.Subscription) {
+	c.mu.Lock()
+	delete(c.subs, s)
+	c.mu.Unlock()
+}
+
+// closer is the part of a subscription's lifecycle shared by group members
+// and broadcast readers: closing once, and leaving when the ctx passed to
+// Subscribe or Broadcast is done.
+type closer struct {
+	mu     sync.Mutex
+	closed bool
+	stop   func() bool // stops the context.AfterFunc
+}
+
+// watch arranges for closeFn to run when ctx is done. context.AfterFunc
+// starts a goroutine only once ctx is done (or, for foreign Context
+// implementations, one that stop ends), so Close leaves nothing behind.
+func (cl *closer) watch(ctx context.Context, closeFn func() error) {
+	stop := context.AfterFunc(ctx, func() { closeFn() })
+	cl.mu.Lock()
+	if cl.closed {
+		cl.mu.Unlock()
+		stop()
+		return
+	}
+	cl.stop = stop
+	cl.mu.Unlock()
+}
+
+func (cl *closer) isClosed() bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.closed
+}
+
+// begin marks the subscription closed; false if it already was.
+func (cl *closer) begin() bool {
+	cl.mu.Lock()
+	if cl.closed {
+		cl.mu.Unlock()
+		return false
+	}
+	cl.closed = true
+	stop := cl.stop
+	cl.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	return true
+}
+
+// without returns s without its first element equal to e, keeping order.
+func without[S ~[]E, E comparable](s S, e E) S {
+	if i := slices.Index(s, e); i >= 0 {
+		return slices.Delete(s, i, i+1)
+	}
+	return s
+}

@@ -1,0 +1,42 @@
+package memory
+
+// Option configures a Broker. Nil options are ignored.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	queues   int
+	capacity int
+}
+
+func defaultConfig() config {
+	return config{queues: 4, capacity: 8192}
+}
+
+// WithQueues sets the number of queues of topics the broker creates on its
+// own: on Publish, Subscribe or Broadcast to an unknown topic, and on
+// CreateTopic with a queue count below 1. Values below 1 are ignored.
+// Default 4.
+func WithQueues(n int) Option {
+	return optionFunc(func(c *config) {
+		if n >= 1 {
+			c.queues = n
+		}
+	})
+}
+
+// WithQueueCapacity sets how many messages one queue retains at most. Publish
+// blocks while the queue a message hashes to is full (see "Retention and
+// backpressure" in the package doc). Values below 1 are ignored. Default 8192.
+func WithQueueCapacity(n int) Option {
+	return optionFunc(func(c *config) {
+		if n >= 1 {
+			c.capacity = n
+		}
+	})
+}

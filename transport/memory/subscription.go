@@ -1,0 +1,188 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// groupSub is one member of a consumer group, on one or more topics.
+type groupSub struct {
+	closer
+	c      *Client
+	group  string
+	parts  []membership  // one per topic; fixed after Subscribe
+	wake   chan struct{} // capacity 1: "something may be ready"
+	done   chan struct{} // closed by Close
+	rotate atomic.Uint32 // where the next Fetch starts, so no queue starves
+}
+
+// membership is a member's place on one topic. g is set by join and
+// guarded by t.mu.
+type membership struct {
+	t *topic
+	g *group
+}
+
+var _ connect.Subscription = (*groupSub)(nil)
+
+func (s *groupSub) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *groupSub) join(p *membership) {
+	p.t.mu.Lock()
+	defer p.t.mu.Unlock()
+	if s.isClosed() { // closed while Subscribe was joining
+		return
+	}
+	p.g = p.t.groupFor(s.group)
+	p.g.members = append(p.g.members, s)
+	p.g.rebalance()
+}
+
+func (s *groupSub) leave(p *membership) {
+	p.t.mu.Lock()
+	defer p.t.mu.Unlock()
+	if p.g == nil {
+		return
+	}
+	p.g.members = without(p.g.members, s)
+	p.g.rebalance()
+}
+
+func (s *groupSub) closeWith(ctx context.Context) { s.watch(ctx, s.Close) }
+
+// Fetch blocks until a queue s owns has a message to deliver, ctx is done
+// or s is closed, and returns up to max messages (at least 1), in queue
+// order per queue. The messages are copies carrying their Queue, Offset
+// and Redelivered count; their Key, Value and Headers are shared with the
+// broker and must not be modified.
+func (s *groupSub) Fetch(ctx context.Context, max int) ([]*connect.Message, error) {
+	max = clampMax(max)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("memory: fetch: %w", err)
+		}
+		if s.isClosed() {
+			return nil, fmt.Errorf("memory: fetch: %w", errSubscriptionClosed)
+		}
+		if out := s.collect(max); len(out) > 0 {
+			if len(out) == max {
+				s.signal() // more may be ready for a concurrent Fetch
+			}
+			return out, nil
+		}
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+		case <-s.done:
+		}
+	}
+}
+
+func (s *groupSub) collect(limit int) []*connect.Message {
+	var out []*connect.Message
+	start := int(s.rotate.Add(1))
+	for k := 0; k < len(s.parts) && len(out) < limit; k++ {
+		p := &s.parts[(start+k)%len(s.parts)]
+		p.t.mu.Lock()
+		if p.g != nil {
+			out = p.g.fetch(p.t, s, out, limit, start)
+		}
+		p.t.mu.Unlock()
+	}
+	return out
+}
+
+// Ack acknowledges msgs for the group. Acks of messages whose queue moved
+// to another member since they were delivered are ignored: the new owner
+// gets them again. After Close, Ack returns connect.ErrClosed.
+func (s *groupSub) Ack(ctx context.Context, msgs ...*connect.Message) error {
+	return s.settle("ack", msgs, func(p *membership, m *connect.Message) bool {
+		return p.g.ack(s, m)
+	}, func(p *membership) { p.t.trim() })
+}
+
+// Nack asks for msgs to be delivered again: each one's queue rewinds to it,
+// so it and the later unacknowledged messages of its queue come again, in
+// order. Nacks of messages whose queue moved away are ignored. After Close,
+// Nack returns connect.ErrClosed.
+func (s *groupSub) Nack(ctx context.Context, msgs ...*connect.Message) error {
+	return s.settle("nack", msgs, func(p *membership, m *connect.Message) bool {
+		return p.g.nack(s, m)
+	}, func(*membership) { s.signal() })
+}
+
+// settle applies one of Ack or Nack to msgs, locking each topic once per run
+// of messages of that topic, and calls after on every topic where apply
+// returned true.
+func (s *groupSub) settle(op string, msgs []*connect.Message, apply func(*membership, *connect.Message) bool, after func(*membership)) error {
+	if s.isClosed() {
+		return fmt.Errorf("memory: %s: %w", op, errSubscriptionClosed)
+	}
+	for i := 0; i < len(msgs); {
+		if msgs[i] == nil {
+			i++
+			continue
+		}
+		p := s.part(msgs[i].Topic)
+		j := i + 1
+		for j < len(msgs) && (msgs[j] == nil || msgs[j].Topic == msgs[i].Topic) {
+			j++
+		}
+		if p != nil {
+			p.t.mu.Lock()
+			if p.g != nil {
+				changed := false
+				for _, m := range msgs[i:j] {
+					if m != nil && apply(p, m) {
+						changed = true
+					}
+				}
+				if changed {
+					after(p)
+				}
+			}
+			p.t.mu.Unlock()
+		}
+		i = j
+	}
+	return nil
+}
+
+func (s *groupSub) part(topic string) *membership {
+	for i := range s.parts {
+		if s.parts[i].t.name == topic {
+			return &s.parts[i]
+		}
+	}
+	return nil
+}
+
+// Close leaves the group: the queues s owned go to the remaining members,
+// which get what s received but did not acknowledge. Pending and later
+// Fetch calls return connect.ErrClosed. Close is idempotent.
+func (s *groupSub) Close() error {
+	if !s.begin() {
+		return nil
+	}
+	close(s.done)
+	for i := range s.parts {
+		s.leave(&s.parts[i])
+	}
+	s.c.forget(s)
+	return nil
+}
+
+func clampMax(max int) int {
+	if max < 1 {
+		return 1
+	}
+	return max
+}
