@@ -48,8 +48,10 @@
 //     the task fails with a connect.Fatal error instead of skipping data.
 //
 // A missing file fails Start with an error naming it; the runtime retries
-// the task with backoff, so it starts once the file appears. Records have no
-// Key (as in Kafka's FileStreamSource): one file is one ordered stream.
+// the task with backoff, so it starts once the file appears. A record's Key
+// is the file's path, so that the transport keeps the file's lines in order
+// (Kafka's FileStreamSource leaves it null and loses the order across
+// partitions).
 //
 // The sink task appends one line per record through a bufio.Writer: strings
 // and byte slices as they are, other values and change events as JSON. Put

@@ -206,8 +206,11 @@ func (t *sourceTask) readLines() ([]*connect.Record, error) {
 		t.pos += int64(len(line))
 		recs = append(recs, &connect.Record{
 			Topic: t.topic,
-			// Key stays nil, as in Kafka's FileStreamSource: lines have no
-			// identity, and one file is one ordered stream anyway.
+			// The key is the file's path: records with equal keys share a
+			// transport queue, so the file's lines arrive in order. (Kafka's
+			// FileStreamSource leaves the key null and loses the order on
+			// a topic with several partitions.)
+			Key:      t.path,
 			Value:    string(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))),
 			Position: connect.NewPosition(t.partition, sourceOffset{Pos: t.pos}),
 		})

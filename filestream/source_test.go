@@ -95,8 +95,8 @@ func TestSourceRecords(t *testing.T) {
 	}
 	abs, _ := filepath.Abs(path)
 	r := recs[0]
-	if r.Topic != "lines" || r.Key != nil || r.Position.Partition != "file:"+abs {
-		t.Fatalf("record = topic %q key %v partition %q; want lines, nil, file:%s", r.Topic, r.Key, r.Position.Partition, abs)
+	if r.Topic != "lines" || r.Key != abs || r.Position.Partition != "file:"+abs {
+		t.Fatalf("record = topic %q key %v partition %q; want lines, %s, file:%s", r.Topic, r.Key, r.Position.Partition, abs, abs)
 	}
 }
 

@@ -1,0 +1,290 @@
+// Command pipeline measures the in-memory pipeline against a baseline in the
+// same run.
+//
+//	go run ./bench/pipeline              # throughput: pipeline vs bare channel
+//	go run ./bench/pipeline -stall       # backpressure: heap with a stalled sink
+//
+// Throughput: a generator source of ~150-byte records with 5 fields -> JSON
+// converter -> memory transport -> JSON converter -> a sink that discards,
+// with offsets tracked and committed, against the baseline of the same
+// records JSON-encoded (encoding/json) and passed through a buffered Go
+// channel between two goroutines.
+//
+// Backpressure: the sink blocks forever in Put while the source could
+// produce 10 million records; the command reports how far the source got
+// and the peak heap.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	goruntime "runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/connecttest"
+	"github.com/openmessaging/connect-go/converter"
+	"github.com/openmessaging/connect-go/runtime"
+)
+
+func main() {
+	n := flag.Int64("n", 2_000_000, "records per run")
+	rounds := flag.Int("rounds", 3, "runs of each side; the best is reported")
+	stall := flag.Bool("stall", false, "measure backpressure with a sink that never returns")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the pipeline runs here")
+	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *stall {
+		backpressure()
+		return
+	}
+	fmt.Printf("records: %d, record size: %d bytes JSON, GOMAXPROCS=%d\n", *n, recordSize(), goruntime.GOMAXPROCS(0))
+	var base, base2, pipe result
+	for i := 0; i < *rounds; i++ {
+		base = best(base, measure(func() { baseline(*n, stdlibEncode) }, *n))
+		base2 = best(base2, measure(func() { baseline(*n, converterEncode()) }, *n))
+		pipe = best(pipe, measure(func() { pipeline(*n) }, *n))
+	}
+	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "baseline: encoding/json + buffered channel", base.rate, base.mbps, base.peakMB)
+	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "baseline: our JSON encoder + channel", base2.rate, base2.mbps, base2.peakMB)
+	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "pipeline: source->memory transport->sink", pipe.rate, pipe.mbps, pipe.peakMB)
+	fmt.Printf("pipeline / encoding-json baseline: %.0f%%   pipeline / our-encoder baseline: %.0f%%\n",
+		100*pipe.rate/base.rate, 100*pipe.rate/base2.rate)
+}
+
+// record i of the benchmark: 5 fields, about 150 bytes as JSON.
+func record(i int64) map[string]any {
+	return map[string]any{
+		"id":     i,
+		"name":   "customer-" + strconv.FormatInt(i%100000, 10) + "-of-the-benchmark",
+		"email":  "customer" + strconv.FormatInt(i%100000, 10) + "@example.com",
+		"score":  float64(i%1000) / 7,
+		"status": "active, subscribed to newsletter",
+	}
+}
+
+func recordSize() int {
+	b, _ := json.Marshal(record(12345))
+	return len(b)
+}
+
+type result struct{ rate, mbps, peakMB float64 }
+
+func best(a, b result) result {
+	if b.rate > a.rate {
+		return b
+	}
+	return a
+}
+
+func measure(run func(), n int64) result {
+	goruntime.GC()
+	peak := watchHeap()
+	began := time.Now()
+	run()
+	secs := time.Since(began).Seconds()
+	return result{rate: float64(n) / secs, mbps: float64(n) * float64(recordSize()) / secs / 1e6, peakMB: peak() / 1e6}
+}
+
+// watchHeap samples the live heap every 5ms; the returned func stops and
+// reports the peak.
+func watchHeap() func() float64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() float64 {
+		close(done)
+		wg.Wait()
+		return float64(peak.Load())
+	}
+}
+
+func stdlibEncode(v map[string]any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func converterEncode() func(map[string]any) []byte {
+	cv := converter.NewJSON()
+	return func(v map[string]any) []byte {
+		m, err := cv.Encode(&connect.Record{Topic: "t", Value: v})
+		if err != nil {
+			panic(err)
+		}
+		return m.Value
+	}
+}
+
+func baseline(n int64, encode func(map[string]any) []byte) {
+	ch := make(chan []byte, 1024)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var bytes int
+	go func() {
+		defer wg.Done()
+		for b := range ch {
+			bytes += len(b)
+		}
+	}()
+	for i := int64(0); i < n; i++ {
+		ch <- encode(record(i))
+	}
+	close(ch)
+	wg.Wait()
+}
+
+// discard is a sink connector that counts and drops records, or stalls.
+type discard struct {
+	count *atomic.Int64
+	done  chan struct{}
+	want  int64
+	stall bool
+	once  *sync.Once
+}
+
+func (d *discard) Spec() connect.Spec {
+	return connect.Spec{Name: "Discard", Version: "bench", Description: "Drops records."}
+}
+func (d *discard) Start(context.Context, connect.ConnectorContext, connect.Config) error { return nil }
+func (d *discard) TaskConfigs(max int) ([]connect.Config, error)                         { return []connect.Config{{}}, nil }
+func (d *discard) Stop(context.Context) error                                            { return nil }
+func (d *discard) NewTask() connect.SinkTask                                             { return discardTask{d} }
+
+type discardTask struct{ *discard }
+
+func (discardTask) Start(context.Context, connect.SinkTaskContext, connect.Config) error { return nil }
+func (discardTask) Flush(context.Context) error                                          { return nil }
+func (d *discard) Put(ctx context.Context, rs []*connect.Record) error {
+	if d.stall {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	if d.count.Add(int64(len(rs))) >= d.want {
+		d.once.Do(func() { close(d.done) })
+	}
+	return nil
+}
+
+func pipeline(n int64) {
+	var count atomic.Int64
+	sink := &discard{count: &count, done: make(chan struct{}), want: n, once: &sync.Once{}}
+	runPipeline(n, sink, func(rt *runtime.Runtime) { <-sink.done })
+}
+
+func runPipeline(n int64, sink *discard, wait func(*runtime.Runtime)) {
+	ctx := context.Background()
+	rt := runtime.New(
+		runtime.WithPlugin("gen", func() connect.Connector {
+			return connecttest.NewGenerator(func(i int64) *connect.Record {
+				return &connect.Record{Topic: "bench", Key: strconv.FormatInt(i%1000, 10), Value: record(i)}
+			}, n)
+		}),
+		runtime.WithPlugin("discard", func() connect.Connector { return sink }),
+	)
+	if err := rt.Start(ctx); err != nil {
+		fail(err)
+	}
+	cfgs := map[string]connect.Config{
+		"sink":   {"connector.class": "discard", "topics": "bench", "batch.size.max": "1000"},
+		"source": {"connector.class": "gen", "batch.size": "1000"},
+	}
+	for _, name := range []string{"sink", "source"} {
+		if err := rt.CreateConnector(ctx, name, cfgs[name]); err != nil {
+			fail(err)
+		}
+	}
+	wait(rt)
+	if err := rt.Stop(ctx); err != nil {
+		fail(err)
+	}
+}
+
+func backpressure() {
+	const limit = 10_000_000
+	var produced atomic.Int64
+	sink := &discard{stall: true}
+	goruntime.GC()
+	peak := watchHeap()
+	ctx := context.Background()
+	rt := runtime.New(
+		runtime.WithPlugin("gen", func() connect.Connector {
+			return connecttest.NewGenerator(func(i int64) *connect.Record {
+				produced.Add(1)
+				return &connect.Record{Topic: "bench", Key: strconv.FormatInt(i%1000, 10), Value: record(i)}
+			}, limit)
+		}),
+		runtime.WithPlugin("discard", func() connect.Connector { return sink }),
+	)
+	if err := rt.Start(ctx); err != nil {
+		fail(err)
+	}
+	for name, cfg := range map[string]connect.Config{
+		"sink":   {"connector.class": "discard", "topics": "bench"},
+		"source": {"connector.class": "gen", "batch.size": "1000"},
+	} {
+		if err := rt.CreateConnector(ctx, name, cfg); err != nil {
+			fail(err)
+		}
+	}
+	// Wait until the source is blocked: production stops growing.
+	last := int64(-1)
+	for produced.Load() != last {
+		last = produced.Load()
+		time.Sleep(500 * time.Millisecond)
+	}
+	p := peak()
+	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := rt.Stop(stopCtx); err != nil {
+		fail(err)
+	}
+	fmt.Printf("stalled sink: source could produce %d records, produced %d before backpressure held it; peak heap %.1f MB (limit 100 MB)\n",
+		limit, last, p/1e6)
+	if p > 100e6 {
+		fmt.Println("FAIL: peak heap above 100 MB")
+		os.Exit(1)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,169 @@
+// Command custom-connector is the smallest complete custom source and sink:
+// a source that counts from 1 to 10 and a sink that prints what it gets,
+// run in-process on the embedded defaults.
+//
+//	go run ./examples/custom-connector
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/runtime"
+)
+
+// --- The source -------------------------------------------------------------
+
+// counter is a source connector. The connector value only validates the
+// config and splits the work into tasks; the tasks move the data.
+type counter struct{ cfg connect.Config }
+
+func (c *counter) Spec() connect.Spec {
+	return connect.Spec{
+		Name:        "Counter",
+		Version:     "1.0.0",
+		Description: "Emits the numbers 1..limit.",
+		Config: connect.ConfigSpec{
+			// Every field is typed and described; Validate rejects bad values
+			// with the field's name before anything starts.
+			{Name: "limit", Type: connect.TypeInt, Default: "10", Description: "Last number to emit.", Validate: connect.IntAtLeast(1)},
+		},
+	}
+}
+
+func (c *counter) Start(_ context.Context, _ connect.ConnectorContext, cfg connect.Config) error {
+	c.cfg = cfg // defaults already applied
+	return nil
+}
+
+// TaskConfigs: counting is one stream, so one task whatever maxTasks says.
+func (c *counter) TaskConfigs(int) ([]connect.Config, error) { return []connect.Config{c.cfg}, nil }
+func (c *counter) Stop(context.Context) error                { return nil }
+func (c *counter) NewTask() connect.SourceTask               { return &counterTask{} }
+
+type counterTask struct {
+	next, limit int
+}
+
+func (t *counterTask) Start(ctx context.Context, tc connect.SourceTaskContext, cfg connect.Config) error {
+	t.next, t.limit = 1, cfg.Int("limit")
+	// Resume after the last committed position instead of starting over.
+	pos, ok, err := tc.Offset(ctx, "counter")
+	if err != nil {
+		return err
+	}
+	if ok {
+		var last int
+		if err := pos.Decode(&last); err != nil {
+			return err
+		}
+		t.next = last + 1
+	}
+	return nil
+}
+
+// Poll returns the next records, or blocks until ctx is done when there is
+// nothing left: a source never returns "finished".
+func (t *counterTask) Poll(ctx context.Context) ([]*connect.Record, error) {
+	if t.next > t.limit {
+		<-ctx.Done()
+		return nil, nil
+	}
+	n := t.next
+	t.next++
+	return []*connect.Record{{
+		Topic:    "numbers",
+		Key:      fmt.Sprint(n % 2), // equal keys stay in order end to end
+		Value:    map[string]any{"n": n, "square": n * n},
+		Position: connect.NewPosition("counter", n), // committed once delivered
+	}}, nil
+}
+
+func (t *counterTask) Stop(context.Context) error { return nil }
+
+// --- The sink ---------------------------------------------------------------
+
+// printer is a sink connector writing records to stdout.
+type printer struct {
+	seen *sync.WaitGroup
+}
+
+func (p *printer) Spec() connect.Spec {
+	return connect.Spec{Name: "Printer", Version: "1.0.0", Description: "Prints records."}
+}
+func (p *printer) Start(context.Context, connect.ConnectorContext, connect.Config) error { return nil }
+func (p *printer) TaskConfigs(max int) ([]connect.Config, error) {
+	return []connect.Config{{}}, nil
+}
+func (p *printer) Stop(context.Context) error { return nil }
+func (p *printer) NewTask() connect.SinkTask  { return &printerTask{seen: p.seen} }
+
+type printerTask struct {
+	seen    *sync.WaitGroup
+	pending []*connect.Record
+}
+
+func (t *printerTask) Start(context.Context, connect.SinkTaskContext, connect.Config) error {
+	return nil
+}
+
+// Put may buffer; only Flush must make records durable. The runtime
+// acknowledges messages to the transport after Flush returns.
+func (t *printerTask) Put(_ context.Context, records []*connect.Record) error {
+	t.pending = append(t.pending, records...)
+	return nil
+}
+
+func (t *printerTask) Flush(context.Context) error {
+	for _, r := range t.pending {
+		v := r.Value.(map[string]any)
+		fmt.Printf("%s: n=%v square=%v\n", r.Topic, v["n"], v["square"])
+		t.seen.Done()
+	}
+	t.pending = t.pending[:0]
+	return nil
+}
+
+func (t *printerTask) Stop(context.Context) error { return nil }
+
+// --- Running them -----------------------------------------------------------
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var seen sync.WaitGroup
+	seen.Add(10)
+	rt := runtime.New(
+		runtime.WithPlugin("counter", func() connect.Connector { return &counter{} }),
+		runtime.WithPlugin("printer", func() connect.Connector { return &printer{seen: &seen} }),
+	)
+	if err := rt.Start(ctx); err != nil {
+		fail(err)
+	}
+	defer rt.Stop(context.Background())
+
+	if err := rt.CreateConnector(ctx, "print-numbers", connect.Config{
+		"connector.class": "printer",
+		"topics":          "numbers",
+	}); err != nil {
+		fail(err)
+	}
+	if err := rt.CreateConnector(ctx, "count", connect.Config{
+		"connector.class": "counter",
+		"limit":           "10",
+	}); err != nil {
+		fail(err)
+	}
+	seen.Wait()
+	fmt.Println("done: 10 records moved")
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "custom-connector:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,577 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/converter"
+	"github.com/openmessaging/connect-go/offset"
+	"github.com/openmessaging/connect-go/transport/memory"
+)
+
+// Runtime runs connectors in-process. Create it with New, start it with
+// Start, manage connectors with its methods, and stop it with Stop (or by
+// cancelling Start's ctx). Methods are safe for concurrent use.
+type Runtime struct {
+	cfg          config
+	log          *slog.Logger
+	inst         *instruments
+	workerID     string
+	transport    connect.MessageTransport
+	offsets      connect.OffsetStore
+	converter    connect.Converter
+	ownTransport bool
+	ownOffsets   bool
+
+	// ctx is the parent of every task; cancelled by Stop after the graceful
+	// shutdown (or at once by a crash).
+	ctx     context.Context
+	cancel  context.CancelFunc
+	crashed atomic.Bool
+
+	mu         sync.Mutex
+	started    bool
+	stopped    bool
+	connectors map[string]*connectorRunner
+	unwatch    func() bool // stops watching Start's ctx
+	watchWG    sync.WaitGroup
+}
+
+// New returns a Runtime configured by opts. It does no I/O; problems with
+// the options surface from Start.
+func New(opts ...Option) *Runtime {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&cfg)
+		}
+	}
+	rt := &Runtime{cfg: cfg, log: cfg.logger, connectors: make(map[string]*connectorRunner)}
+	rt.workerID = cfg.workerID
+	if rt.workerID == "" {
+		host, _ := os.Hostname()
+		rt.workerID = host + ":" + strconv.Itoa(os.Getpid())
+	}
+	rt.log = rt.log.With("worker", rt.workerID)
+	rt.inst = newInstruments(cfg.meterProvider, cfg.tracerProvider)
+	rt.transport, rt.offsets, rt.converter = cfg.transport, cfg.offsets, cfg.converter
+	if rt.transport == nil {
+		rt.transport, rt.ownTransport = memory.New(), true
+	}
+	if rt.offsets == nil {
+		rt.offsets, rt.ownOffsets = offset.NewMemory(), true
+	}
+	if rt.converter == nil {
+		rt.converter = converter.NewJSON()
+	}
+	return rt
+}
+
+// WorkerID returns the id this runtime reports in statuses.
+func (rt *Runtime) WorkerID() string { return rt.workerID }
+
+// Start opens the transport and the offset store and returns once the
+// runtime accepts connectors. It does not block. Cancelling ctx later shuts
+// the runtime down gracefully, like Stop with the shutdown timeout.
+func (rt *Runtime) Start(ctx context.Context) error {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.started {
+		return errors.New("runtime: already started")
+	}
+	for _, c := range []any{rt.transport, rt.offsets} {
+		if o, ok := c.(connect.Opener); ok {
+			if err := o.Open(ctx); err != nil {
+				return fmt.Errorf("runtime: start: %w", err)
+			}
+		}
+	}
+	rt.started = true
+	rt.ctx, rt.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	rt.watchWG.Add(1)
+	stopWatching := make(chan struct{})
+	go func() {
+		defer rt.watchWG.Done()
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), rt.cfg.shutdownTimeout)
+			defer cancel()
+			if err := rt.stop(sctx, false); err != nil {
+				rt.log.Error("shutdown after context cancel", "error", err)
+			}
+		case <-stopWatching:
+		}
+	}()
+	rt.unwatch = func() bool { close(stopWatching); return true }
+	rt.log.Info("runtime started")
+	return nil
+}
+
+// Stop stops every connector gracefully within ctx: tasks finish in-flight
+// work, sources commit their positions, then the transport and offset store
+// are closed if the runtime created them. Stop is idempotent.
+func (rt *Runtime) Stop(ctx context.Context) error {
+	err := rt.stop(ctx, true)
+	rt.watchWG.Wait()
+	return err
+}
+
+func (rt *Runtime) stop(ctx context.Context, unwatch bool) error {
+	rt.mu.Lock()
+	if !rt.started || rt.stopped {
+		rt.mu.Unlock()
+		return nil
+	}
+	rt.stopped = true
+	if unwatch {
+		rt.unwatch()
+	}
+	runners := slices.Collect(maps.Values(rt.connectors))
+	rt.mu.Unlock()
+
+	var errs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, c := range runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.shutdown(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	rt.cancel()
+	if rt.ownTransport {
+		errs = append(errs, rt.transport.Close())
+	}
+	if rt.ownOffsets {
+		errs = append(errs, rt.offsets.Close())
+	}
+	rt.log.Info("runtime stopped")
+	return errors.Join(errs...)
+}
+
+// crash stops every task at once, without draining or committing offsets,
+// as if the process had died. Subscriptions are closed, which the transport
+// sees as members leaving. For tests.
+func (rt *Runtime) crash() {
+	rt.crashed.Store(true)
+	rt.mu.Lock()
+	if !rt.started || rt.stopped {
+		rt.mu.Unlock()
+		return
+	}
+	rt.stopped = true
+	rt.unwatch()
+	runners := slices.Collect(maps.Values(rt.connectors))
+	rt.mu.Unlock()
+	rt.cancel()
+	for _, c := range runners {
+		c.shutdown(context.Background()) //nolint:errcheck // a crash reports nothing
+	}
+	rt.watchWG.Wait()
+}
+
+func (rt *Runtime) running() error {
+	if !rt.started {
+		return errors.New("runtime: not started")
+	}
+	if rt.stopped {
+		return fmt.Errorf("runtime: %w", connect.ErrClosed)
+	}
+	return nil
+}
+
+// Plugins returns the registered plugin names, sorted.
+func (rt *Runtime) Plugins() []string {
+	names := slices.Collect(maps.Keys(rt.cfg.plugins))
+	sort.Strings(names)
+	return names
+}
+
+// PluginSpec returns the spec of a registered plugin, with the runtime's
+// own settings appended to its config fields.
+func (rt *Runtime) PluginSpec(plugin string) (connect.Spec, connect.ConnectorType, error) {
+	f, ok := rt.cfg.plugins[plugin]
+	if !ok {
+		return connect.Spec{}, "", fmt.Errorf("runtime: plugin %q: %w", plugin, connect.ErrNotFound)
+	}
+	conn := f()
+	spec := conn.Spec()
+	spec.Config = append(slices.Clone(spec.Config), SettingsSpec...)
+	return spec, connectorType(conn), nil
+}
+
+func connectorType(c connect.Connector) connect.ConnectorType {
+	switch c.(type) {
+	case connect.SourceConnector:
+		return connect.TypeSource
+	case connect.SinkConnector:
+		return connect.TypeSink
+	}
+	return ""
+}
+
+// Validate checks a connector config: the runtime's settings, the plugin's
+// spec and, when the plugin implements connect.ConfigValidator, its own
+// checks. It returns a *connect.ConfigError naming every bad field.
+func (rt *Runtime) Validate(ctx context.Context, cfg connect.Config) error {
+	_, _, err := rt.validate(ctx, cfg)
+	return err
+}
+
+func (rt *Runtime) validate(ctx context.Context, cfg connect.Config) (connect.Connector, connect.ConnectorType, error) {
+	errs := &connect.ConfigError{}
+	if err := SettingsSpec.Validate(cfg); err != nil {
+		errs.Fields = append(errs.Fields, err.(*connect.ConfigError).Fields...)
+	}
+	class := cfg[KeyConnectorClass]
+	f, ok := rt.cfg.plugins[class]
+	if !ok {
+		if class != "" {
+			errs.Add(KeyConnectorClass, "unknown plugin %q; registered: %v", class, rt.Plugins())
+		}
+		return nil, "", errs.Err()
+	}
+	conn := f()
+	kind := connectorType(conn)
+	if kind == "" {
+		errs.Add(KeyConnectorClass, "plugin %q makes a %T, neither a source nor a sink connector", class, conn)
+		return nil, "", errs
+	}
+	if kind == connect.TypeSink && len(cfg.List(KeyTopics)) == 0 {
+		errs.Add(KeyTopics, "is required for sink connectors")
+	}
+	var dup map[string]bool
+	for _, fe := range errs.Fields {
+		if dup == nil {
+			dup = map[string]bool{}
+		}
+		dup[fe.Field] = true
+	}
+	spec := conn.Spec().Config
+	if err := spec.Validate(cfg); err != nil {
+		for _, fe := range err.(*connect.ConfigError).Fields {
+			if !dup[fe.Field] {
+				errs.Fields = append(errs.Fields, fe)
+			}
+		}
+	}
+	if len(errs.Fields) == 0 {
+		if v, ok := conn.(connect.ConfigValidator); ok {
+			if err := v.Validate(ctx, spec.Apply(cfg)); err != nil {
+				var ce *connect.ConfigError
+				if errors.As(err, &ce) {
+					return nil, "", ce
+				}
+				errs.Add(KeyConnectorClass, "%s", err.Error())
+			}
+		}
+	}
+	return conn, kind, errs.Err()
+}
+
+// CreateConnector validates cfg and starts a connector named name. It
+// returns connect.ErrAlreadyExists when the name is taken and a
+// *connect.ConfigError when cfg is invalid.
+func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect.Config) error {
+	if name == "" {
+		return &connect.ConfigError{Fields: []connect.FieldError{{Field: "name", Reason: "is required"}}}
+	}
+	_, kind, err := rt.validate(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if err := rt.running(); err != nil {
+		return err
+	}
+	if _, ok := rt.connectors[name]; ok {
+		return fmt.Errorf("runtime: connector %q: %w", name, connect.ErrAlreadyExists)
+	}
+	c := newConnectorRunner(rt, name, maps.Clone(cfg), kind)
+	rt.connectors[name] = c
+	c.mu.Lock()
+	c.startLocked(rt.ctx)
+	c.mu.Unlock()
+	rt.log.Info("connector created", "connector", name, "class", cfg[KeyConnectorClass])
+	return nil
+}
+
+// PutConnectorConfig creates the connector, or replaces its config and
+// restarts it. created reports which.
+func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg connect.Config) (created bool, err error) {
+	c, err := rt.connector(name)
+	if errors.Is(err, connect.ErrNotFound) {
+		return true, rt.CreateConnector(ctx, name, cfg)
+	}
+	if err != nil {
+		return false, err
+	}
+	_, kind, err := rt.validate(ctx, cfg)
+	if err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.stopLocked(ctx); err != nil {
+		c.log.Warn("stop for reconfiguration", "error", err)
+	}
+	c.cfg, c.set, c.kind = maps.Clone(cfg), parseSettings(cfg), kind
+	c.startLocked(rt.ctx)
+	return false, nil
+}
+
+func (rt *Runtime) connector(name string) (*connectorRunner, error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if err := rt.running(); err != nil {
+		return nil, err
+	}
+	c, ok := rt.connectors[name]
+	if !ok {
+		return nil, fmt.Errorf("runtime: connector %q: %w", name, connect.ErrNotFound)
+	}
+	return c, nil
+}
+
+// Connectors returns the names of the connectors, sorted.
+func (rt *Runtime) Connectors() []string {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	names := slices.Collect(maps.Keys(rt.connectors))
+	sort.Strings(names)
+	return names
+}
+
+// ConnectorConfig returns a copy of the connector's config as given,
+// secrets included: mask it with the plugin's spec before showing it.
+func (rt *Runtime) ConnectorConfig(name string) (connect.Config, error) {
+	c, err := rt.connector(name)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.cfg), nil
+}
+
+// TaskConfigs returns the configs of the connector's tasks.
+func (rt *Runtime) TaskConfigs(name string) ([]connect.Config, error) {
+	c, err := rt.connector(name)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]connect.Config, len(c.taskCfgs))
+	for i, tc := range c.taskCfgs {
+		out[i] = maps.Clone(tc)
+	}
+	return out, nil
+}
+
+// ConnectorStatus returns the state of the connector and its tasks.
+func (rt *Runtime) ConnectorStatus(name string) (connect.ConnectorStatus, error) {
+	c, err := rt.connector(name)
+	if err != nil {
+		return connect.ConnectorStatus{}, err
+	}
+	return c.status(), nil
+}
+
+// DeleteConnector stops the connector gracefully and forgets it. Its stored
+// offsets are kept (as Kafka Connect does): a connector created again under
+// the same name resumes from them. Use ResetOffsets first to start over.
+func (rt *Runtime) DeleteConnector(ctx context.Context, name string) error {
+	rt.mu.Lock()
+	if err := rt.running(); err != nil {
+		rt.mu.Unlock()
+		return err
+	}
+	c, ok := rt.connectors[name]
+	if !ok {
+		rt.mu.Unlock()
+		return fmt.Errorf("runtime: connector %q: %w", name, connect.ErrNotFound)
+	}
+	delete(rt.connectors, name)
+	rt.mu.Unlock()
+	return c.shutdown(ctx)
+}
+
+// PauseConnector keeps the connector's tasks started but stops them moving
+// data. Idempotent.
+func (rt *Runtime) PauseConnector(ctx context.Context, name string) error {
+	return rt.setTarget(ctx, name, connect.StatePaused)
+}
+
+// ResumeConnector undoes PauseConnector and StopConnector. Idempotent.
+func (rt *Runtime) ResumeConnector(ctx context.Context, name string) error {
+	return rt.setTarget(ctx, name, connect.StateRunning)
+}
+
+// StopConnector shuts the connector's tasks down, committing their offsets,
+// and keeps its config: the STOPPED state of Kafka Connect, in which offsets
+// may be altered or reset. Resume starts it again.
+func (rt *Runtime) StopConnector(ctx context.Context, name string) error {
+	return rt.setTarget(ctx, name, connect.StateStopped)
+}
+
+func (rt *Runtime) setTarget(ctx context.Context, name string, target connect.State) error {
+	c, err := rt.connector(name)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prev := c.target
+	c.target = target
+	switch {
+	case target == connect.StateStopped:
+		err = c.stopLocked(ctx)
+		c.state, c.trace = connect.StateStopped, ""
+	case prev == connect.StateStopped || c.state == connect.StateFailed:
+		c.startLocked(rt.ctx)
+	case target == connect.StatePaused:
+		c.gate.pause()
+		c.state = connect.StatePaused
+	default:
+		c.gate.resume()
+		c.state = connect.StateRunning
+	}
+	return err
+}
+
+// RestartOptions select what RestartConnector restarts, as Kafka Connect's
+// restart endpoint's query parameters do.
+type RestartOptions struct {
+	IncludeTasks bool // restart the tasks too
+	OnlyFailed   bool // only what is FAILED (or RESTARTING)
+}
+
+// RestartConnector restarts the connector instance and, with IncludeTasks,
+// its tasks. With OnlyFailed, only failed parts restart.
+func (rt *Runtime) RestartConnector(ctx context.Context, name string, o RestartOptions) error {
+	c, err := rt.connector(name)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.target == connect.StateStopped {
+		return fmt.Errorf("runtime: restart connector %q: it is STOPPED; resume it: %w", name, connect.ErrConflict)
+	}
+	failed := c.state == connect.StateFailed
+	switch {
+	case o.IncludeTasks && !o.OnlyFailed, failed:
+		err = c.stopLocked(ctx)
+		c.state = connect.StateRestarting
+		c.startLocked(rt.ctx)
+	case o.IncludeTasks:
+		for _, t := range c.tasks {
+			if s := t.status().State; s == connect.StateFailed || s == connect.StateRestarting {
+				t.requestRestart()
+			}
+		}
+	case !o.OnlyFailed:
+		// Restart the connector instance only; tasks restart if their
+		// configs change.
+		if c.conn != nil {
+			if serr := c.conn.Stop(ctx); serr != nil {
+				c.log.Warn("stop connector for restart", "error", serr)
+			}
+			c.conn = nil
+		}
+		tasks := c.tasks
+		factory := rt.cfg.plugins[c.set.class]
+		conn := factory()
+		if serr := conn.Start(rt.ctx, connectorContext{c}, conn.Spec().Config.Apply(c.cfg)); serr != nil {
+			c.tasks = tasks
+			c.failLocked(fmt.Errorf("start connector: %w", serr))
+			return nil
+		}
+		c.conn = conn
+		c.reconfigureLocked(rt.ctx)
+	}
+	return err
+}
+
+// RestartTask restarts one task: at once if it is waiting out a restart
+// backoff, else by stopping and starting it.
+func (rt *Runtime) RestartTask(ctx context.Context, name string, id int) error {
+	c, err := rt.connector(name)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id < 0 || id >= len(c.tasks) {
+		return fmt.Errorf("runtime: task %d of connector %q: %w", id, name, connect.ErrNotFound)
+	}
+	t := c.tasks[id]
+	if s := t.status().State; s == connect.StateFailed {
+		t.requestRestart()
+		return nil
+	}
+	if err := t.stop(ctx); err != nil {
+		return err
+	}
+	nt := &taskRunner{c: c, id: id, cfg: t.cfg, log: t.log, gate: t.gate, make: t.make, stats: t.stats}
+	c.tasks[id] = nt
+	nt.start(rt.ctx)
+	return nil
+}
+
+// Offsets returns the connector's stored source positions.
+func (rt *Runtime) Offsets(ctx context.Context, name string) ([]connect.Position, error) {
+	if _, err := rt.connector(name); err != nil {
+		return nil, err
+	}
+	return rt.offsets.List(ctx, name)
+}
+
+// AlterOffsets stores positions for the connector. It must be STOPPED
+// (connect.ErrConflict otherwise), as in Kafka Connect.
+func (rt *Runtime) AlterOffsets(ctx context.Context, name string, positions []connect.Position) error {
+	if err := rt.requireStopped(name); err != nil {
+		return err
+	}
+	return rt.offsets.Put(ctx, name, positions...)
+}
+
+// ResetOffsets deletes the connector's stored positions, so that it starts
+// from the beginning when resumed. It must be STOPPED.
+func (rt *Runtime) ResetOffsets(ctx context.Context, name string) error {
+	if err := rt.requireStopped(name); err != nil {
+		return err
+	}
+	return rt.offsets.Delete(ctx, name)
+}
+
+func (rt *Runtime) requireStopped(name string) error {
+	c, err := rt.connector(name)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != connect.StateStopped {
+		return fmt.Errorf("runtime: connector %q is %s; stop it first: %w", name, c.state, connect.ErrConflict)
+	}
+	return nil
+}

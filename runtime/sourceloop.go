@@ -1,0 +1,285 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/offsets"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// pubBatch is a converted batch on its way to the transport.
+type pubBatch struct {
+	msgs   []*connect.Message
+	handle *offsets.Batch
+	polled time.Time
+	span   trace.Span
+}
+
+// runSource runs one source task until ctx is done or it fails:
+//
+//	poll -> convert -> [bounded queue] -> publish -> ack in tracker
+//	                                 committer: tracker -> offset store -> task.Commit
+//
+// Polling and converting run in this goroutine, publishing in another, so a
+// batch converts while the previous one is being published. The queue
+// between them is bounded, so a slow transport slows polling (backpressure).
+func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) error {
+	if err := task.Start(ctx, taskContext{t}, t.cfg); err != nil {
+		t.stopTask(task)
+		return fmt.Errorf("start: %w", err)
+	}
+	defer t.stopTask(task)
+	t.running()
+
+	rt := t.c.rt
+	l := &sourceLoop{t: t, task: task, tracker: offsets.New(), set: t.c.set}
+	l.committer, _ = task.(connect.SourceCommitter)
+
+	pollCtx, stopPolling := context.WithCancelCause(ctx)
+	defer stopPolling(nil)
+	// The publisher outlives pollCtx so that a graceful stop can drain what
+	// was polled; it is cancelled when the drain deadline passes.
+	pubCtx, stopPublishing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPublishing()
+
+	batches := make(chan *pubBatch, rt.cfg.pipelineDepth)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		l.publish(pubCtx, batches, stopPolling)
+	}()
+	commitStop := make(chan struct{})
+	var cwg sync.WaitGroup
+	cwg.Add(1)
+	go func() {
+		defer cwg.Done()
+		l.commitEvery(pubCtx, rt.cfg.offsetFlushInterval, commitStop)
+	}()
+
+	pollErr := l.poll(pollCtx, batches)
+	close(batches)
+	if rt.crashed.Load() {
+		// Crash simulation: no drain, no final commit.
+		stopPublishing()
+		wg.Wait()
+		close(commitStop)
+		cwg.Wait()
+		return pollErr
+	}
+	drain := t.drainCtx()
+	if pollErr != nil {
+		// The task failed: publish nothing more; what was polled is
+		// replayed from the last committed position after the restart.
+		stopPublishing()
+	}
+	unbind := context.AfterFunc(drain, stopPublishing)
+	wg.Wait()
+	unbind()
+	close(commitStop)
+	cwg.Wait()
+	if err := l.commit(drain); err != nil && pollErr == nil {
+		pollErr = err
+	}
+	if pollErr == nil {
+		if cause := context.Cause(pollCtx); cause != nil && !errors.Is(cause, context.Canceled) {
+			pollErr = cause
+		}
+	}
+	return pollErr
+}
+
+type sourceLoop struct {
+	t         *taskRunner
+	task      connect.SourceTask
+	committer connect.SourceCommitter
+	tracker   *offsets.Tracker
+	set       settings
+	commitMu  sync.Mutex // serialises periodic and final commits
+}
+
+// poll returns nil when ctx is cancelled (stop) and an error when the task
+// must fail. The cause of a publisher failure arrives as ctx's cause.
+func (l *sourceLoop) poll(ctx context.Context, out chan<- *pubBatch) error {
+	t := l.t
+	rt := t.c.rt
+	retry := newRetrier(l.set.retryTimeout, l.set.retryMax)
+	for {
+		if err := t.gate.wait(ctx); err != nil {
+			return causeOrNil(ctx)
+		}
+		records, err := l.task.Poll(ctx)
+		if ctx.Err() != nil {
+			return causeOrNil(ctx)
+		}
+		if err != nil {
+			t.stats.failed.Add(ctx, 1, t.stats.attrs)
+			if err := retry.retry(ctx, "poll", err); err != nil {
+				if ctx.Err() != nil {
+					return causeOrNil(ctx)
+				}
+				return err
+			}
+			t.stats.retried.Add(ctx, 1, t.stats.attrs)
+			continue
+		}
+		retry.ok()
+		if len(records) == 0 {
+			continue
+		}
+		polled := time.Now()
+		t.stats.polled.Add(ctx, int64(len(records)), t.stats.attrs)
+		for len(records) > 0 {
+			n := min(len(records), l.set.batchSize)
+			chunk := records[:n]
+			records = records[n:]
+			_, span := rt.inst.tracer.Start(ctx, "connect.source.batch", trace.WithAttributes(t.stats.kv...))
+			msgs, err := l.convert(ctx, chunk)
+			if err != nil {
+				span.RecordError(err)
+				span.End()
+				return err
+			}
+			b := &pubBatch{msgs: msgs, handle: l.tracker.Submit(chunk), polled: polled, span: span}
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				span.End()
+				return causeOrNil(ctx)
+			}
+		}
+	}
+}
+
+// causeOrNil is nil for a plain cancel (stop) and the failure otherwise.
+func causeOrNil(ctx context.Context) error {
+	if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && !errors.Is(c, context.DeadlineExceeded) {
+		return c
+	}
+	return nil
+}
+
+// convert encodes records; a record that cannot be encoded goes to the
+// dead-letter topic or fails the task, per errors.tolerance.
+func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record) ([]*connect.Message, error) {
+	t := l.t
+	msgs := make([]*connect.Message, 0, len(records))
+	for _, r := range records {
+		m, err := l.encode(r)
+		if err != nil {
+			if err := t.tolerate(ctx, stageConvert, nil, r, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
+
+func (l *sourceLoop) encode(r *connect.Record) (*connect.Message, error) {
+	if r.Topic == "" {
+		if l.set.topic == "" {
+			return nil, fmt.Errorf("record at %s has no topic and the connector sets no %q", describePosition(r.Position), KeyTopic)
+		}
+		r = r.Clone()
+		r.Topic = l.set.topic
+	}
+	m, err := l.t.c.rt.converter.Encode(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode record at %s for topic %s: %w", describePosition(r.Position), r.Topic, err)
+	}
+	return m, nil
+}
+
+func describePosition(p connect.Position) string {
+	if p.IsZero() {
+		return "unknown position"
+	}
+	return fmt.Sprintf("%s %s", p.Partition, p.Offset)
+}
+
+// publish sends batches in order; on a failure it stops polling with the
+// cause and drops what is queued (those positions are never committed).
+func (l *sourceLoop) publish(ctx context.Context, in <-chan *pubBatch, fail context.CancelCauseFunc) {
+	t := l.t
+	rt := t.c.rt
+	retry := newRetrier(l.set.retryTimeout, l.set.retryMax)
+	failed := false
+	for b := range in {
+		if failed || len(b.msgs) == 0 && ctx.Err() != nil {
+			b.span.End()
+			continue
+		}
+		for len(b.msgs) > 0 {
+			err := rt.transport.Publish(ctx, b.msgs...)
+			if err == nil {
+				retry.ok()
+				break
+			}
+			if ctx.Err() != nil {
+				failed = true
+				break
+			}
+			t.stats.retried.Add(ctx, int64(len(b.msgs)), t.stats.attrs)
+			if err := retry.retry(ctx, "publish", err); err != nil {
+				b.span.RecordError(err)
+				fail(err)
+				failed = true
+				break
+			}
+		}
+		if !failed {
+			l.tracker.Ack(b.handle)
+			t.stats.published.Add(ctx, int64(len(b.msgs)), t.stats.attrs)
+			t.stats.batchSeconds.Record(ctx, time.Since(b.polled).Seconds(), t.stats.attrs)
+		}
+		b.span.End()
+	}
+}
+
+func (l *sourceLoop) commitEvery(ctx context.Context, every time.Duration, stop <-chan struct{}) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := l.commit(ctx); err != nil {
+				l.t.log.Warn("offset commit failed; will retry", "error", err)
+			}
+		}
+	}
+}
+
+// commit writes every position whose records are all acknowledged to the
+// offset store, then tells the task.
+func (l *sourceLoop) commit(ctx context.Context) error {
+	l.commitMu.Lock()
+	defer l.commitMu.Unlock()
+	positions := l.tracker.Committable()
+	if len(positions) == 0 {
+		return nil
+	}
+	t := l.t
+	began := time.Now()
+	if err := t.c.rt.offsets.Put(ctx, t.c.name, positions...); err != nil {
+		l.tracker.Restore(positions)
+		return fmt.Errorf("commit offsets: %w", err)
+	}
+	t.stats.commitSecs.Record(ctx, time.Since(began).Seconds(), t.stats.attrs)
+	if l.committer != nil {
+		if err := l.committer.Commit(ctx, positions); err != nil {
+			t.log.Warn("source task commit hook failed", "error", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	connect "github.com/openmessaging/connect-go"
+)
+
+// healthyRun is how long a task must run before its restart backoff resets.
+const healthyRun = time.Minute
+
+// taskRunner owns one task: it runs it, restarts it with backoff when it
+// fails, and reports its status. Its goroutine ends when the task is stopped.
+type taskRunner struct {
+	c     *connectorRunner
+	id    int
+	cfg   connect.Config
+	log   *slog.Logger
+	gate  *gate
+	make  func() any // returns a new connect.SourceTask or connect.SinkTask
+	stats taskMetrics
+
+	cancel  context.CancelFunc
+	done    chan struct{}
+	restart chan struct{} // wakes a task waiting out its restart backoff
+
+	mu       sync.Mutex
+	state    connect.State
+	trace    string
+	restarts int
+	next     time.Time
+	progress map[string]any
+	stopCtx  context.Context // bounds the graceful drain once stopping
+}
+
+func (t *taskRunner) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	t.cancel = cancel
+	t.done = make(chan struct{})
+	t.restart = make(chan struct{}, 1)
+	t.setState(connect.StateRunning, "")
+	go func() {
+		defer close(t.done)
+		t.run(ctx)
+	}()
+}
+
+// stop shuts the task down gracefully (source offsets flushed) within ctx
+// and waits for its goroutine.
+func (t *taskRunner) stop(ctx context.Context) error {
+	t.mu.Lock()
+	t.stopCtx = ctx
+	t.mu.Unlock()
+	t.cancel()
+	select {
+	case <-t.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("runtime: stop task %s: %w", taskLabel(t.c.name, t.id), ctx.Err())
+	}
+}
+
+// wait blocks until the task's goroutine ended.
+func (t *taskRunner) wait() { <-t.done }
+
+// drainCtx is the context a stopping task uses to finish in-flight work.
+func (t *taskRunner) drainCtx() context.Context {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopCtx != nil {
+		return t.stopCtx
+	}
+	return context.Background()
+}
+
+func (t *taskRunner) run(ctx context.Context) {
+	bo := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(t.c.rt.cfg.restartInitial),
+		backoff.WithMaxInterval(t.c.rt.cfg.restartMax),
+		backoff.WithMaxElapsedTime(0),
+	)
+	for {
+		began := time.Now()
+		err := t.runOnce(ctx)
+		if ctx.Err() != nil || t.c.rt.crashed.Load() {
+			return
+		}
+		if err == nil {
+			err = errors.New("task loop ended without error")
+		}
+		if time.Since(began) >= healthyRun {
+			bo.Reset()
+		}
+		delay := bo.NextBackOff()
+		t.mu.Lock()
+		t.state, t.trace, t.next = connect.StateFailed, err.Error(), time.Now().Add(delay)
+		t.mu.Unlock()
+		t.log.Error("task failed; restarting", "error", err, "restart_in", delay)
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		case <-t.restart:
+			timer.Stop()
+		}
+		t.mu.Lock()
+		t.state, t.next = connect.StateRestarting, time.Time{}
+		t.restarts++
+		t.mu.Unlock()
+		t.log.Info("restarting task", "restarts", t.restarts)
+	}
+}
+
+func (t *taskRunner) runOnce(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("task panicked: %v", p)
+		}
+	}()
+	switch task := t.make().(type) {
+	case connect.SourceTask:
+		return t.runSource(ctx, task)
+	case connect.SinkTask:
+		return t.runSink(ctx, task)
+	default:
+		return fmt.Errorf("connector %s made a task of type %T", t.c.name, task)
+	}
+}
+
+// running marks the task RUNNING once it started, keeping the last trace
+// visible only while it matters.
+func (t *taskRunner) running() { t.setState(connect.StateRunning, "") }
+
+func (t *taskRunner) setState(s connect.State, trace string) {
+	t.mu.Lock()
+	t.state, t.trace = s, trace
+	t.mu.Unlock()
+}
+
+// requestRestart restarts a task waiting out its backoff at once.
+func (t *taskRunner) requestRestart() {
+	select {
+	case t.restart <- struct{}{}:
+	default:
+	}
+}
+
+func (t *taskRunner) status() connect.TaskStatus {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st := connect.TaskStatus{
+		ID: t.id, State: t.state, WorkerID: t.c.rt.workerID, Trace: t.trace,
+		Restarts: t.restarts, NextRestart: t.next, Progress: maps.Clone(t.progress),
+	}
+	if st.State == connect.StateRunning && t.gate.isPaused() {
+		st.State = connect.StatePaused
+	}
+	return st
+}
+
+func (t *taskRunner) stopTask(task interface{ Stop(context.Context) error }) {
+	if err := task.Stop(t.drainCtx()); err != nil {
+		t.log.Warn("task stop failed", "error", err)
+	}
+}
+
+// taskContext implements connect.SourceTaskContext and
+// connect.SinkTaskContext.
+type taskContext struct{ t *taskRunner }
+
+func (tc taskContext) Connector() string    { return tc.t.c.name }
+func (tc taskContext) TaskID() int          { return tc.t.id }
+func (tc taskContext) Logger() *slog.Logger { return tc.t.log }
+
+func (tc taskContext) Offset(ctx context.Context, partition string) (connect.Position, bool, error) {
+	return tc.t.c.rt.offsets.Get(ctx, tc.t.c.name, partition)
+}
+
+func (tc taskContext) SetProgress(p map[string]any) {
+	tc.t.mu.Lock()
+	tc.t.progress = maps.Clone(p)
+	tc.t.mu.Unlock()
+}
+
+// gate holds tasks of a paused connector before their next poll or fetch.
+type gate struct {
+	mu     sync.Mutex
+	paused bool
+	open   chan struct{} // closed while not paused
+}
+
+func newGate() *gate {
+	g := &gate{open: make(chan struct{})}
+	close(g.open)
+	return g
+}
+
+func (g *gate) pause() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.paused {
+		g.paused = true
+		g.open = make(chan struct{})
+	}
+}
+
+func (g *gate) resume() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.paused {
+		g.paused = false
+		close(g.open)
+	}
+}
+
+func (g *gate) isPaused() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.paused
+}
+
+// wait returns nil once the gate is open, or ctx's error.
+func (g *gate) wait(ctx context.Context) error {
+	g.mu.Lock()
+	open := g.open
+	g.mu.Unlock()
+	select {
+	case <-open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
