@@ -9,11 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/atomicfile"
 )
 
 var (
@@ -235,52 +235,15 @@ func (f *File) commit(ctx context.Context, connector string, parts map[string]js
 	return nil
 }
 
-// write replaces the file with the current state: temporary file, fsync,
-// rename, fsync of the directory, so that the rename itself is durable.
+// write replaces the file with the current state atomically.
 func (f *File) write() error {
 	b, err := json.MarshalIndent(fileState{Version: fileVersion, Connectors: f.data}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("offset: encode %s: %w", f.path, err)
 	}
-	b = append(b, '\n')
-	dir := filepath.Dir(f.path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(f.path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("offset: write %s: %w", f.path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("offset: write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("offset: sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("offset: write %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), f.path); err != nil {
-		return fmt.Errorf("offset: write %s: %w", f.path, err)
+	if err := atomicfile.Write(f.path, append(b, '\n')); err != nil {
+		return fmt.Errorf("offset: %w", err)
 	}
 	f.writes++
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("offset: sync directory of %s: %w", f.path, err)
-	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil // Windows cannot fsync a directory
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

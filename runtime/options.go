@@ -33,6 +33,7 @@ type config struct {
 	meterProvider  metric.MeterProvider
 	tracerProvider trace.TracerProvider
 	workerID       string
+	connectorStore ConnectorStore
 
 	offsetFlushInterval time.Duration
 	restartInitial      time.Duration

@@ -96,6 +96,13 @@ func (rt *Runtime) Start(ctx context.Context) error {
 			}
 		}
 	}
+	var stored []StoredConnector
+	if cs := rt.cfg.connectorStore; cs != nil {
+		var err error
+		if stored, err = cs.Load(ctx); err != nil {
+			return fmt.Errorf("runtime: start: %w", err)
+		}
+	}
 	rt.started = true
 	rt.ctx, rt.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	rt.watchWG.Add(1)
@@ -113,7 +120,42 @@ func (rt *Runtime) Start(ctx context.Context) error {
 		}
 	}()
 	rt.unwatch = func() bool { close(stopWatching); return true }
+	rt.restoreLocked(ctx, stored)
 	rt.log.Info("runtime started")
+	return nil
+}
+
+// restoreLocked brings back the connectors of the connector store. A stored
+// connector whose config no longer validates (a plugin went away, say) is
+// logged and kept in the store, not dropped.
+func (rt *Runtime) restoreLocked(ctx context.Context, stored []StoredConnector) {
+	for _, sc := range stored {
+		_, kind, err := rt.validate(ctx, sc.Config)
+		if err != nil {
+			rt.log.Error("stored connector not restored", "connector", sc.Name, "error", err)
+			continue
+		}
+		c := newConnectorRunner(rt, sc.Name, maps.Clone(sc.Config), kind)
+		if sc.Target == connect.StatePaused || sc.Target == connect.StateStopped {
+			c.target = sc.Target
+		}
+		rt.connectors[sc.Name] = c
+		c.mu.Lock()
+		c.startLocked(rt.ctx)
+		c.mu.Unlock()
+		rt.log.Info("connector restored", "connector", sc.Name, "target", c.target)
+	}
+}
+
+// persist saves a connector's config and target state, when a connector
+// store is configured.
+func (rt *Runtime) persist(ctx context.Context, name string, cfg connect.Config, target connect.State) error {
+	if rt.cfg.connectorStore == nil {
+		return nil
+	}
+	if err := rt.cfg.connectorStore.Save(ctx, StoredConnector{Name: name, Config: cfg, Target: target}); err != nil {
+		return fmt.Errorf("runtime: persist connector %q: %w", name, err)
+	}
 	return nil
 }
 
@@ -304,6 +346,9 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 	if _, ok := rt.connectors[name]; ok {
 		return fmt.Errorf("runtime: connector %q: %w", name, connect.ErrAlreadyExists)
 	}
+	if err := rt.persist(ctx, name, cfg, connect.StateRunning); err != nil {
+		return err
+	}
 	c := newConnectorRunner(rt, name, maps.Clone(cfg), kind)
 	rt.connectors[name] = c
 	c.mu.Lock()
@@ -329,6 +374,9 @@ func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg conn
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := rt.persist(ctx, name, cfg, c.target); err != nil {
+		return false, err
+	}
 	if err := c.stopLocked(ctx); err != nil {
 		c.log.Warn("stop for reconfiguration", "error", err)
 	}
@@ -411,7 +459,13 @@ func (rt *Runtime) DeleteConnector(ctx context.Context, name string) error {
 	}
 	delete(rt.connectors, name)
 	rt.mu.Unlock()
-	return c.shutdown(ctx)
+	var err error
+	if cs := rt.cfg.connectorStore; cs != nil {
+		if rerr := cs.Remove(ctx, name); rerr != nil {
+			err = fmt.Errorf("runtime: forget connector %q: %w", name, rerr)
+		}
+	}
+	return errors.Join(c.shutdown(ctx), err)
 }
 
 // PauseConnector keeps the connector's tasks started but stops them moving
@@ -439,6 +493,9 @@ func (rt *Runtime) setTarget(ctx context.Context, name string, target connect.St
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := rt.persist(ctx, name, c.cfg, target); err != nil {
+		return err
+	}
 	prev := c.target
 	c.target = target
 	switch {
