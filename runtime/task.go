@@ -63,9 +63,20 @@ func (t *taskRunner) stop(ctx context.Context) error {
 	case <-t.done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("runtime: stop task %s: %w", taskLabel(t.c.name, t.id), ctx.Err())
 	}
+	// The drain gave up at ctx's deadline too; give the goroutine a moment
+	// to notice, so that it does not outlive Stop.
+	grace := time.NewTimer(stopGrace)
+	defer grace.Stop()
+	select {
+	case <-t.done:
+	case <-grace.C:
+	}
+	return fmt.Errorf("runtime: stop task %s: %w", taskLabel(t.c.name, t.id), ctx.Err())
 }
+
+// stopGrace is how long a stop waits for a task after its deadline passed.
+const stopGrace = 2 * time.Second
 
 // wait blocks until the task's goroutine ended.
 func (t *taskRunner) wait() { <-t.done }

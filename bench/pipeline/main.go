@@ -39,6 +39,7 @@ func main() {
 	n := flag.Int64("n", 2_000_000, "records per run")
 	rounds := flag.Int("rounds", 3, "runs of each side; the best is reported")
 	stall := flag.Bool("stall", false, "measure backpressure with a sink that never returns")
+	pipelineOnly := flag.Bool("pipeline-only", false, "skip the baselines (for profiling)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the pipeline runs here")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -58,9 +59,17 @@ func main() {
 	fmt.Printf("records: %d, record size: %d bytes JSON, GOMAXPROCS=%d\n", *n, recordSize(), goruntime.GOMAXPROCS(0))
 	var base, base2, pipe result
 	for i := 0; i < *rounds; i++ {
+		if *pipelineOnly {
+			pipe = best(pipe, measure(func() { pipeline(*n) }, *n))
+			continue
+		}
 		base = best(base, measure(func() { baseline(*n, stdlibEncode) }, *n))
 		base2 = best(base2, measure(func() { baseline(*n, converterEncode()) }, *n))
 		pipe = best(pipe, measure(func() { pipeline(*n) }, *n))
+	}
+	if *pipelineOnly {
+		fmt.Printf("pipeline: %.0f records/s, peak heap %.1f MB\n", pipe.rate, pipe.peakMB)
+		return
 	}
 	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "baseline: encoding/json + buffered channel", base.rate, base.mbps, base.peakMB)
 	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "baseline: our JSON encoder + channel", base2.rate, base2.mbps, base2.peakMB)
@@ -271,10 +280,12 @@ func backpressure() {
 		time.Sleep(500 * time.Millisecond)
 	}
 	p := peak()
-	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// The stalled sink never consumes what the source still holds, so the
+	// graceful drain cannot finish: Stop gives up at its deadline.
+	stopCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := rt.Stop(stopCtx); err != nil {
-		fail(err)
+		fmt.Printf("stop (expected to time out with a stalled sink): %v\n", err)
 	}
 	fmt.Printf("stalled sink: source could produce %d records, produced %d before backpressure held it; peak heap %.1f MB (limit 100 MB)\n",
 		limit, last, p/1e6)
