@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -89,6 +90,7 @@ func (t *counterTask) Stop(context.Context) error { return nil }
 
 // printer is a sink connector writing records to stdout.
 type printer struct {
+	out  io.Writer
 	seen *sync.WaitGroup
 }
 
@@ -100,9 +102,10 @@ func (p *printer) TaskConfigs(max int) ([]connect.Config, error) {
 	return []connect.Config{{}}, nil
 }
 func (p *printer) Stop(context.Context) error { return nil }
-func (p *printer) NewTask() connect.SinkTask  { return &printerTask{seen: p.seen} }
+func (p *printer) NewTask() connect.SinkTask  { return &printerTask{out: p.out, seen: p.seen} }
 
 type printerTask struct {
+	out     io.Writer
 	seen    *sync.WaitGroup
 	pending []*connect.Record
 }
@@ -121,7 +124,7 @@ func (t *printerTask) Put(_ context.Context, records []*connect.Record) error {
 func (t *printerTask) Flush(context.Context) error {
 	for _, r := range t.pending {
 		v := r.Value.(map[string]any)
-		fmt.Printf("%s: n=%v square=%v\n", r.Topic, v["n"], v["square"])
+		fmt.Fprintf(t.out, "%s: n=%v square=%v\n", r.Topic, v["n"], v["square"])
 		t.seen.Done()
 	}
 	t.pending = t.pending[:0]
@@ -133,6 +136,13 @@ func (t *printerTask) Stop(context.Context) error { return nil }
 // --- Running them -----------------------------------------------------------
 
 func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "custom-connector:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -140,10 +150,10 @@ func main() {
 	seen.Add(10)
 	rt := runtime.New(
 		runtime.WithPlugin("counter", func() connect.Connector { return &counter{} }),
-		runtime.WithPlugin("printer", func() connect.Connector { return &printer{seen: &seen} }),
+		runtime.WithPlugin("printer", func() connect.Connector { return &printer{out: out, seen: &seen} }),
 	)
 	if err := rt.Start(ctx); err != nil {
-		fail(err)
+		return err
 	}
 	defer rt.Stop(context.Background())
 
@@ -151,19 +161,15 @@ func main() {
 		"connector.class": "printer",
 		"topics":          "numbers",
 	}); err != nil {
-		fail(err)
+		return err
 	}
 	if err := rt.CreateConnector(ctx, "count", connect.Config{
 		"connector.class": "counter",
 		"limit":           "10",
 	}); err != nil {
-		fail(err)
+		return err
 	}
 	seen.Wait()
-	fmt.Println("done: 10 records moved")
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, "custom-connector:", err)
-	os.Exit(1)
+	fmt.Fprintln(out, "done: 10 records moved")
+	return nil
 }
