@@ -13,6 +13,8 @@ type OffsetStore interface {
 	// Get returns the stored position of partition, and false when none is.
 	Get(ctx context.Context, connector, partition string) (Position, bool, error)
 	// Put stores positions, replacing earlier ones of the same partitions.
+	// A position with an empty partition or an offset that is not valid
+	// JSON is an error, and nothing of the call is stored.
 	Put(ctx context.Context, connector string, positions ...Position) error
 	// List returns every stored position of connector, sorted by partition.
 	List(ctx context.Context, connector string) ([]Position, error)
