@@ -39,6 +39,7 @@ type connectorRunner struct {
 	failures  int
 	removed   bool
 	lastStart time.Time
+	redact    *redactor // hides the config's secrets from logs and traces
 }
 
 func newConnectorRunner(rt *Runtime, name string, cfg connect.Config, kind connect.ConnectorType) *connectorRunner {
@@ -128,6 +129,7 @@ func (c *connectorRunner) startLocked(ctx context.Context) {
 	factory := c.rt.cfg.plugins[c.set.class]
 	conn := factory()
 	spec := conn.Spec()
+	c.redact = newRedactor(spec.Config, c.cfg)
 	pluginCfg := spec.Config.Apply(c.cfg)
 	c.lastStart = time.Now()
 	if err := conn.Start(ctx, connectorContext{c}, pluginCfg); err != nil {
@@ -151,9 +153,9 @@ func (c *connectorRunner) startLocked(ctx context.Context) {
 }
 
 func (c *connectorRunner) failLocked(err error) {
-	c.state, c.trace = connect.StateFailed, err.Error()
+	c.state, c.trace = connect.StateFailed, c.redact.text(err.Error())
 	c.failures++
-	c.log.Error("connector failed", "error", err)
+	c.log.Error("connector failed", "error", c.trace)
 	c.kick()
 }
 
@@ -162,12 +164,13 @@ func (c *connectorRunner) startTasksLocked(cfgs []connect.Config) {
 	c.tasks = make([]*taskRunner, len(cfgs))
 	for i, tc := range cfgs {
 		t := &taskRunner{
-			c:     c,
-			id:    i,
-			cfg:   tc,
-			log:   c.log.With("task", i),
-			gate:  c.gate,
-			stats: c.rt.inst.forTask(c.name, i),
+			c:      c,
+			id:     i,
+			cfg:    tc,
+			log:    c.log.With("task", i),
+			gate:   c.gate,
+			stats:  c.rt.inst.forTask(c.name, i),
+			redact: c.redact,
 		}
 		conn := c.conn
 		switch cn := conn.(type) {
@@ -209,7 +212,7 @@ func (c *connectorRunner) reconfigureLocked(ctx context.Context) {
 	}
 	cfgs, err := c.conn.TaskConfigs(c.set.tasksMax)
 	if err != nil {
-		c.log.Error("task reconfiguration failed", "error", err)
+		c.log.Error("task reconfiguration failed", "error", c.redact.text(err.Error()))
 		return
 	}
 	if len(cfgs) > c.set.tasksMax {

@@ -42,7 +42,7 @@ func (t *taskRunner) tolerate(ctx context.Context, stage string, orig *connect.M
 		return fmt.Errorf("%s failed (errors.tolerance=none): %w", stage, cause)
 	}
 	if set.logErrors {
-		t.log.Warn("record failed; tolerated", "stage", stage, "error", cause, "dead_letter_topic", set.deadLetter)
+		t.log.Warn("record failed; tolerated", "stage", stage, "error", t.redact.text(cause.Error()), "dead_letter_topic", set.deadLetter)
 	}
 	if set.deadLetter == "" {
 		return nil
@@ -75,7 +75,7 @@ func (t *taskRunner) deadLetterMessage(stage string, orig *connect.Message, rec 
 	h[HeaderErrorTask] = strconv.Itoa(t.id)
 	h[HeaderErrorStage] = stage
 	h[HeaderErrorClass] = errorClass(cause)
-	h[HeaderErrorMessage] = cause.Error()
+	h[HeaderErrorMessage] = t.redact.text(cause.Error())
 	dl.Headers = h
 	return dl
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/converter"
@@ -181,6 +182,37 @@ func (rt *Runtime) stop(ctx context.Context, unwatch bool) error {
 	runners := slices.Collect(maps.Values(rt.connectors))
 	rt.mu.Unlock()
 
+	// Sources stop first, so that sinks can still consume what they
+	// published; with the runtime's own in-memory broker, sinks then drain
+	// it, since what it holds dies with it.
+	var sources, sinks []*connectorRunner
+	for _, c := range runners {
+		if c.kind == connect.TypeSource {
+			sources = append(sources, c)
+		} else {
+			sinks = append(sinks, c)
+		}
+	}
+	errs := shutdownAll(ctx, sources)
+	if rt.ownTransport {
+		if err := rt.drain(ctx, sinks); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, shutdownAll(ctx, sinks)...)
+	rt.cancel()
+	if rt.ownTransport {
+		errs = append(errs, rt.transport.Close())
+	}
+	if rt.ownOffsets {
+		errs = append(errs, rt.offsets.Close())
+	}
+	rt.log.Info("runtime stopped")
+	return errors.Join(errs...)
+}
+
+// shutdownAll shuts runners down in parallel.
+func shutdownAll(ctx context.Context, runners []*connectorRunner) []error {
 	var errs []error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -196,15 +228,44 @@ func (rt *Runtime) stop(ctx context.Context, unwatch bool) error {
 		}()
 	}
 	wg.Wait()
-	rt.cancel()
-	if rt.ownTransport {
-		errs = append(errs, rt.transport.Close())
+	return errs
+}
+
+// lagger is implemented by transports that tell how far a consumer group
+// is behind (transport/memory).
+type lagger interface {
+	Lag(group string, topics ...string) int64
+}
+
+// drain waits until the running sinks consumed everything the transport
+// holds for them, or ctx is done.
+func (rt *Runtime) drain(ctx context.Context, sinks []*connectorRunner) error {
+	l, ok := rt.transport.(lagger)
+	if !ok {
+		return nil
 	}
-	if rt.ownOffsets {
-		errs = append(errs, rt.offsets.Close())
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var lag int64
+		for _, c := range sinks {
+			c.mu.Lock()
+			running := c.state == connect.StateRunning && c.target == connect.StateRunning
+			topics := c.set.topics
+			c.mu.Unlock()
+			if running {
+				lag += l.Lag(sinkGroup(c.name), topics...)
+			}
+		}
+		if lag == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("runtime: stop: %d records left undelivered in the in-memory transport: %w", lag, ctx.Err())
+		case <-tick.C:
+		}
 	}
-	rt.log.Info("runtime stopped")
-	return errors.Join(errs...)
 }
 
 // crash stops every task at once, without draining or committing offsets,
@@ -588,7 +649,7 @@ func (rt *Runtime) RestartTask(ctx context.Context, name string, id int) error {
 	if err := t.stop(ctx); err != nil {
 		return err
 	}
-	nt := &taskRunner{c: c, id: id, cfg: t.cfg, log: t.log, gate: t.gate, make: t.make, stats: t.stats}
+	nt := &taskRunner{c: c, id: id, cfg: t.cfg, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
 	c.tasks[id] = nt
 	nt.start(rt.ctx)
 	return nil

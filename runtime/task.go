@@ -19,13 +19,14 @@ const healthyRun = time.Minute
 // taskRunner owns one task: it runs it, restarts it with backoff when it
 // fails, and reports its status. Its goroutine ends when the task is stopped.
 type taskRunner struct {
-	c     *connectorRunner
-	id    int
-	cfg   connect.Config
-	log   *slog.Logger
-	gate  *gate
-	make  func() any // returns a new connect.SourceTask or connect.SinkTask
-	stats taskMetrics
+	c      *connectorRunner
+	id     int
+	cfg    connect.Config
+	log    *slog.Logger
+	gate   *gate
+	make   func() any // returns a new connect.SourceTask or connect.SinkTask
+	stats  taskMetrics
+	redact *redactor
 
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -110,10 +111,11 @@ func (t *taskRunner) run(ctx context.Context) {
 			bo.Reset()
 		}
 		delay := bo.NextBackOff()
+		trace := t.redact.text(err.Error())
 		t.mu.Lock()
-		t.state, t.trace, t.next = connect.StateFailed, err.Error(), time.Now().Add(delay)
+		t.state, t.trace, t.next = connect.StateFailed, trace, time.Now().Add(delay)
 		t.mu.Unlock()
-		t.log.Error("task failed; restarting", "error", err, "restart_in", delay)
+		t.log.Error("task failed; restarting", "error", trace, "restart_in", delay)
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -180,7 +182,7 @@ func (t *taskRunner) status() connect.TaskStatus {
 
 func (t *taskRunner) stopTask(task interface{ Stop(context.Context) error }) {
 	if err := task.Stop(t.drainCtx()); err != nil {
-		t.log.Warn("task stop failed", "error", err)
+		t.log.Warn("task stop failed", "error", t.redact.text(err.Error()))
 	}
 }
 

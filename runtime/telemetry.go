@@ -46,12 +46,17 @@ func newInstruments(mp metric.MeterProvider, tp trace.TracerProvider) *instrumen
 		metric.WithDescription("Records retried after a retriable error or a redelivery."))
 	in.deadLettered, _ = m.Int64Counter("connect.records.deadlettered", metric.WithUnit("{record}"),
 		metric.WithDescription("Records sent to a dead-letter topic."))
-	in.batchSeconds, _ = m.Float64Histogram("connect.batch.duration", metric.WithUnit("s"),
+	in.batchSeconds, _ = m.Float64Histogram("connect.batch.duration", metric.WithUnit("s"), secondsBuckets,
 		metric.WithDescription("Time to move one batch: poll to publish for sources, fetch to ack for sinks."))
-	in.commitSecs, _ = m.Float64Histogram("connect.offset.commit.duration", metric.WithUnit("s"),
+	in.commitSecs, _ = m.Float64Histogram("connect.offset.commit.duration", metric.WithUnit("s"), secondsBuckets,
 		metric.WithDescription("Time to write source positions to the offset store."))
 	return in
 }
+
+// secondsBuckets suit batch and commit latencies, from 100µs to 10s (the
+// SDK's default buckets are made for milliseconds).
+var secondsBuckets = metric.WithExplicitBucketBoundaries(
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 // taskMetrics binds the instruments to one task's attributes, computed once.
 type taskMetrics struct {

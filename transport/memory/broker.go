@@ -159,3 +159,20 @@ func (b *Broker) retained(name string) int {
 	}
 	return n
 }
+
+// Lag returns how many messages of topics the consumer group has not
+// committed yet: everything retained for a group that never subscribed to
+// a topic. An owner of a broker uses it to let sinks drain before the
+// broker, and what it holds, goes away.
+func (b *Broker) Lag(group string, topics ...string) int64 {
+	var lag int64
+	for _, name := range topics {
+		b.mu.Lock()
+		t := b.topics[name]
+		b.mu.Unlock()
+		if t != nil {
+			lag += t.lag(group)
+		}
+	}
+	return lag
+}

@@ -621,3 +621,32 @@ func TestConcurrentMembersAndPublishers(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+func TestLagCountsUncommittedMessages(t *testing.T) {
+	ctx := context.Background()
+	b := New(WithQueues(2))
+	defer b.Close()
+	for i := 0; i < 10; i++ {
+		if err := b.Publish(ctx, &connect.Message{Topic: "lag", Key: []byte{byte(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := b.Lag("g", "lag", "unknown"); got != 10 {
+		t.Fatalf("lag of a group that never subscribed = %d, want 10", got)
+	}
+	sub, err := b.Subscribe(ctx, "g", "lag")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	msgs, err := sub.Fetch(ctx, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Ack(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Lag("g", "lag"); got != int64(10-len(msgs)) {
+		t.Fatalf("lag after acking %d = %d", len(msgs), got)
+	}
+}

@@ -224,3 +224,21 @@ func (g *group) nack(s *groupSub, m *connect.Message) bool {
 	c.next = off
 	return true
 }
+
+// lag counts the messages of t that group has not committed.
+func (t *topic) lag(group string) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var lag int64
+	for qi := range t.queues {
+		q := &t.queues[qi]
+		from := q.base
+		for _, g := range t.groups {
+			if g.name == group {
+				from = max(from, g.cursors[qi].committed)
+			}
+		}
+		lag += q.end() - from
+	}
+	return lag
+}

@@ -1,0 +1,155 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// Offsets on the wire. Kafka Connect's partitions are JSON objects; a
+// connect.Position's partition is a string. The API shows it as an object
+// with one key, "partition":
+//
+//	{"offsets": [{"partition": {"partition": "file:/data/in.txt"}, "offset": {"pos": 4096}}]}
+//
+// and PATCH accepts that shape back (or the bare string as the partition).
+// The offset is the source's JSON as stored. A null offset in PATCH deletes
+// the partition's position, as in Kafka Connect.
+
+// PartitionKey is the key of the partition object in the offsets API.
+const PartitionKey = "partition"
+
+type offsetsBody struct {
+	Offsets []offsetEntry `json:"offsets"`
+}
+
+type offsetEntry struct {
+	Partition map[string]string `json:"partition"`
+	Offset    json.RawMessage   `json:"offset"`
+}
+
+type offsetsRequest struct {
+	Offsets *[]struct {
+		Partition json.RawMessage `json:"partition"`
+		Offset    json.RawMessage `json:"offset"`
+	} `json:"offsets"`
+}
+
+// GET /connectors/{name}/offsets
+func (h *restHandler) getOffsets(w http.ResponseWriter, r *http.Request) {
+	ps, err := h.rt.Offsets(r.Context(), r.PathValue("name"))
+	if err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	out := offsetsBody{Offsets: make([]offsetEntry, len(ps))}
+	for i, p := range ps {
+		out.Offsets[i] = offsetEntry{Partition: map[string]string{PartitionKey: p.Partition}, Offset: p.Offset}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// PATCH /connectors/{name}/offsets: only while STOPPED (409 otherwise).
+func (h *restHandler) alterOffsets(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, err := h.rt.ConnectorConfig(name); err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	b, err := h.readBody(w, r)
+	if err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	put, del, err := parseOffsets(b)
+	if err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	ctx, cancel := h.opCtx(r)
+	defer cancel()
+	// Deletions first, then puts: a partition both deleted and set in one
+	// request ends up set. The two steps are not one atomic change.
+	if err := h.rt.deleteOffsets(ctx, name, del); err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	if len(put) > 0 {
+		if err := h.rt.AlterOffsets(ctx, name, put); err != nil {
+			h.fail(w, r, err, nil)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, messageBody{"The offsets for this connector have been altered successfully"})
+}
+
+// parseOffsets reads a PATCH body into positions to store and partitions
+// to delete.
+func parseOffsets(b []byte) (put []connect.Position, del []string, err error) {
+	var req offsetsRequest
+	if err := decodeStrict(b, &req); err != nil {
+		return nil, nil, err
+	}
+	if req.Offsets == nil {
+		return nil, nil, errorf(http.StatusBadRequest, `the body must have an "offsets" array`)
+	}
+	if len(*req.Offsets) == 0 {
+		return nil, nil, errorf(http.StatusBadRequest, "the offsets array is empty")
+	}
+	seen := map[string]int{}
+	for i, e := range *req.Offsets {
+		part, err := parsePartition(e.Partition)
+		if err != nil {
+			return nil, nil, errorf(http.StatusBadRequest, "offsets[%d]: %v", i, err)
+		}
+		if j, dup := seen[part]; dup {
+			return nil, nil, errorf(http.StatusBadRequest, "offsets[%d]: partition %q already given at offsets[%d]", i, part, j)
+		}
+		seen[part] = i
+		off := bytes.TrimSpace(e.Offset)
+		if len(off) == 0 {
+			return nil, nil, errorf(http.StatusBadRequest, `offsets[%d]: "offset" is required (null deletes the partition's offset)`, i)
+		}
+		if string(off) == "null" {
+			del = append(del, part)
+			continue
+		}
+		put = append(put, connect.Position{Partition: part, Offset: off})
+	}
+	return put, del, nil
+}
+
+func parsePartition(raw json.RawMessage) (string, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		if s == "" {
+			return "", errorf(http.StatusBadRequest, "the partition is empty")
+		}
+		return s, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+		return "", errorf(http.StatusBadRequest, `the partition must be an object {"%s": "<partition>"}`, PartitionKey)
+	}
+	v, ok := obj[PartitionKey]
+	if !ok || len(obj) != 1 {
+		return "", errorf(http.StatusBadRequest, `the partition must be an object with the single key %q`, PartitionKey)
+	}
+	if err := json.Unmarshal(v, &s); err != nil || s == "" {
+		return "", errorf(http.StatusBadRequest, `the partition's %q must be a non-empty string`, PartitionKey)
+	}
+	return s, nil
+}
+
+// DELETE /connectors/{name}/offsets: only while STOPPED (409 otherwise).
+func (h *restHandler) resetOffsets(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := h.opCtx(r)
+	defer cancel()
+	if err := h.rt.ResetOffsets(ctx, r.PathValue("name")); err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, messageBody{"The offsets for this connector have been reset successfully"})
+}

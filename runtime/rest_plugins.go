@@ -1,0 +1,214 @@
+package runtime
+
+import (
+	"errors"
+	"net/http"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// pluginInfo is Kafka Connect's PluginInfo.
+type pluginInfo struct {
+	Class   string                `json:"class"`
+	Type    connect.ConnectorType `json:"type"`
+	Version string                `json:"version"`
+}
+
+// configKeyInfo is Kafka Connect's ConfigKeyInfo: one setting of a plugin.
+type configKeyInfo struct {
+	Name          string   `json:"name"`
+	Type          string   `json:"type"`
+	Required      bool     `json:"required"`
+	DefaultValue  *string  `json:"default_value"`
+	Importance    string   `json:"importance"`
+	Documentation string   `json:"documentation"`
+	Group         string   `json:"group"`
+	Width         string   `json:"width"`
+	DisplayName   string   `json:"display_name"`
+	Dependents    []string `json:"dependents"`
+	Order         int      `json:"order"`
+}
+
+// configInfos is Kafka Connect's answer to a validation.
+type configInfos struct {
+	Name       string       `json:"name"`
+	ErrorCount int          `json:"error_count"`
+	Groups     []string     `json:"groups"`
+	Configs    []configInfo `json:"configs"`
+}
+
+type configInfo struct {
+	Definition configKeyInfo   `json:"definition"`
+	Value      configValueInfo `json:"value"`
+}
+
+type configValueInfo struct {
+	Name              string   `json:"name"`
+	Value             *string  `json:"value"`
+	RecommendedValues []string `json:"recommended_values"`
+	Errors            []string `json:"errors"`
+	Visible           bool     `json:"visible"`
+}
+
+// Groups of settings in the plugin endpoints: the runtime's own settings
+// and the plugin's.
+const (
+	groupCommon    = "Common"
+	groupConnector = "Connector"
+)
+
+// GET /connector-plugins
+func (h *restHandler) listPlugins(w http.ResponseWriter, r *http.Request) {
+	names := h.rt.Plugins()
+	out := make([]pluginInfo, 0, len(names))
+	for _, n := range names {
+		spec, kind, err := h.rt.PluginSpec(n)
+		if err != nil {
+			continue
+		}
+		out = append(out, pluginInfo{Class: n, Type: kind, Version: spec.Version})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *restHandler) pluginSpec(w http.ResponseWriter, r *http.Request) (connect.Spec, bool) {
+	spec, _, err := h.rt.PluginSpec(r.PathValue("plugin"))
+	if err != nil {
+		h.fail(w, r, err, nil)
+		return connect.Spec{}, false
+	}
+	return spec, true
+}
+
+// GET /connector-plugins/{plugin}/config
+func (h *restHandler) pluginConfig(w http.ResponseWriter, r *http.Request) {
+	spec, ok := h.pluginSpec(w, r)
+	if !ok {
+		return
+	}
+	out := make([]configKeyInfo, len(spec.Config))
+	for i, f := range spec.Config {
+		out[i] = keyInfo(f, i)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func keyInfo(f connect.Field, i int) configKeyInfo {
+	k := configKeyInfo{
+		Name: f.Name, Type: kafkaType(f), Required: f.Required, Importance: "MEDIUM",
+		Documentation: f.Description, Group: groupConnector, Width: "NONE", DisplayName: f.Name,
+		Dependents: []string{}, Order: i + 1,
+	}
+	if f.Default != "" {
+		d := f.Default
+		if f.Secret {
+			d = connect.Masked
+		}
+		k.DefaultValue = &d
+	}
+	if f.Required {
+		k.Importance = "HIGH"
+	}
+	if _, ok := SettingsSpec.Field(f.Name); ok {
+		k.Group = groupCommon
+	}
+	return k
+}
+
+// kafkaType names a field's type as Kafka's ConfigDef.Type does; secrets
+// are PASSWORD, durations (which Kafka lacks) STRING.
+func kafkaType(f connect.Field) string {
+	if f.Secret {
+		return "PASSWORD"
+	}
+	switch f.Type {
+	case connect.TypeInt:
+		return "INT"
+	case connect.TypeFloat:
+		return "DOUBLE"
+	case connect.TypeBool:
+		return "BOOLEAN"
+	case connect.TypeList:
+		return "LIST"
+	}
+	return "STRING"
+}
+
+// PUT /connector-plugins/{plugin}/config/validate: 200 with every setting
+// and its errors, even when some are invalid.
+func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
+	plugin := r.PathValue("plugin")
+	spec, ok := h.pluginSpec(w, r)
+	if !ok {
+		return
+	}
+	b, err := h.readBody(w, r)
+	if err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	p, err := parseConfig(b, false)
+	if err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	cfg := p.cfg
+	red := newRedactor(spec.Config, cfg)
+	if c, ok := cfg[KeyConnectorClass]; ok && c != plugin {
+		h.fail(w, r, errorf(http.StatusBadRequest, "%s %q in the config does not match the plugin %q of the request", KeyConnectorClass, c, plugin), red)
+		return
+	}
+	cfg[KeyConnectorClass] = plugin
+	verr := h.rt.Validate(r.Context(), cfg)
+	var ce *connect.ConfigError
+	if verr != nil && !errors.As(verr, &ce) {
+		h.fail(w, r, verr, red)
+		return
+	}
+	reasons := map[string][]string{}
+	var extra []string // fields named by errors but not in the spec
+	if ce != nil {
+		for _, fe := range ce.Fields {
+			if _, ok := reasons[fe.Field]; !ok {
+				if _, inSpec := spec.Config.Field(fe.Field); !inSpec {
+					extra = append(extra, fe.Field)
+				}
+			}
+			reasons[fe.Field] = append(reasons[fe.Field], red.text(fe.Reason))
+		}
+	}
+	applied := spec.Config.Apply(cfg)
+	out := configInfos{Name: plugin, Groups: []string{groupConnector, groupCommon}, Configs: make([]configInfo, 0, len(spec.Config)+len(extra))}
+	for i, f := range spec.Config {
+		v := configValueInfo{Name: f.Name, RecommendedValues: f.Allowed, Errors: reasons[f.Name], Visible: true}
+		if val, ok := applied[f.Name]; ok {
+			if f.Secret {
+				val = connect.Masked
+			} else {
+				val = red.text(val)
+			}
+			v.Value = &val
+		}
+		out.Configs = append(out.Configs, configInfo{Definition: keyInfo(f, i), Value: v})
+	}
+	for i, name := range extra {
+		f := connect.Field{Name: name}
+		v := configValueInfo{Name: name, Errors: reasons[name], Visible: true}
+		if val, ok := cfg[name]; ok {
+			val = red.text(val)
+			v.Value = &val
+		}
+		out.Configs = append(out.Configs, configInfo{Definition: keyInfo(f, len(spec.Config)+i), Value: v})
+	}
+	for i := range out.Configs {
+		c := &out.Configs[i]
+		if c.Value.RecommendedValues == nil {
+			c.Value.RecommendedValues = []string{}
+		}
+		if c.Value.Errors == nil {
+			c.Value.Errors = []string{}
+		}
+		out.ErrorCount += len(c.Value.Errors)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
