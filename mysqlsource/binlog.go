@@ -1,0 +1,792 @@
+package mysqlsource
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+	"github.com/google/uuid"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// eventCache is how many parsed events go-mysql buffers ahead of the
+// reader. Row events are at most binlog_row_event_max_size (8 KiB by
+// default) each.
+const eventCache = 256
+
+// batchQueue is how many batches of records the reader makes ahead of Poll.
+const batchQueue = 4
+
+// errHeartbeatDue ends a wait for an event when a heartbeat record is due.
+var errHeartbeatDue = errors.New("heartbeat due")
+
+// streamer reads the binlog from a transaction boundary and turns row
+// events into change records.
+//
+// A transaction ("group") runs from its GTID event (or BEGIN) to its XID or
+// COMMIT; a DDL statement is a group of its own. Records carry the group's
+// start as their position plus how many of its data events and rows were
+// emitted, so that resuming never replays half a group nor skips one.
+//
+// Three goroutines share the work: go-mysql's reads and parses events, the
+// streamer's reader turns them into batches of records, and Poll hands the
+// batches to the runtime, which encodes them meanwhile. The reader owns
+// every field below the "reader" line while it runs; Poll starts it and
+// stops it (waiting for it) and only then touches them.
+type streamer struct {
+	s         *settings
+	log       *slog.Logger
+	info      serverInfo
+	partition string
+	serverID  uint32
+	live      *liveSchemas // current table schemas, for servers without full row metadata
+
+	syncer   *replication.BinlogSyncer
+	st       *replication.BinlogStreamer
+	batches  chan batch
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+	returned offset // resume point after the last batch Poll returned
+	deferred error  // failure to report on the next poll
+
+	// reader
+	pending []*replication.BinlogEvent
+	// resume is where reading would start again: every record before it
+	// was put in a batch.
+	resume offset
+	file   string // binlog file being read
+	gtids  mysql.GTIDSet
+	gtidS  string // gtids.String(), before the current group
+
+	// The current group.
+	inGroup, explicit bool
+	start             coordinates // where the group starts
+	prefix            []byte      // offsetPrefix(start), made on first use
+	gtid              string      // the group's GTID, "" when none
+	thread            int64       // MySQL's thread id from BEGIN, -1 when unknown
+	query             string      // statement text from annotate/rows-query events
+	events            int         // data events of the group seen so far
+
+	// Skipping what a previous run emitted of the first group.
+	skipArmed, skipping bool
+	skipEvent, skipRow  int
+
+	tables   map[uint64]*tableSchema // the group's table maps, by table id
+	schemas  map[string]*cachedTable // by db.table: reuse when the table map repeats
+	excluded *tableSchema            // marks filtered-out tables in tables
+
+	heartbeatAt time.Time       // last heartbeat or batch of records
+	lastOffset  json.RawMessage // offset of the last record batched
+}
+
+// batch is what the reader hands to Poll: records, the resume point after
+// them, or the failure that stopped the reader.
+type batch struct {
+	recs   []*connect.Record
+	resume offset
+	err    error
+}
+
+type cachedTable struct {
+	sig    []byte
+	schema *tableSchema
+}
+
+func newStreamer(s *settings, log *slog.Logger, info serverInfo, partition string, serverID uint32, live *liveSchemas, from offset) *streamer {
+	return &streamer{
+		s: s, log: log, info: info, partition: partition, serverID: serverID, live: live,
+		resume:   from,
+		returned: from,
+		schemas:  map[string]*cachedTable{},
+		excluded: &tableSchema{},
+	}
+}
+
+// connect starts reading at r.returned and starts the reader.
+func (r *streamer) connect() error {
+	r.resume = r.returned
+	mariadb := r.info.mariadb()
+	cfg := replication.BinlogSyncerConfig{
+		ServerID:              r.serverID,
+		Flavor:                r.info.flavor,
+		Host:                  r.s.host,
+		Port:                  uint16(r.s.port),
+		User:                  r.s.user,
+		Password:              r.s.password,
+		TLSConfig:             r.s.tls,
+		ParseTime:             true,
+		RenderJSONAsMySQLText: !mariadb, // MySQL's own text form, as a snapshot query returns it
+		HeartbeatPeriod:       r.s.heartbeat,
+		ReadTimeout:           r.s.readTimeout,
+		DisableRetrySync:      true, // go-mysql would resume mid-transaction; we resume at its start
+		Logger:                libraryLogger(r.log),
+		Dialer:                (&net.Dialer{Timeout: r.s.connectTimeout}).DialContext,
+		EventCacheCount:       eventCache,
+		FillZeroLogPos:        mariadb && r.info.atLeast(11, 4),
+	}
+	if mariadb && r.s.includeQuery {
+		cfg.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
+	}
+	gtids, err := mysql.ParseGTIDSet(r.info.flavor, r.resume.GTIDs)
+	if err != nil {
+		return connect.Fatal(fmt.Errorf("mysqlsource: stored GTID set %q: %w", r.resume.GTIDs, err))
+	}
+	syncer := replication.NewBinlogSyncer(cfg)
+	var st *replication.BinlogStreamer
+	at := r.describe()
+	if r.s.resumeGTID && r.resume.GTIDs != "" {
+		st, err = syncer.StartSyncGTID(gtids.Clone())
+	} else {
+		st, err = syncer.StartSync(mysql.Position{Name: r.resume.File, Pos: r.resume.Pos})
+	}
+	if err != nil {
+		syncer.Close()
+		return r.s.fail("start reading the binlog at "+at, err)
+	}
+	r.syncer, r.st, r.pending = syncer, st, nil
+	r.file = r.resume.File
+	r.gtids, r.gtidS = gtids, r.resume.GTIDs
+	r.inGroup, r.skipping = false, false
+	r.skipEvent, r.skipRow = r.resume.Event, r.resume.Row
+	r.skipArmed = r.resume.Event > 0 || r.resume.Row > 0
+	r.tables = map[uint64]*tableSchema{}
+	r.heartbeatAt = time.Now()
+	r.log.Info("reading the binlog", "at", at, "server_id", r.serverID)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stop = cancel
+	r.batches = make(chan batch, batchQueue)
+	r.wg.Add(1)
+	go r.run(ctx)
+	return nil
+}
+
+func (r *streamer) describe() string {
+	o := r.returned
+	s := coordinates{File: o.File, Pos: o.Pos, GTIDs: o.GTIDs}.String()
+	if o.Event > 0 || o.Row > 0 {
+		s += fmt.Sprintf(" after %d events and %d rows of its transaction", o.Event, o.Row)
+	}
+	return s
+}
+
+// connected reports whether the reader runs.
+func (r *streamer) connected() bool { return r.syncer != nil }
+
+// close stops the reader and the binlog connection; batches not returned
+// yet are dropped: connect starts again after the last one returned.
+func (r *streamer) close() {
+	if r.syncer == nil {
+		return
+	}
+	r.stop()
+	r.wg.Wait()
+	r.syncer.Close()
+	r.syncer, r.st, r.pending, r.batches = nil, nil, nil, nil
+}
+
+// poll returns the reader's next batch, waiting for it.
+func (r *streamer) poll(ctx context.Context) ([]*connect.Record, error) {
+	if err := r.deferred; err != nil {
+		r.deferred = nil
+		return nil, err
+	}
+	if r.syncer == nil {
+		if err := r.connect(); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case b := <-r.batches:
+			if b.err == nil || len(b.recs) > 0 {
+				r.returned = b.resume
+			}
+			if b.err != nil {
+				r.close()
+				if len(b.recs) > 0 {
+					r.deferred = b.err
+					return b.recs, nil
+				}
+				return nil, b.err
+			}
+			if len(b.recs) > 0 {
+				return b.recs, nil
+			}
+		}
+	}
+}
+
+// run is the reader: it turns events into batches until ctx is done or
+// reading fails.
+func (r *streamer) run(ctx context.Context) {
+	defer r.wg.Done()
+	for {
+		b, ok := r.collect(ctx)
+		if !ok {
+			return
+		}
+		select {
+		case r.batches <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
+}
+
+// collect returns the next batch: records of the events at hand, up to
+// poll.max.records; when no event is at hand, it waits for one.
+func (r *streamer) collect(ctx context.Context) (batch, bool) {
+	var out []*connect.Record
+	from := r.resume
+	for {
+		ev := r.ready()
+		if ev == nil {
+			if len(out) > 0 || r.resume != from {
+				return r.batch(out, nil), true
+			}
+			var err error
+			ev, err = r.next(ctx)
+			switch {
+			case ctx.Err() != nil:
+				return batch{}, false
+			case errors.Is(err, errHeartbeatDue):
+				if rec := r.heartbeat(); rec != nil {
+					return r.batch([]*connect.Record{rec}, nil), true
+				}
+				continue
+			case err != nil:
+				return r.batch(nil, r.broken(err)), true
+			}
+		}
+		n := len(out)
+		var err error
+		if out, err = r.handle(ev, ev.Header, out); err != nil {
+			clear(out[n:])
+			return r.batch(out[:n], err), true
+		}
+		if len(out) >= r.s.maxBatch {
+			return r.batch(out, nil), true
+		}
+	}
+}
+
+func (r *streamer) batch(recs []*connect.Record, err error) batch {
+	if len(recs) > 0 {
+		r.heartbeatAt = time.Now()
+		r.lastOffset = recs[len(recs)-1].Position.Offset
+	}
+	return batch{recs: recs, resume: r.resume, err: err}
+}
+
+// next returns the next event, waiting for it.
+func (r *streamer) next(ctx context.Context) (*replication.BinlogEvent, error) {
+	if r.s.heartbeatTopic == "" {
+		return r.st.GetEvent(ctx)
+	}
+	wait := time.Until(r.heartbeatAt.Add(r.s.heartbeat))
+	if wait <= 0 {
+		return nil, errHeartbeatDue
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	ev, err := r.st.GetEvent(wctx)
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		return nil, errHeartbeatDue
+	}
+	return ev, err
+}
+
+// ready returns a buffered event without waiting, or nil.
+func (r *streamer) ready() *replication.BinlogEvent {
+	if len(r.pending) == 0 {
+		r.pending = r.st.DumpEvents()
+		if len(r.pending) == 0 {
+			return nil
+		}
+	}
+	ev := r.pending[0]
+	r.pending[0] = nil
+	r.pending = r.pending[1:]
+	return ev
+}
+
+// errPurged is the failure to read a binlog that is gone.
+type errPurged struct{ err error }
+
+func (e *errPurged) Error() string { return e.err.Error() }
+func (e *errPurged) Unwrap() error { return e.err }
+
+// broken says what a failed stream means: a purged binlog is fatal (the
+// task decides whether to snapshot again), anything else a retriable
+// error: the next poll reconnects.
+func (r *streamer) broken(err error) error {
+	at := coordinates{File: r.resume.File, Pos: r.resume.Pos, GTIDs: r.resume.GTIDs}.String()
+	if hasCode(err, errBinlogRead) {
+		return &errPurged{connect.Fatal(fmt.Errorf("mysqlsource: %s cannot send the binlog from %s: %s: the binlog was purged or the GTID is unknown; set %s=%s to take a new snapshot, or reset the connector's offsets",
+			r.s.addr, at, serverError(err).Message, KeySnapshotMode, SnapshotWhenNeeded))}
+	}
+	r.log.Warn("binlog connection lost; reconnecting", "at", at, "error", r.s.redact(err.Error()))
+	return r.s.fail("read the binlog at "+at, err)
+}
+
+// heartbeat returns a heartbeat record when the binlog moved past the last
+// record batched (events of other tables, say), else nil.
+func (r *streamer) heartbeat() *connect.Record {
+	r.heartbeatAt = time.Now()
+	off := r.currentOffset()
+	if bytes.Equal(off, r.lastOffset) {
+		return nil
+	}
+	return &connect.Record{
+		Topic:     r.s.heartbeatTopic,
+		Key:       map[string]any{"server": r.s.serverName},
+		Value:     map[string]any{"ts_ms": r.heartbeatAt.UnixMilli()},
+		Timestamp: r.heartbeatAt,
+		Position:  connect.Position{Partition: r.partition, Offset: off},
+	}
+}
+
+func (r *streamer) currentOffset() json.RawMessage {
+	o := r.resume
+	return streamOffset(offsetPrefix(coordinates{File: o.File, Pos: o.Pos, GTIDs: o.GTIDs}), o.Event, o.Row)
+}
+
+// handle applies one event: group bookkeeping, records for row events and
+// TRUNCATE. h is the header positions come from (the outer event's for
+// events inside a compressed transaction payload).
+func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeader, out []*connect.Record) ([]*connect.Record, error) {
+	switch e := ev.Event.(type) {
+	case *replication.RotateEvent:
+		r.file = string(e.NextLogName)
+		// A real rotate (not the one the server sends on connecting) moves
+		// the resume point to the next file.
+		if ev.Header.Timestamp != 0 && !r.inGroup {
+			r.resume = offset{File: r.file, Pos: uint32(e.Position), GTIDs: r.gtidS}
+		}
+	case *replication.MariadbGTIDEvent:
+		r.begin(h)
+		r.explicit = !e.IsStandalone()
+		r.gtid = e.GTID.String()
+	case *replication.GtidTaggedLogEvent:
+		r.begin(h)
+		r.gtid = mysqlGTID(&e.GTIDEvent)
+	case *replication.GTIDEvent:
+		r.begin(h)
+		r.gtid = mysqlGTID(e)
+	case *replication.QueryEvent:
+		return r.queryEvent(h, e, out)
+	case *replication.TableMapEvent:
+		if !r.inGroup {
+			r.begin(h)
+		}
+		ts, err := r.tableFor(e)
+		if err != nil {
+			return out, err
+		}
+		r.tables[e.TableID] = ts
+	case *replication.RowsEvent:
+		if !r.inGroup {
+			r.begin(h)
+		}
+		idx := r.events
+		r.events++
+		var err error
+		if out, err = r.rowsEvent(h, ev.Header.EventType, e, idx, out); err != nil {
+			return out, err
+		}
+		r.progress()
+	case *replication.XIDEvent:
+		r.commit(h)
+	case *replication.MariadbAnnotateRowsEvent:
+		if r.s.includeQuery {
+			r.query = string(e.Query)
+		}
+	case *replication.RowsQueryEvent:
+		if r.s.includeQuery {
+			r.query = string(e.Query)
+		}
+	case *replication.TransactionPayloadEvent:
+		for _, inner := range e.Events {
+			var err error
+			if out, err = r.handle(inner, h, out); err != nil {
+				return out, err
+			}
+		}
+	default:
+		if ev.Header.EventType == replication.XA_PREPARE_LOG_EVENT && r.inGroup {
+			r.commit(h)
+		}
+	}
+	return out, nil
+}
+
+func mysqlGTID(e *replication.GTIDEvent) string {
+	if len(e.SID) != 16 || bytes.Equal(e.SID, make([]byte, 16)) {
+		return "" // anonymous transaction: GTIDs are off
+	}
+	u, err := uuid.FromBytes(e.SID)
+	if err != nil {
+		return ""
+	}
+	if tag := e.Tag.String(); tag != "" {
+		return u.String() + ":" + tag + ":" + strconv.FormatInt(e.GNO, 10)
+	}
+	return u.String() + ":" + strconv.FormatInt(e.GNO, 10)
+}
+
+// begin starts a group at the event of h.
+func (r *streamer) begin(h *replication.EventHeader) {
+	r.inGroup, r.explicit = true, false
+	r.start = coordinates{File: r.file, Pos: h.LogPos - h.EventSize, GTIDs: r.gtidS}
+	r.prefix = nil
+	r.gtid, r.query, r.thread = "", "", -1
+	r.events = 0
+	// What a previous run emitted is skipped in the first group only.
+	r.skipping, r.skipArmed = r.skipArmed, false
+	r.progress()
+}
+
+// progress moves the resume point within the current group.
+func (r *streamer) progress() {
+	e, row := r.events, 0
+	if r.skipping && (r.skipEvent > e || r.skipEvent == e && r.skipRow > 0) {
+		e, row = r.skipEvent, r.skipRow
+	}
+	r.resume = offset{File: r.start.File, Pos: r.start.Pos, GTIDs: r.start.GTIDs, Event: e, Row: row}
+}
+
+// commit ends the current group at the event of h.
+func (r *streamer) commit(h *replication.EventHeader) {
+	if r.gtid != "" && r.gtids != nil {
+		if err := r.gtids.Update(r.gtid); err != nil {
+			r.log.Warn("cannot track a GTID", "gtid", r.gtid, "error", err)
+		} else {
+			r.gtidS = r.gtids.String()
+		}
+	}
+	r.inGroup, r.explicit, r.skipping = false, false, false
+	clear(r.tables)
+	r.resume = offset{File: r.file, Pos: h.LogPos, GTIDs: r.gtidS}
+}
+
+// queryEvent handles BEGIN, COMMIT, statements inside transactions and DDL.
+func (r *streamer) queryEvent(h *replication.EventHeader, e *replication.QueryEvent, out []*connect.Record) ([]*connect.Record, error) {
+	q := bytes.TrimSpace(e.Query)
+	word := firstWord(q)
+	switch {
+	case word == "BEGIN" || word == "XA" && bytes.HasPrefix(bytes.ToUpper(q), []byte("XA START")):
+		if !r.inGroup {
+			r.begin(h)
+		}
+		r.explicit = true
+		r.thread = int64(e.SlaveProxyID)
+		return out, nil
+	case word == "COMMIT" || word == "ROLLBACK" && !bytes.Contains(bytes.ToUpper(q), []byte(" TO ")):
+		if r.inGroup {
+			r.commit(h)
+		}
+		return out, nil
+	case r.inGroup && r.explicit:
+		return out, nil // SAVEPOINT and the like inside a transaction
+	}
+	// DDL: a group of its own.
+	if !r.inGroup {
+		r.begin(h)
+	}
+	idx := r.events
+	r.events++
+	schema := string(e.Schema)
+	level := slog.LevelDebug
+	if schema == "" || r.s.filter.includeDB(schema) {
+		level = slog.LevelInfo
+	}
+	r.log.Log(context.Background(), level, "DDL", "db", schema, "query", string(q), "file", r.file, "pos", h.LogPos-h.EventSize)
+	if r.live != nil {
+		r.live.forget()
+	}
+	if word == "TRUNCATE" && !(r.skipping && idx < r.skipEvent) {
+		if db, table, ok := truncatedTable(q, schema); ok && r.s.filter.include(db, table) && !r.s.skip[connect.OpTruncate] {
+			ts := &tableSchema{db: db, table: table}
+			at := time.Unix(int64(h.Timestamp), 0)
+			src := r.source(ts, h, at)
+			src[srcQuery] = string(q)
+			out = append(out, change(r.s.topicFor(db, table), nil, connect.OpTruncate, nil, nil, src, at,
+				r.position(idx+1, 0)))
+		}
+	}
+	r.commit(h)
+	return out, nil
+}
+
+func firstWord(q []byte) string {
+	end := bytes.IndexAny(q, " \t\r\n;/(")
+	if end < 0 {
+		end = len(q)
+	}
+	if end > 16 {
+		return ""
+	}
+	return strings.ToUpper(string(q[:end]))
+}
+
+// truncatedTable parses "TRUNCATE [TABLE] [db.]table".
+func truncatedTable(q []byte, schema string) (db, table string, ok bool) {
+	rest := strings.TrimSpace(string(q[len("TRUNCATE"):]))
+	if len(rest) > 6 && strings.EqualFold(rest[:6], "TABLE ") {
+		rest = strings.TrimSpace(rest[6:])
+	}
+	first, rest, ok := identifier(rest)
+	if !ok {
+		return "", "", false
+	}
+	if strings.HasPrefix(rest, ".") {
+		second, _, ok := identifier(rest[1:])
+		return first, second, ok
+	}
+	return schema, first, schema != ""
+}
+
+// identifier reads a plain or backquoted identifier.
+func identifier(s string) (name, rest string, ok bool) {
+	if strings.HasPrefix(s, "`") {
+		var b strings.Builder
+		for i := 1; i < len(s); i++ {
+			if s[i] == '`' {
+				if i+1 < len(s) && s[i+1] == '`' {
+					b.WriteByte('`')
+					i++
+					continue
+				}
+				return b.String(), s[i+1:], true
+			}
+			b.WriteByte(s[i])
+		}
+		return "", "", false
+	}
+	end := strings.IndexAny(s, ". \t\r\n;")
+	if end < 0 {
+		end = len(s)
+	}
+	return s[:end], s[end:], end > 0
+}
+
+// tableFor returns the decoding schema of a table map, r.excluded for
+// tables not captured.
+func (r *streamer) tableFor(e *replication.TableMapEvent) (*tableSchema, error) {
+	db, table := string(e.Schema), string(e.Table)
+	if !r.s.filter.include(db, table) {
+		return r.excluded, nil
+	}
+	key := db + "." + table
+	sig := tableMapSignature(e)
+	if c, ok := r.schemas[key]; ok && bytes.Equal(c.sig, sig) && r.info.fullMetadata {
+		return c.schema, nil
+	}
+	var live *tableSchema
+	if !r.info.fullMetadata && r.live != nil {
+		var err error
+		if live, err = r.live.get(db, table); err != nil {
+			return nil, err
+		}
+	}
+	ts, err := binlogColumns(e, live)
+	if err != nil {
+		return nil, connect.Fatal(fmt.Errorf("mysqlsource: %w", err))
+	}
+	ts.topic = r.s.topicFor(db, table)
+	r.schemas[key] = &cachedTable{sig: sig, schema: ts}
+	return ts, nil
+}
+
+// tableMapSignature identifies what a table map says about a table (not
+// its id), so an unchanged table reuses its decoding schema.
+func tableMapSignature(e *replication.TableMapEvent) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, e.ColumnType...)
+	for _, m := range e.ColumnMeta {
+		b = binary.LittleEndian.AppendUint16(b, m)
+	}
+	b = append(b, e.NullBitmap...)
+	b = append(b, e.SignednessBitmap...)
+	for _, s := range [][]uint64{e.DefaultCharset, e.ColumnCharset, e.GeometryType, e.PrimaryKey, e.EnumSetDefaultCharset, e.EnumSetColumnCharset} {
+		b = append(b, 0xff)
+		for _, v := range s {
+			b = binary.AppendUvarint(b, v)
+		}
+	}
+	for _, names := range [][][]byte{e.ColumnName} {
+		for _, n := range names {
+			b = append(b, n...)
+			b = append(b, 0)
+		}
+	}
+	for _, members := range [][][][]byte{e.EnumStrValue, e.SetStrValue} {
+		b = append(b, 0xfe)
+		for _, col := range members {
+			for _, m := range col {
+				b = append(b, m...)
+				b = append(b, 0)
+			}
+			b = append(b, 1)
+		}
+	}
+	return b
+}
+
+// position returns the Position of a record of the current group after
+// which event data events and then row rows are done.
+func (r *streamer) position(event, row int) connect.Position {
+	if r.prefix == nil {
+		r.prefix = offsetPrefix(r.start)
+	}
+	return connect.Position{Partition: r.partition, Offset: streamOffset(r.prefix, event, row)}
+}
+
+// source returns the source block of an event's records; a row event's
+// rows get clones with their row index (cloning a map is much cheaper than
+// filling one).
+func (r *streamer) source(ts *tableSchema, h *replication.EventHeader, at time.Time) map[string]any {
+	m := r.s.newSource(ts, at, "false", 14)
+	m[srcServerID] = int64(h.ServerID)
+	if r.gtid != "" {
+		m[srcGTID] = r.gtid
+	} else {
+		m[srcGTID] = nil
+	}
+	m[srcFile] = r.file
+	m[srcPos] = int64(h.LogPos - h.EventSize)
+	m[srcRow] = int64(0)
+	if r.thread >= 0 {
+		m[srcThread] = r.thread
+	}
+	if r.query != "" {
+		m[srcQuery] = r.query
+	}
+	return m
+}
+
+// rowsEvent makes the records of a row event, the idx-th data event of the
+// group.
+func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventType, e *replication.RowsEvent, idx int, out []*connect.Record) ([]*connect.Record, error) {
+	ts := r.tables[e.TableID]
+	if ts == nil {
+		return out, fmt.Errorf("mysqlsource: row event for table id %d at %s:%d without its table map", e.TableID, r.file, h.LogPos-h.EventSize)
+	}
+	if ts == r.excluded || r.skipping && idx < r.skipEvent {
+		return out, nil
+	}
+	var op connect.Operation
+	switch e.Type() {
+	case replication.EnumRowsEventTypeInsert:
+		op = connect.OpCreate
+	case replication.EnumRowsEventTypeUpdate:
+		op = connect.OpUpdate
+	case replication.EnumRowsEventTypeDelete:
+		op = connect.OpDelete
+	default:
+		if typ == replication.PARTIAL_UPDATE_ROWS_EVENT {
+			return out, connect.Fatal(fmt.Errorf("mysqlsource: partial JSON update of %s.%s at %s:%d: set binlog_row_value_options='' so updates log full rows", ts.db, ts.table, r.file, h.LogPos-h.EventSize))
+		}
+		return out, nil
+	}
+	if r.s.skip[op] {
+		return out, nil
+	}
+	rows := len(e.Rows)
+	if op == connect.OpUpdate {
+		rows /= 2
+	}
+	first := 0
+	if r.skipping && idx == r.skipEvent {
+		first = r.skipRow
+	}
+	at := time.Unix(int64(h.Timestamp), 0)
+	base := r.source(ts, h, at)
+	if r.prefix == nil {
+		r.prefix = offsetPrefix(r.start)
+	}
+	blk := newRecordBlock(rows-first, len(r.prefix)+32)
+	pos := func(event, row int) connect.Position {
+		return connect.Position{Partition: r.partition, Offset: blk.offset(r.prefix, event, row)}
+	}
+	change := blk.change
+	for i := first; i < rows; i++ {
+		src := base
+		if i < rows-1 {
+			src = maps.Clone(base)
+		}
+		src[srcRow] = int64(i)
+		switch op {
+		case connect.OpCreate, connect.OpDelete:
+			img, err := ts.binlogRow(e.Rows[i])
+			if err != nil {
+				return out, r.decodeError(ts, h, err)
+			}
+			before, after := img, map[string]any(nil)
+			if op == connect.OpCreate {
+				before, after = nil, img
+			}
+			out = append(out, change(ts.topic, ts.keyOf(img), op, before, after, src, at, pos(idx, i+1)))
+		case connect.OpUpdate:
+			before, err := ts.binlogRow(e.Rows[2*i])
+			if err != nil {
+				return out, r.decodeError(ts, h, err)
+			}
+			after, err := ts.binlogRow(e.Rows[2*i+1])
+			if err != nil {
+				return out, r.decodeError(ts, h, err)
+			}
+			if len(ts.pk) > 0 && ts.keyChanged(before, after) {
+				// A new primary key is a delete and a create, as in
+				// Debezium. The delete's position does not cover the row,
+				// so a restart between them emits both again.
+				out = append(out,
+					change(ts.topic, ts.keyOf(before), connect.OpDelete, before, nil, src, at, pos(idx, i)),
+					change(ts.topic, ts.keyOf(after), connect.OpCreate, nil, after, src, at, pos(idx, i+1)))
+				continue
+			}
+			out = append(out, change(ts.topic, ts.keyOf(after), op, before, after, src, at, pos(idx, i+1)))
+		}
+	}
+	return out, nil
+}
+
+func (r *streamer) decodeError(ts *tableSchema, h *replication.EventHeader, err error) error {
+	return connect.Fatal(fmt.Errorf("mysqlsource: decode a row of %s.%s at %s:%d: %w", ts.db, ts.table, r.file, h.LogPos-h.EventSize, err))
+}
+
+// binlogRow converts a row image of a row event.
+func (ts *tableSchema) binlogRow(row []any) (map[string]any, error) {
+	if len(row) != len(ts.cols) {
+		return nil, fmt.Errorf("row has %d columns, the table map %d", len(row), len(ts.cols))
+	}
+	m := make(map[string]any, len(ts.cols))
+	for i := range ts.cols {
+		c := &ts.cols[i]
+		v, err := c.fromBinlog(row[i])
+		if err != nil {
+			return nil, err
+		}
+		m[c.name] = v
+	}
+	return m, nil
+}

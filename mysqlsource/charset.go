@@ -1,0 +1,102 @@
+package mysqlsource
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pingcap/tidb/pkg/parser/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
+)
+
+// binaryCollation is the collation id of the binary character set: columns
+// with it hold bytes, not text.
+const binaryCollation = 63
+
+// The binlog carries text in its column's character set, while snapshot
+// queries ask the server for UTF-8. To give both the same value, binlog text
+// in another character set is converted here.
+var charsetEncodings = map[string]encoding.Encoding{
+	"latin1":   charmap.Windows1252, // MySQL's latin1 is cp1252
+	"latin2":   charmap.ISO8859_2,
+	"latin5":   charmap.ISO8859_9,
+	"latin7":   charmap.ISO8859_13,
+	"greek":    charmap.ISO8859_7,
+	"hebrew":   charmap.ISO8859_8,
+	"cp1250":   charmap.Windows1250,
+	"cp1251":   charmap.Windows1251,
+	"cp1256":   charmap.Windows1256,
+	"cp1257":   charmap.Windows1257,
+	"cp850":    charmap.CodePage850,
+	"cp852":    charmap.CodePage852,
+	"cp866":    charmap.CodePage866,
+	"koi8r":    charmap.KOI8R,
+	"koi8u":    charmap.KOI8U,
+	"macroman": charmap.Macintosh,
+	"tis620":   charmap.Windows874,
+	"gbk":      simplifiedchinese.GBK,
+	"gb2312":   simplifiedchinese.GBK, // EUC-CN, a subset of GBK
+	"gb18030":  simplifiedchinese.GB18030,
+	"big5":     traditionalchinese.Big5,
+	"sjis":     japanese.ShiftJIS,
+	"cp932":    japanese.ShiftJIS,
+	"ujis":     japanese.EUCJP,
+	"eucjpms":  japanese.EUCJP,
+	"euckr":    korean.EUCKR,
+	"ucs2":     unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM),
+	"utf16":    unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM),
+	"utf16le":  unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM),
+	"utf32":    utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM),
+}
+
+// charsetEncoding returns the decoder of a MySQL character set name, nil for
+// UTF-8, ASCII and unknown sets (passed through as they are).
+func charsetEncoding(name string) encoding.Encoding {
+	return charsetEncodings[strings.ToLower(name)]
+}
+
+// collationEncoding returns the decoder of a collation id's character set.
+// Unknown ids (MariaDB's newer collations are UTF-8 ones) pass through.
+func collationEncoding(id uint64) encoding.Encoding {
+	c, err := charset.GetCollationByID(int(id))
+	if err != nil {
+		return nil
+	}
+	return charsetEncoding(c.CharsetName)
+}
+
+// decodeText converts s from dec to UTF-8. ASCII text is returned as is.
+func decodeText(s string, dec encoding.Encoding) string {
+	if dec == nil {
+		return s
+	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii && !isWide(dec) {
+		return s
+	}
+	out, err := dec.NewDecoder().String(s)
+	if err != nil {
+		return s
+	}
+	return out
+}
+
+func isWide(dec encoding.Encoding) bool {
+	switch dec {
+	case charsetEncodings["ucs2"], charsetEncodings["utf16"], charsetEncodings["utf16le"], charsetEncodings["utf32"]:
+		return true
+	}
+	return false
+}

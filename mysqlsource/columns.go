@@ -1,0 +1,302 @@
+package mysqlsource
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+	"golang.org/x/text/encoding"
+)
+
+// kind is how a column's values are turned into Go values; see the type
+// mapping in the package documentation.
+type kind uint8
+
+const (
+	kindInt       kind = iota // every integer type: int64, uint64 above MaxInt64
+	kindFloat                 // FLOAT: float64 of the float32's shortest decimal
+	kindDouble                // DOUBLE: float64
+	kindDecimal               // DECIMAL: exact string
+	kindDate                  // DATE: time.Time at UTC midnight, nil for zero dates
+	kindDateTime              // DATETIME: time.Time in UTC, nil for zero dates
+	kindTimestamp             // TIMESTAMP: time.Time in UTC, nil for zero
+	kindTime                  // TIME: string "[-]HH:MM:SS[.fff]"
+	kindYear                  // YEAR: int64
+	kindString                // CHAR, VARCHAR, TEXT (and MariaDB's JSON): string
+	kindBytes                 // BINARY, VARBINARY, BLOB: []byte
+	kindEnum                  // ENUM: member name
+	kindSet                   // SET: member names joined with ','
+	kindBit                   // BIT(1): bool, BIT(n): int64 (uint64 above MaxInt64)
+	kindJSON                  // MySQL's JSON: string
+	kindGeometry              // spatial types: []byte (MySQL's internal SRID+WKB)
+)
+
+func (k kind) String() string {
+	return [...]string{"int", "float", "double", "decimal", "date", "datetime", "timestamp",
+		"time", "year", "string", "bytes", "enum", "set", "bit", "json", "geometry"}[k]
+}
+
+// column describes one column of a table, as far as decoding needs.
+type column struct {
+	name    string
+	kind    kind
+	fsp     int               // fractional second digits of TIME, DATETIME, TIMESTAMP
+	padLen  int               // BINARY(n): the binlog strips trailing zero bytes; pad back to n
+	bits    int               // BIT(n)
+	members []string          // ENUM and SET members, in order
+	dec     encoding.Encoding // non-UTF-8 character set of a text column, nil for UTF-8 and ASCII
+	// Snapshot only: DECIMAL precision and scale, to bind key values
+	// exactly.
+	precision, scale int
+}
+
+// tableSchema is the decoding information of one table: its columns in
+// ordinal order and the indexes of its primary key columns.
+type tableSchema struct {
+	db, table string
+	topic     string
+	cols      []column
+	pk        []int
+}
+
+// binlogColumns builds the columns of a TableMapEvent. With
+// binlog_row_metadata=FULL the event carries names, signedness, character
+// sets, ENUM/SET members and the primary key, so the columns describe the
+// table exactly as it was when the rows were written, whatever DDL came
+// later. Without it, live (the table's current schema, may be nil) fills in
+// what the event lacks.
+func binlogColumns(e *replication.TableMapEvent, live *tableSchema) (*tableSchema, error) {
+	n := int(e.ColumnCount)
+	ts := &tableSchema{db: string(e.Schema), table: string(e.Table), cols: make([]column, n)}
+	names := e.ColumnNameString()
+	full := len(names) == n
+	if !full && (live == nil || len(live.cols) != n) {
+		have := -1
+		if live != nil {
+			have = len(live.cols)
+		}
+		return nil, fmt.Errorf("table %s.%s: the binlog has %d columns without names (binlog_row_metadata is not FULL) and the current schema has %d: cannot tell which is which; set binlog_row_metadata=FULL",
+			ts.db, ts.table, n, have)
+	}
+	collations := e.CollationMap()
+	enumSetCollations := e.EnumSetCollationMap()
+	enums, sets := e.EnumStrValueMap(), e.SetStrValueMap()
+	for i := range n {
+		c := &ts.cols[i]
+		var lc *column
+		if live != nil && len(live.cols) == n {
+			lc = &live.cols[i]
+		}
+		if full {
+			c.name = names[i]
+		} else {
+			c.name = lc.name
+		}
+		typ, meta := e.ColumnType[i], e.ColumnMeta[i]
+		if typ == mysql.MYSQL_TYPE_STRING && meta >= 256 {
+			b0, b1 := byte(meta>>8), int(meta&0xff)
+			if b0&0x30 != 0x30 {
+				c.padLen = b1 | int((b0&0x30)^0x30)<<4
+				typ = b0 | 0x30
+			} else {
+				c.padLen = b1
+				typ = b0
+			}
+		} else if typ == mysql.MYSQL_TYPE_STRING {
+			c.padLen = int(meta)
+		}
+		coll, hasColl := collations[i]
+		switch typ {
+		case mysql.MYSQL_TYPE_TINY, mysql.MYSQL_TYPE_SHORT, mysql.MYSQL_TYPE_INT24,
+			mysql.MYSQL_TYPE_LONG, mysql.MYSQL_TYPE_LONGLONG:
+			c.kind = kindInt
+		case mysql.MYSQL_TYPE_FLOAT:
+			c.kind = kindFloat
+		case mysql.MYSQL_TYPE_DOUBLE:
+			c.kind = kindDouble
+		case mysql.MYSQL_TYPE_NEWDECIMAL, mysql.MYSQL_TYPE_DECIMAL:
+			c.kind = kindDecimal
+		case mysql.MYSQL_TYPE_DATE, mysql.MYSQL_TYPE_NEWDATE:
+			c.kind = kindDate
+		case mysql.MYSQL_TYPE_DATETIME, mysql.MYSQL_TYPE_DATETIME2:
+			c.kind = kindDateTime
+			if typ == mysql.MYSQL_TYPE_DATETIME2 {
+				c.fsp = int(meta)
+			}
+		case mysql.MYSQL_TYPE_TIMESTAMP, mysql.MYSQL_TYPE_TIMESTAMP2:
+			c.kind = kindTimestamp
+			if typ == mysql.MYSQL_TYPE_TIMESTAMP2 {
+				c.fsp = int(meta)
+			}
+		case mysql.MYSQL_TYPE_TIME, mysql.MYSQL_TYPE_TIME2:
+			c.kind = kindTime
+			if typ == mysql.MYSQL_TYPE_TIME2 {
+				c.fsp = int(meta)
+			}
+		case mysql.MYSQL_TYPE_YEAR:
+			c.kind = kindYear
+		case mysql.MYSQL_TYPE_ENUM, mysql.MYSQL_TYPE_SET:
+			c.kind = kindEnum
+			c.members = enums[i]
+			if typ == mysql.MYSQL_TYPE_SET {
+				c.kind = kindSet
+				c.members = sets[i]
+			}
+			if c.members == nil && lc != nil {
+				c.members = lc.members
+			}
+			if coll, ok := enumSetCollations[i]; ok {
+				c.members = decodeMembers(c.members, collationEncoding(coll))
+			}
+		case mysql.MYSQL_TYPE_BIT:
+			c.kind = kindBit
+			c.bits = int(meta>>8)*8 + int(meta&0xff)
+		case mysql.MYSQL_TYPE_VARCHAR, mysql.MYSQL_TYPE_VAR_STRING, mysql.MYSQL_TYPE_STRING,
+			mysql.MYSQL_TYPE_BLOB, mysql.MYSQL_TYPE_TINY_BLOB, mysql.MYSQL_TYPE_MEDIUM_BLOB, mysql.MYSQL_TYPE_LONG_BLOB:
+			switch {
+			case hasColl && coll == binaryCollation:
+				c.kind = kindBytes
+			case hasColl:
+				c.kind = kindString
+				c.dec = collationEncoding(coll)
+			case lc != nil:
+				c.kind, c.dec = lc.kind, lc.dec
+			default:
+				c.kind = kindString
+			}
+			if typ != mysql.MYSQL_TYPE_STRING || c.kind != kindBytes {
+				c.padLen = 0
+			}
+		case mysql.MYSQL_TYPE_JSON:
+			c.kind = kindJSON
+		case mysql.MYSQL_TYPE_GEOMETRY:
+			c.kind = kindGeometry
+		case mysql.MYSQL_TYPE_VECTOR:
+			c.kind = kindBytes
+		default:
+			return nil, fmt.Errorf("table %s.%s column %s: unsupported binlog column type %d", ts.db, ts.table, c.name, typ)
+		}
+		if c.kind != kindBytes {
+			c.padLen = 0
+		}
+	}
+	switch {
+	case len(e.PrimaryKey) > 0:
+		ts.pk = make([]int, len(e.PrimaryKey))
+		for i, p := range e.PrimaryKey {
+			ts.pk[i] = int(p)
+		}
+	case !full && live != nil:
+		ts.pk = live.pk
+	}
+	return ts, nil
+}
+
+func decodeMembers(members []string, dec encoding.Encoding) []string {
+	if dec == nil || members == nil {
+		return members
+	}
+	out := make([]string, len(members))
+	for i, m := range members {
+		out[i] = decodeText(m, dec)
+	}
+	return out
+}
+
+// schemaColumn is one row of information_schema.COLUMNS.
+type schemaColumn struct {
+	name, dataType, columnType string
+	charset                    string
+	precision, scale, fsp      int
+}
+
+// snapshotColumn builds a column from information_schema.COLUMNS. Snapshot
+// queries run with character_set_results=utf8mb4, so text arrives as UTF-8
+// whatever the column's character set; dec is kept for the binlog fallback.
+func snapshotColumn(sc schemaColumn) (column, error) {
+	c := column{name: sc.name, fsp: sc.fsp, precision: sc.precision, scale: sc.scale}
+	switch strings.ToLower(sc.dataType) {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
+		c.kind = kindInt
+	case "float":
+		c.kind = kindFloat
+	case "double", "real", "double precision":
+		c.kind = kindDouble
+	case "decimal", "numeric", "fixed":
+		c.kind = kindDecimal
+	case "date":
+		c.kind = kindDate
+	case "datetime":
+		c.kind = kindDateTime
+	case "timestamp":
+		c.kind = kindTimestamp
+	case "time":
+		c.kind = kindTime
+	case "year":
+		c.kind = kindYear
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "inet4", "inet6", "uuid":
+		c.kind = kindString
+		c.dec = charsetEncoding(sc.charset)
+	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "vector":
+		c.kind = kindBytes
+	case "enum":
+		c.kind = kindEnum
+		c.members = parseMembers(sc.columnType)
+	case "set":
+		c.kind = kindSet
+		c.members = parseMembers(sc.columnType)
+	case "bit":
+		c.kind = kindBit
+		c.bits = sc.precision
+	case "json":
+		c.kind = kindJSON
+	case "geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+		"multipolygon", "geometrycollection", "geomcollection":
+		c.kind = kindGeometry
+	default:
+		// A type this version does not know: keep its bytes.
+		c.kind = kindBytes
+	}
+	return c, nil
+}
+
+// parseMembers returns the members of an ENUM or SET from its
+// information_schema COLUMN_TYPE, such as enum('a','b') (quotes inside
+// members are doubled).
+func parseMembers(columnType string) []string {
+	open := strings.IndexByte(columnType, '(')
+	if open < 0 {
+		return nil
+	}
+	s := columnType[open+1:]
+	var out []string
+	for {
+		s = strings.TrimLeft(s, ", ")
+		if s == "" || s[0] != '\'' {
+			return out
+		}
+		var b strings.Builder
+		i := 1
+		for i < len(s) {
+			if s[i] == '\'' {
+				if i+1 < len(s) && s[i+1] == '\'' {
+					b.WriteByte('\'')
+					i += 2
+					continue
+				}
+				break
+			}
+			if s[i] == '\\' && i+1 < len(s) {
+				i++
+			}
+			b.WriteByte(s[i])
+			i++
+		}
+		out = append(out, b.String())
+		if i >= len(s) {
+			return out
+		}
+		s = s[i+1:]
+	}
+}

@@ -1,0 +1,452 @@
+package mysqlsource
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// progressEvery is how often snapshot progress is logged.
+const progressEvery = 10 * time.Second
+
+// snapshotter reads the captured tables inside one consistent-snapshot
+// transaction, page by page in primary key order, and knows the binlog
+// position the snapshot corresponds to.
+type snapshotter struct {
+	s         *settings
+	log       *slog.Logger
+	info      serverInfo
+	tc        connect.SourceTaskContext
+	partition string
+
+	// from is where the binlog is streamed from once the snapshot is done:
+	// the position of the first snapshot transaction this snapshot belongs
+	// to (a resumed snapshot keeps the one it started with).
+	from       coordinates
+	fromPrefix []byte
+
+	conn      *client.Conn
+	tables    []tableRef
+	estimates map[tableRef]int64
+	rows      map[tableRef]int64 // rows read per table
+	idx       int                // tables[idx] is being read
+	cur       *snapTable
+	resumeAt  *snapshotOffset // where an interrupted snapshot stopped
+	began     time.Time
+	loggedAt  time.Time
+	total     int64
+	finished  bool
+}
+
+// snapTable is the table being read.
+type snapTable struct {
+	ref     tableRef
+	ts      *tableSchema
+	keyed   bool // paged by primary key; else by OFFSET
+	first   *client.Stmt
+	next    *client.Stmt
+	lastKey []json.RawMessage // primary key of the last row read
+	read    int64             // rows read, the OFFSET of unkeyed tables
+	dbJSON  []byte
+	tblJSON []byte
+}
+
+func newSnapshotter(s *settings, log *slog.Logger, info serverInfo, tc connect.SourceTaskContext, partition string, resume *offset) *snapshotter {
+	sn := &snapshotter{s: s, log: log, info: info, tc: tc, partition: partition, rows: map[tableRef]int64{}, began: time.Now()}
+	if resume != nil {
+		sn.from = coordinates{File: resume.File, Pos: resume.Pos, GTIDs: resume.GTIDs}
+		sn.resumeAt = resume.Snapshot
+	}
+	return sn
+}
+
+// open connects and starts the consistent snapshot transaction. On MariaDB
+// the binlog position of the snapshot comes from the binlog_snapshot_file
+// and binlog_snapshot_position status variables, exact inside a START
+// TRANSACTION WITH CONSISTENT SNAPSHOT without any lock. MySQL has no such
+// thing: the position is read under a brief FLUSH TABLES WITH READ LOCK.
+func (sn *snapshotter) open(ctx context.Context) error {
+	conn, err := sn.s.dial(ctx)
+	if err != nil {
+		return err
+	}
+	sn.conn = conn
+	exec := func(q string) error {
+		if _, err := conn.Execute(q); err != nil {
+			return sn.s.fail("snapshot: "+q, err)
+		}
+		return nil
+	}
+	if err := exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		return err
+	}
+	var at coordinates
+	if sn.info.mariadb() {
+		if err := exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
+			return err
+		}
+		rows, err := query(conn, "SHOW STATUS LIKE 'binlog_snapshot_%'")
+		if err != nil {
+			return sn.s.fail("snapshot: read its binlog position", err)
+		}
+		for _, r := range rows {
+			switch strings.ToLower(r[0]) {
+			case "binlog_snapshot_file":
+				at.File = r[1]
+			case "binlog_snapshot_position":
+				p, _ := strconv.ParseUint(r[1], 10, 32)
+				at.Pos = uint32(p)
+			}
+		}
+		if at.File == "" {
+			return connect.Fatal(fmt.Errorf("mysqlsource: %s reports no binlog position for the snapshot: is log_bin on?", sn.s.addr))
+		}
+		if at.GTIDs, err = mariadbGTIDPos(conn, at.File, at.Pos); err != nil {
+			return sn.s.fail("snapshot: read its GTID position", err)
+		}
+	} else {
+		if err := exec("FLUSH TABLES WITH READ LOCK"); err != nil {
+			return err
+		}
+		err := exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+		if err == nil {
+			at.File, at.Pos, at.GTIDs, err = binlogStatus(conn)
+			if err != nil {
+				err = sn.s.fail("snapshot: read its binlog position", err)
+			}
+		}
+		if uerr := exec("UNLOCK TABLES"); err == nil {
+			err = uerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if sn.from.File == "" {
+		sn.from = at
+	}
+	sn.fromPrefix = offsetPrefix(sn.from)
+	sn.tables, sn.estimates, err = listTables(conn, sn.s.filter)
+	if err != nil {
+		return sn.s.fail("snapshot: list the tables", err)
+	}
+	sn.idx = 0
+	if r := sn.resumeAt; r != nil {
+		ref := tableRef{r.DB, r.Table}
+		for sn.idx < len(sn.tables) && sn.tables[sn.idx].before(ref) {
+			sn.idx++
+		}
+	}
+	sn.log.Info("snapshot transaction open", "binlog", at.String(), "stream_from", sn.from.String(),
+		"tables", len(sn.tables), "resuming_at", sn.resumeTable())
+	sn.publish()
+	return nil
+}
+
+func (sn *snapshotter) resumeTable() string {
+	if sn.resumeAt == nil {
+		return ""
+	}
+	return tableRef{sn.resumeAt.DB, sn.resumeAt.Table}.String()
+}
+
+// close ends the snapshot transaction and closes the connection. Opened
+// again (after a lost connection, say), the snapshot goes on after the last
+// row read, in a new transaction.
+func (sn *snapshotter) close() {
+	switch {
+	case sn.finished || sn.conn == nil:
+	case sn.cur != nil:
+		sn.resumeAt = &snapshotOffset{DB: sn.cur.ref.db, Table: sn.cur.ref.table, Key: sn.cur.lastKey}
+	case sn.resumeAt != nil:
+		// Not reached yet: keep it.
+	case sn.idx < len(sn.tables):
+		sn.resumeAt = &snapshotOffset{DB: sn.tables[sn.idx].db, Table: sn.tables[sn.idx].table}
+	}
+	sn.closeTable()
+	if sn.conn != nil {
+		sn.conn.Close()
+		sn.conn = nil
+	}
+}
+
+func (sn *snapshotter) closeTable() {
+	if sn.cur == nil {
+		return
+	}
+	if sn.conn != nil {
+		for _, st := range []*client.Stmt{sn.cur.first, sn.cur.next} {
+			if st != nil {
+				_ = st.Close()
+			}
+		}
+	}
+	sn.cur = nil
+}
+
+// next returns the records of the next page. When it returns no records
+// and no error with sn.finished set, the snapshot is over.
+func (sn *snapshotter) next(ctx context.Context) ([]*connect.Record, error) {
+	if sn.conn == nil {
+		if err := sn.open(ctx); err != nil {
+			sn.close()
+			return nil, err
+		}
+	}
+	for sn.idx < len(sn.tables) {
+		if sn.cur == nil {
+			if err := sn.startTable(sn.tables[sn.idx]); err != nil {
+				sn.close()
+				return nil, err
+			}
+		}
+		recs, more, err := sn.page(ctx)
+		if err != nil {
+			sn.close()
+			if ctx.Err() != nil {
+				return nil, nil
+			}
+			return nil, err
+		}
+		if !more {
+			t := sn.cur
+			sn.log.Info("snapshot of a table done", "table", t.ref.String(), "rows", sn.rows[t.ref])
+			sn.closeTable()
+			sn.idx++
+			if sn.idx == len(sn.tables) && len(recs) > 0 {
+				sn.markLast(recs[len(recs)-1])
+			}
+		}
+		sn.publish()
+		if len(recs) > 0 {
+			return recs, nil
+		}
+	}
+	sn.close()
+	sn.finished = true
+	took := time.Since(sn.began)
+	sn.log.Info("snapshot done", "tables", len(sn.tables), "rows", sn.total, "took", took.Round(time.Millisecond),
+		"rows_per_sec", int64(float64(sn.total)/max(took.Seconds(), 1e-3)), "stream_from", sn.from.String())
+	return nil, nil
+}
+
+// markLast makes the snapshot's last record say so, and gives it the
+// position of the binlog stream: committing it means the snapshot is done.
+func (sn *snapshotter) markLast(r *connect.Record) {
+	r.Change.Source[srcSnapshot] = "last"
+	r.Position = connect.Position{Partition: sn.partition, Offset: streamOffset(sn.fromPrefix, 0, 0)}
+}
+
+// startTable loads a table's schema and prepares its page queries.
+func (sn *snapshotter) startTable(ref tableRef) error {
+	ts, err := loadSchema(sn.conn, ref.db, ref.table)
+	if err != nil {
+		return sn.s.fail("snapshot: read the schema of "+ref.String(), err)
+	}
+	ts.topic = sn.s.topicFor(ref.db, ref.table)
+	t := &snapTable{ref: ref, ts: ts, keyed: len(ts.pk) > 0}
+	t.dbJSON, _ = json.Marshal(ref.db)
+	t.tblJSON, _ = json.Marshal(ref.table)
+	for _, i := range ts.pk {
+		switch ts.cols[i].kind {
+		case kindEnum, kindSet, kindBit, kindGeometry, kindJSON:
+			// Ordered by index or bytes, compared as text: keyset paging
+			// would skip rows.
+			t.keyed = false
+		}
+	}
+	cols := make([]string, len(ts.cols))
+	for i, c := range ts.cols {
+		cols[i] = quoteName(c.name)
+	}
+	from := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteName(ref.db) + "." + quoteName(ref.table)
+	limit := " LIMIT " + strconv.Itoa(sn.s.fetchSize)
+	if t.keyed {
+		order := make([]string, len(ts.pk))
+		var or []string
+		for k, i := range ts.pk {
+			order[k] = quoteName(ts.cols[i].name)
+			var and []string
+			for j := 0; j <= k; j++ {
+				op := " = "
+				if j == k {
+					op = " > "
+				}
+				and = append(and, quoteName(ts.cols[ts.pk[j]].name)+op+sn.placeholder(&ts.cols[ts.pk[j]]))
+			}
+			or = append(or, "("+strings.Join(and, " AND ")+")")
+		}
+		orderBy := " ORDER BY " + strings.Join(order, ", ")
+		if t.first, err = sn.conn.Prepare(from + orderBy + limit); err == nil {
+			t.next, err = sn.conn.Prepare(from + " WHERE " + strings.Join(or, " OR ") + orderBy + limit)
+		}
+	} else {
+		t.first, err = sn.conn.Prepare(from + limit + " OFFSET ?")
+	}
+	if err != nil {
+		sn.cur = t
+		return sn.s.fail("snapshot: prepare the queries of "+ref.String(), err)
+	}
+	if r := sn.resumeAt; r != nil && (tableRef{r.DB, r.Table}) == ref {
+		if t.keyed && len(r.Key) == len(ts.pk) {
+			t.lastKey = r.Key
+		}
+		sn.log.Info("snapshot resumes a table", "table", ref.String(), "after_key", string(mustJSON(t.lastKey)))
+	}
+	sn.resumeAt = nil
+	sn.cur = t
+	sn.log.Info("snapshot of a table started", "table", ref.String(), "rows_estimated", sn.estimates[ref],
+		"paging", map[bool]string{true: "primary key", false: "offset"}[t.keyed])
+	return nil
+}
+
+// placeholder binds a key value; decimals are cast so that they compare
+// exactly (a string compares with a DECIMAL as a double).
+func (sn *snapshotter) placeholder(c *column) string {
+	if c.kind == kindDecimal && c.precision > 0 {
+		return fmt.Sprintf("CAST(? AS DECIMAL(%d,%d))", c.precision, c.scale)
+	}
+	return "?"
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// page reads the current table's next page; more is false once the table
+// is exhausted.
+func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more bool, err error) {
+	t := sn.cur
+	stmt := t.first
+	var args []any
+	switch {
+	case !t.keyed:
+		args = []any{t.read}
+	case t.lastKey != nil:
+		stmt = t.next
+		for k := range t.ts.pk {
+			for j := 0; j <= k; j++ {
+				a, err := keyArg(t.lastKey[j])
+				if err != nil {
+					return nil, false, connect.Fatal(fmt.Errorf("mysqlsource: snapshot key of %s: %w", t.ref, err))
+				}
+				args = append(args, a)
+			}
+		}
+	}
+	// A done ctx interrupts the query: the connection is then dropped.
+	stop := context.AfterFunc(ctx, func() { _ = sn.conn.SetReadDeadline(time.Now()) })
+	res, err := stmt.Execute(args...)
+	stop()
+	if err != nil {
+		return nil, false, sn.s.fail("snapshot: read "+t.ref.String(), err)
+	}
+	defer res.Close()
+	if res.Resultset == nil {
+		return nil, false, nil
+	}
+	now := time.Now()
+	ts := t.ts
+	base := sn.s.newSource(ts, now, "true", 12)
+	base[srcServerID] = int64(0)
+	base[srcGTID] = nil
+	base[srcFile] = sn.from.File
+	base[srcPos] = int64(sn.from.Pos)
+	base[srcRow] = int64(0)
+	blk := newRecordBlock(len(res.Values), 0)
+	recs = make([]*connect.Record, 0, len(res.Values))
+	for _, row := range res.Values {
+		after := make(map[string]any, len(ts.cols))
+		for j := range ts.cols {
+			c := &ts.cols[j]
+			v, err := c.fromSnapshot(&row[j])
+			if err != nil {
+				return nil, false, connect.Fatal(fmt.Errorf("mysqlsource: snapshot of %s: %w", t.ref, err))
+			}
+			after[c.name] = v
+		}
+		if t.keyed {
+			key := make([]json.RawMessage, len(ts.pk))
+			for k, i := range ts.pk {
+				key[k] = keyJSON(&row[i])
+			}
+			t.lastKey = key
+		}
+		t.read++
+		recs = append(recs, blk.change(ts.topic, ts.keyOf(after), connect.OpRead, nil, after, maps.Clone(base), now, sn.position(t)))
+	}
+	sn.rows[t.ref] += int64(len(recs))
+	sn.total += int64(len(recs))
+	return recs, len(res.Values) == sn.s.fetchSize, nil
+}
+
+// position is the offset of a snapshot record: the stream start and the
+// table and key reached.
+func (sn *snapshotter) position(t *snapTable) connect.Position {
+	b := make([]byte, 0, len(sn.fromPrefix)+64)
+	b = append(b, sn.fromPrefix...)
+	b = append(b, `,"snapshot":{"db":`...)
+	b = append(b, t.dbJSON...)
+	b = append(b, `,"table":`...)
+	b = append(b, t.tblJSON...)
+	if t.lastKey != nil {
+		b = append(b, `,"key":[`...)
+		for i, k := range t.lastKey {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, k...)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, "}}"...)
+	return connect.Position{Partition: sn.partition, Offset: b}
+}
+
+// publish reports progress in the task status, and in the log every
+// progressEvery.
+func (sn *snapshotter) publish() {
+	tables := make(map[string]any, len(sn.tables))
+	done := 0
+	for i, ref := range sn.tables {
+		state := "pending"
+		switch {
+		case i < sn.idx:
+			state, done = "done", done+1
+		case i == sn.idx && sn.cur != nil:
+			state = "running"
+		}
+		tables[ref.String()] = map[string]any{
+			"state":          state,
+			"rows_done":      sn.rows[ref],
+			"rows_estimated": sn.estimates[ref],
+		}
+	}
+	p := map[string]any{
+		"phase":        "snapshot",
+		"tables_total": len(sn.tables),
+		"tables_done":  done,
+		"rows_done":    sn.total,
+		"tables":       tables,
+		"binlog":       sn.from.String(),
+	}
+	if sn.cur != nil {
+		p["table"] = sn.cur.ref.String()
+	}
+	sn.tc.SetProgress(p)
+	if time.Since(sn.loggedAt) >= progressEvery && sn.cur != nil {
+		sn.loggedAt = time.Now()
+		sn.log.Info("snapshot progress", "table", sn.cur.ref.String(), "rows_done", sn.rows[sn.cur.ref],
+			"rows_estimated", sn.estimates[sn.cur.ref], "tables_done", done, "tables_total", len(sn.tables))
+	}
+}

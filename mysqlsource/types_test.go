@@ -1,0 +1,216 @@
+package mysqlsource_test
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/converter"
+)
+
+const typesTable = `CREATE TABLE types (
+	id INT PRIMARY KEY,
+	ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED,
+	mi MEDIUMINT, miu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED,
+	bi BIGINT, biu BIGINT UNSIGNED,
+	f FLOAT, d DOUBLE, dec1 DECIMAL(10,2), dec2 DECIMAL(65,30),
+	dt DATE, dtm DATETIME, dtm6 DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL,
+	tm TIME, tm3 TIME(3), y YEAR,
+	c CHAR(5), vc VARCHAR(50), tx TEXT, lat VARCHAR(20) CHARACTER SET latin1,
+	bn BINARY(4), vb VARBINARY(10), bl BLOB,
+	j JSON, e ENUM('small','medium','large'), st SET('a','b','c'),
+	b1 BIT(1), b10 BIT(10), b64 BIT(64),
+	g BIGINT AS (i * 2) VIRTUAL, gs VARCHAR(60) AS (CONCAT(vc, '!')) STORED,
+	n INT NULL
+)`
+
+const typesColumns = `id, ti, tiu, si, siu, mi, miu, i, iu, bi, biu, f, d, dec1, dec2, dt, dtm, dtm6, ts, tm, tm3, y,
+	c, vc, tx, lat, bn, vb, bl, j, e, st, b1, b10, b64, n`
+
+// typesRows are the values of rows 1 to 3 (id excluded): extremes, zeros
+// and NULLs.
+var typesRows = []string{
+	`-128, 255, -32768, 65535, -8388608, 16777215, -2147483648, 4294967295,
+	-9223372036854775808, 18446744073709551615,
+	3.1415927, 2.718281828459045, -12345678.90, '12345678901234567890123456789012345.123456789012345678901234567890',
+	'2024-02-29', '1969-07-20 20:17:40', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.999999',
+	'-838:59:59', '12:34:56.789', 2155,
+	'ab', 'héllo 😀 wörld', 'long text 🚀', 'café',
+	'ab', x'00ff00', x'deadbeef00',
+	'{"a": [1, 2.5, "x"], "b": null}', 'medium', 'a,c',
+	1, b'1000000001', x'FFFFFFFFFFFFFFFF', NULL`,
+	`0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, -0.5, 0, 0,
+	'0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', '0000-00-00 00:00:00',
+	'00:00:00', '00:00:00', 0,
+	'', '', '', '',
+	'', '', '',
+	'[]', 'bogus', '',
+	0, 0, 0, NULL`,
+	`NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL,
+	NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL`,
+}
+
+func utc(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
+	return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
+}
+
+// typesWant is what rows 1 and 2 must read as (see the type mapping in the
+// package documentation).
+var typesWant = []map[string]any{
+	{
+		"ti": int64(-128), "tiu": int64(255), "si": int64(-32768), "siu": int64(65535),
+		"mi": int64(-8388608), "miu": int64(16777215), "i": int64(math.MinInt32), "iu": int64(math.MaxUint32),
+		"bi": int64(math.MinInt64), "biu": uint64(math.MaxUint64),
+		"f": 3.1415927, "d": 2.718281828459045, "dec1": "-12345678.90",
+		"dec2": "12345678901234567890123456789012345.123456789012345678901234567890",
+		"dt":   utc(2024, 2, 29, 0, 0, 0, 0), "dtm": utc(1969, 7, 20, 20, 17, 40, 0),
+		"dtm6": utc(9999, 12, 31, 23, 59, 59, 999999000), "ts": utc(2038, 1, 19, 3, 14, 7, 999999000),
+		"tm": "-838:59:59", "tm3": "12:34:56.789", "y": int64(2155),
+		"c": "ab", "vc": "héllo 😀 wörld", "tx": "long text 🚀", "lat": "café",
+		"bn": []byte("ab\x00\x00"), "vb": []byte{0, 0xff, 0}, "bl": []byte{0xde, 0xad, 0xbe, 0xef, 0},
+		"j": `{"a": [1, 2.5, "x"], "b": null}`, "e": "medium", "st": "a,c",
+		"b1": true, "b10": int64(513), "b64": uint64(math.MaxUint64),
+		"g": int64(2 * math.MinInt32), "gs": "héllo 😀 wörld!", "n": nil,
+	},
+	{
+		"ti": int64(0), "tiu": int64(0), "si": int64(0), "siu": int64(0),
+		"mi": int64(0), "miu": int64(0), "i": int64(0), "iu": int64(0),
+		"bi": int64(0), "biu": int64(0),
+		"f": 0.0, "d": -0.5, "dec1": "0.00", "dec2": "0.000000000000000000000000000000",
+		"dt": nil, "dtm": nil, "dtm6": nil, "ts": nil,
+		"tm": "00:00:00", "tm3": "00:00:00.000", "y": int64(0),
+		"c": "", "vc": "", "tx": "", "lat": "",
+		"bn": []byte{0, 0, 0, 0}, "vb": []byte{}, "bl": []byte{},
+		"j": "[]", "e": "", "st": "",
+		"b1": false, "b10": int64(0), "b64": int64(0),
+		"g": int64(0), "gs": "!", "n": nil,
+	},
+}
+
+// TestTypes checks every type reads as documented, the same from the
+// snapshot and the binlog, and through the JSON converter.
+func TestTypes(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("SET SESSION sql_mode = ''", "SET time_zone = '+00:00'", typesTable)
+	for i, vals := range typesRows {
+		db.exec(fmt.Sprintf("INSERT INTO types (%s) VALUES (%d, %s)", typesColumns, i+1, vals))
+	}
+	r := startRun(t, db.config(), nil)
+	r.pollUntil(20*time.Second, "the snapshot of 3 rows", func(recs []*connect.Record) bool { return ops(recs)[connect.OpRead] == 3 })
+	for i, vals := range typesRows {
+		db.exec(fmt.Sprintf("INSERT INTO types (%s) VALUES (%d, %s)", typesColumns, i+101, vals))
+	}
+	r.pollUntil(20*time.Second, "3 inserted rows", func(recs []*connect.Record) bool { return ops(recs)[connect.OpCreate] == 3 })
+
+	byID := map[int64]*connect.Record{}
+	for _, rec := range r.recs {
+		byID[keyID(rec).(int64)] = rec
+	}
+	for i := range typesRows {
+		snap, bin := byID[int64(i+1)], byID[int64(i+101)]
+		if snap == nil || bin == nil {
+			t.Fatalf("row %d: snapshot record %v, binlog record %v", i+1, snap != nil, bin != nil)
+		}
+		a, b := without(snap.Change.After, "id"), without(bin.Change.After, "id")
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("row %d reads differently from the snapshot and the binlog:\n%s", i+1, diff(a, b))
+		}
+		if i < len(typesWant) {
+			if !reflect.DeepEqual(a, typesWant[i]) {
+				t.Errorf("row %d from the snapshot, got vs want:\n%s", i+1, diff(a, typesWant[i]))
+			}
+			if !reflect.DeepEqual(b, typesWant[i]) {
+				t.Errorf("row %d from the binlog, got vs want:\n%s", i+1, diff(b, typesWant[i]))
+			}
+		} else {
+			for k, v := range a {
+				if v != nil {
+					t.Errorf("row %d: %s = %#v, want nil", i+1, k, v)
+				}
+			}
+		}
+		for _, rec := range []*connect.Record{snap, bin} {
+			checkJSONRoundTrip(t, rec)
+		}
+	}
+}
+
+// checkJSONRoundTrip encodes a record with the JSON converter and decodes it
+// again: the change event must come back with the same values.
+func checkJSONRoundTrip(t *testing.T, rec *connect.Record) {
+	t.Helper()
+	c := converter.NewJSON()
+	m, err := c.Encode(rec)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	back, err := c.Decode(m)
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if back.Change == nil || back.Change.Op != rec.Change.Op {
+		t.Fatalf("decoded change %+v, want op %s", back.Change, rec.Change.Op)
+	}
+	for _, p := range []struct {
+		name      string
+		got, want map[string]any
+	}{
+		{"after", back.Change.After, rec.Change.After},
+		{"before", back.Change.Before, rec.Change.Before},
+		{"source", back.Change.Source, rec.Change.Source},
+	} {
+		if !reflect.DeepEqual(p.got, p.want) {
+			t.Errorf("id %v: %s changed through the JSON converter:\n%s", keyID(rec), p.name, diff(p.got, p.want))
+		}
+	}
+	if !reflect.DeepEqual(back.Key, rec.Key) {
+		t.Errorf("key %#v came back as %#v", rec.Key, back.Key)
+	}
+	if !back.Timestamp.Equal(rec.Timestamp) {
+		t.Errorf("timestamp %v came back as %v", rec.Timestamp, back.Timestamp)
+	}
+}
+
+func without(m map[string]any, keys ...string) map[string]any {
+	out := maps.Clone(m)
+	for _, k := range keys {
+		delete(out, k)
+	}
+	return out
+}
+
+func diff(got, want map[string]any) string {
+	keys := map[string]bool{}
+	for k := range got {
+		keys[k] = true
+	}
+	for k := range want {
+		keys[k] = true
+	}
+	var names []string
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out string
+	for _, k := range names {
+		g, gok := got[k]
+		w, wok := want[k]
+		if gok != wok || !reflect.DeepEqual(g, w) {
+			out += fmt.Sprintf("  %s: %#v (%T), want %#v (%T)\n", k, g, g, w, w)
+		}
+	}
+	return out
+}
