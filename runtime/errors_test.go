@@ -212,3 +212,29 @@ func TestInvalidConfigNamesEveryField(t *testing.T) {
 		t.Fatalf("invalid configs created connectors: %v", rt.Connectors())
 	}
 }
+
+// Under errors.tolerance=none an unencodable source record fails the task
+// and its position is never committed.
+func TestUnencodableSourceRecordFailsTask(t *testing.T) {
+	rt := startRuntime(t,
+		runtime.WithPlugin("slice", func() connect.Connector {
+			return connecttest.NewSliceSource(
+				&connect.Record{Topic: "out", Value: map[string]any{"ok": 1}},
+				&connect.Record{Topic: "out", Value: map[string]any{"bad": make(chan int)}},
+			)
+		}))
+	create(t, rt, "src", connect.Config{"connector.class": "slice"})
+	eventually(t, 10*time.Second, "task failed on the bad record", func() bool {
+		ts := taskStates(rt, "src")
+		return len(ts) == 1 && ts[0].Restarts >= 1 && strings.Contains(ts[0].Trace, "convert failed (errors.tolerance=none)")
+	})
+	ps, err := rt.Offsets(context.Background(), "src")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if string(p.Offset) != "0" {
+			t.Fatalf("committed %s past the unencodable record at 1", p.Offset)
+		}
+	}
+}

@@ -12,22 +12,25 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// pubBatch is a converted batch on its way to the transport.
+// pubBatch is a polled batch on its way to the transport: records until the
+// encoder converted them to msgs.
 type pubBatch struct {
-	msgs   []*connect.Message
-	handle *offsets.Batch
-	polled time.Time
-	span   trace.Span
+	records []*connect.Record
+	msgs    []*connect.Message
+	handle  *offsets.Batch
+	polled  time.Time
+	span    trace.Span
 }
 
 // runSource runs one source task until ctx is done or it fails:
 //
-//	poll -> convert -> [bounded queue] -> publish -> ack in tracker
-//	                                 committer: tracker -> offset store -> task.Commit
+//	poll -> [queue] -> convert -> [queue] -> publish -> ack in tracker
+//	                          committer: tracker -> offset store -> task.Commit
 //
-// Polling and converting run in this goroutine, publishing in another, so a
-// batch converts while the previous one is being published. The queue
-// between them is bounded, so a slow transport slows polling (backpressure).
+// Polling runs in this goroutine, converting and publishing in one each, so
+// that a batch is polled while the previous one converts and the one before
+// that is published. The queues between them are bounded, so a slow
+// transport slows polling (backpressure).
 func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) error {
 	if err := task.Start(ctx, taskContext{t}, t.cfg); err != nil {
 		t.stopTask(task)
@@ -48,11 +51,17 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 	defer stopPublishing()
 
 	batches := make(chan *pubBatch, rt.cfg.pipelineDepth)
+	converted := make(chan *pubBatch, rt.cfg.pipelineDepth)
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		l.publish(pubCtx, batches, stopPolling)
+		defer close(converted)
+		l.convertAll(pubCtx, batches, converted, stopPolling)
+	}()
+	go func() {
+		defer wg.Done()
+		l.publish(pubCtx, converted, stopPolling)
 	}()
 	commitStop := make(chan struct{})
 	var cwg sync.WaitGroup
@@ -139,13 +148,7 @@ func (l *sourceLoop) poll(ctx context.Context, out chan<- *pubBatch) error {
 			chunk := records[:n]
 			records = records[n:]
 			_, span := rt.inst.tracer.Start(ctx, "connect.source.batch", trace.WithAttributes(t.stats.kv...))
-			msgs, err := l.convert(ctx, chunk)
-			if err != nil {
-				span.RecordError(err)
-				span.End()
-				return err
-			}
-			b := &pubBatch{msgs: msgs, handle: l.tracker.Submit(chunk), polled: polled, span: span}
+			b := &pubBatch{records: chunk, handle: l.tracker.Submit(chunk), polled: polled, span: span}
 			select {
 			case out <- b:
 			case <-ctx.Done():
@@ -162,6 +165,33 @@ func causeOrNil(ctx context.Context) error {
 		return c
 	}
 	return nil
+}
+
+// convertAll converts batches in order; on a failure it stops polling with
+// the cause and drops what is queued (those positions are never committed).
+func (l *sourceLoop) convertAll(ctx context.Context, in <-chan *pubBatch, out chan<- *pubBatch, fail context.CancelCauseFunc) {
+	failed := false
+	for b := range in {
+		if failed {
+			b.span.End()
+			continue
+		}
+		msgs, err := l.convert(ctx, b.records)
+		if err != nil {
+			b.span.RecordError(err)
+			b.span.End()
+			fail(err)
+			failed = true
+			continue
+		}
+		b.msgs, b.records = msgs, nil
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			b.span.End()
+			failed = true
+		}
+	}
 }
 
 // convert encodes records; a record that cannot be encoded goes to the
