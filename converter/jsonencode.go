@@ -242,10 +242,24 @@ func (e *encoder) array(a []any, depth int) error {
 
 func compareMembers(a, b member) int { return strings.Compare(a.key, b.key) }
 
+// sortMembers sorts by name. Objects are mostly small, where an inline
+// insertion sort beats slices.SortFunc's indirect comparisons.
+func sortMembers(ms []member) {
+	if len(ms) > smallObject {
+		slices.SortFunc(ms, compareMembers)
+		return
+	}
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && ms[j].key < ms[j-1].key; j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+}
+
 // writeMembers writes ms as a JSON object, sorted first: key order must
 // not depend on map iteration, since key bytes are hashed. It reorders ms.
 func (e *encoder) writeMembers(ms []member, depth int) error {
-	slices.SortFunc(ms, compareMembers)
+	sortMembers(ms)
 	bufStart, typesStart := len(e.buf), len(e.types)
 	e.buf = append(e.buf, '{')
 	for i, mb := range ms {
