@@ -109,8 +109,9 @@ type RecordError struct {
 // BatchError reports a partial failure of SinkTask.Put: the records it names
 // were not written, every other record of the batch was. The runtime sends
 // the named records to the dead-letter topic or fails the task, according to
-// errors.tolerance. When every failure is retriable the runtime retries the
-// named records instead.
+// errors.tolerance. When every failure is retriable the runtime instead
+// delivers the whole batch again after a backoff (so writes should be
+// idempotent).
 type BatchError struct {
 	Failed []RecordError
 }

@@ -3,8 +3,10 @@ package connect
 import "time"
 
 // State is the lifecycle state of a connector or task. The names and
-// meanings follow Kafka Connect, with RESTARTING also used while a failed
-// task waits out its restart backoff.
+// meanings follow Kafka Connect. Unlike Kafka Connect, a failed connector
+// or task is restarted automatically: it stays FAILED (with the reason and
+// the time of the next attempt) while it waits out its backoff, and is
+// RESTARTING while it starts again.
 type State string
 
 // States.
@@ -13,8 +15,8 @@ const (
 	StateRunning    State = "RUNNING"
 	StatePaused     State = "PAUSED"     // tasks started but not moving data
 	StateStopped    State = "STOPPED"    // tasks shut down, config kept
-	StateFailed     State = "FAILED"     // see Trace; tasks restart with backoff
-	StateRestarting State = "RESTARTING" // waiting to start again
+	StateFailed     State = "FAILED"     // see Trace; restarted automatically with backoff
+	StateRestarting State = "RESTARTING" // starting again after a failure or a restart request
 )
 
 // ConnectorType says whether a connector reads or writes.
@@ -47,7 +49,7 @@ type TaskStatus struct {
 	Trace string `json:"trace,omitempty"`
 	// Restarts counts automatic restarts since the task was created.
 	Restarts int `json:"restarts"`
-	// NextRestart is when a RESTARTING task starts again.
+	// NextRestart is when a FAILED task starts again.
 	NextRestart time.Time `json:"next_restart,omitzero"`
 	// Progress is what the task published with SetProgress.
 	Progress map[string]any `json:"progress,omitempty"`

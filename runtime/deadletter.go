@@ -37,7 +37,7 @@ const (
 // record (source side); either may be nil.
 func (t *taskRunner) tolerate(ctx context.Context, stage string, orig *connect.Message, rec *connect.Record, cause error) error {
 	t.stats.failed.Add(ctx, 1, t.stats.attrs)
-	set := t.c.set
+	set := t.set
 	if !set.tolerateAll {
 		return fmt.Errorf("%s failed (errors.tolerance=none): %w", stage, cause)
 	}
@@ -56,7 +56,7 @@ func (t *taskRunner) tolerate(ctx context.Context, stage string, orig *connect.M
 }
 
 func (t *taskRunner) deadLetterMessage(stage string, orig *connect.Message, rec *connect.Record, cause error) *connect.Message {
-	dl := &connect.Message{Topic: t.c.set.deadLetter}
+	dl := &connect.Message{Topic: t.set.deadLetter}
 	h := connect.Headers{}
 	switch {
 	case orig != nil:

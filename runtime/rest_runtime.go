@@ -15,11 +15,8 @@ func (rt *Runtime) lifecycle() (started, stopped bool) {
 // deleteOffsets removes some partitions of a STOPPED connector: Kafka
 // Connect's PATCH /offsets with a null offset.
 func (rt *Runtime) deleteOffsets(ctx context.Context, name string, partitions []string) error {
-	if err := rt.requireStopped(name); err != nil {
-		return err
-	}
 	if len(partitions) == 0 {
-		return nil
+		return rt.whileStopped(name, func() error { return nil })
 	}
-	return rt.offsets.Delete(ctx, name, partitions...)
+	return rt.ResetOffsets(ctx, name, partitions...)
 }

@@ -54,15 +54,3 @@ func (r *retrier) retry(ctx context.Context, what string, err error) error {
 
 // ok records a success, ending a run of failures.
 func (r *retrier) ok() { r.first = time.Time{} }
-
-// sleep waits d or until ctx is done; it reports whether the full d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}

@@ -86,21 +86,20 @@ func (rt *Runtime) WorkerID() string { return rt.workerID }
 // the runtime down gracefully, like Stop with the shutdown timeout.
 func (rt *Runtime) Start(ctx context.Context) error {
 	rt.mu.Lock()
-	defer rt.mu.Unlock()
 	if rt.started {
+		rt.mu.Unlock()
 		return errors.New("runtime: already started")
 	}
-	for _, c := range []any{rt.transport, rt.offsets} {
-		if o, ok := c.(connect.Opener); ok {
-			if err := o.Open(ctx); err != nil {
-				return fmt.Errorf("runtime: start: %w", err)
-			}
-		}
+	if err := rt.open(ctx); err != nil {
+		rt.mu.Unlock()
+		return err
 	}
 	var stored []StoredConnector
 	if cs := rt.cfg.connectorStore; cs != nil {
 		var err error
 		if stored, err = cs.Load(ctx); err != nil {
+			rt.closeOwned()
+			rt.mu.Unlock()
 			return fmt.Errorf("runtime: start: %w", err)
 		}
 	}
@@ -121,31 +120,69 @@ func (rt *Runtime) Start(ctx context.Context) error {
 		}
 	}()
 	rt.unwatch = func() bool { close(stopWatching); return true }
-	rt.restoreLocked(ctx, stored)
+	restored := rt.restoreLocked(stored)
+	rt.mu.Unlock()
+
+	// Connectors start outside rt.mu: a slow Connector.Start must not hold
+	// the whole runtime up.
+	for _, c := range restored {
+		c.mu.Lock()
+		if c.usableLocked() == nil {
+			c.startLocked()
+		}
+		c.mu.Unlock()
+	}
 	rt.log.Info("runtime started")
 	return nil
 }
 
-// restoreLocked brings back the connectors of the connector store. A stored
-// connector whose config no longer validates (a plugin went away, say) is
-// logged and kept in the store, not dropped.
-func (rt *Runtime) restoreLocked(ctx context.Context, stored []StoredConnector) {
-	for _, sc := range stored {
-		_, kind, err := rt.validate(ctx, sc.Config)
-		if err != nil {
-			rt.log.Error("stored connector not restored", "connector", sc.Name, "error", err)
-			continue
+// open opens the transport and the offset store when they need it.
+func (rt *Runtime) open(ctx context.Context) error {
+	for _, c := range []any{rt.transport, rt.offsets} {
+		if o, ok := c.(connect.Opener); ok {
+			if err := o.Open(ctx); err != nil {
+				rt.closeOwned()
+				return fmt.Errorf("runtime: start: %w", err)
+			}
 		}
-		c := newConnectorRunner(rt, sc.Name, maps.Clone(sc.Config), kind)
-		if sc.Target == connect.StatePaused || sc.Target == connect.StateStopped {
-			c.target = sc.Target
-		}
-		rt.connectors[sc.Name] = c
-		c.mu.Lock()
-		c.startLocked(rt.ctx)
-		c.mu.Unlock()
-		rt.log.Info("connector restored", "connector", sc.Name, "target", c.target)
 	}
+	return nil
+}
+
+// closeOwned closes the transport and offset store the runtime created.
+func (rt *Runtime) closeOwned() error {
+	var errs []error
+	if rt.ownTransport {
+		errs = append(errs, rt.transport.Close())
+	}
+	if rt.ownOffsets {
+		errs = append(errs, rt.offsets.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// restoreLocked registers the connectors of the connector store, to be
+// started by the caller. Only the runtime's and the plugin's specs are
+// checked, not the plugin's own Validate (which may need a server that is
+// down right now): a connector that cannot start shows FAILED and is
+// retried with backoff, never dropped.
+func (rt *Runtime) restoreLocked(stored []StoredConnector) []*connectorRunner {
+	var out []*connectorRunner
+	for _, sc := range stored {
+		kind := connect.ConnectorType("")
+		if f := rt.cfg.plugins[sc.Config[KeyConnectorClass]]; f != nil {
+			_ = safely("plugin factory", func() error { kind = connectorType(f()); return nil })
+		}
+		target := connect.StateRunning
+		if sc.Target == connect.StatePaused || sc.Target == connect.StateStopped {
+			target = sc.Target
+		}
+		c := newConnectorRunner(rt, sc.Name, maps.Clone(sc.Config), kind, target)
+		rt.connectors[sc.Name] = c
+		out = append(out, c)
+		rt.log.Info("connector restored", "connector", sc.Name, "target", target)
+	}
+	return out
 }
 
 // persist saves a connector's config and target state, when a connector
@@ -187,7 +224,7 @@ func (rt *Runtime) stop(ctx context.Context, unwatch bool) error {
 	// it, since what it holds dies with it.
 	var sources, sinks []*connectorRunner
 	for _, c := range runners {
-		if c.kind == connect.TypeSource {
+		if c.connectorKind() == connect.TypeSource {
 			sources = append(sources, c)
 		} else {
 			sinks = append(sinks, c)
@@ -201,12 +238,7 @@ func (rt *Runtime) stop(ctx context.Context, unwatch bool) error {
 	}
 	errs = append(errs, shutdownAll(ctx, sinks)...)
 	rt.cancel()
-	if rt.ownTransport {
-		errs = append(errs, rt.transport.Close())
-	}
-	if rt.ownOffsets {
-		errs = append(errs, rt.offsets.Close())
-	}
+	errs = append(errs, rt.closeOwned())
 	rt.log.Info("runtime stopped")
 	return errors.Join(errs...)
 }
@@ -237,8 +269,10 @@ type lagger interface {
 	Lag(group string, topics ...string) int64
 }
 
-// drain waits until the running sinks consumed everything the transport
-// holds for them, or ctx is done.
+// drain waits until the sinks consumed everything the transport holds for
+// them, or ctx is done. Sinks that are not running (paused, stopped,
+// failed) cannot drain: what they have not consumed is reported as lost,
+// since the runtime's in-memory broker dies with it.
 func (rt *Runtime) drain(ctx context.Context, sinks []*connectorRunner) error {
 	l, ok := rt.transport.(lagger)
 	if !ok {
@@ -247,22 +281,31 @@ func (rt *Runtime) drain(ctx context.Context, sinks []*connectorRunner) error {
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		var lag int64
+		var waiting int64
+		var stuck []string
 		for _, c := range sinks {
 			c.mu.Lock()
 			running := c.state == connect.StateRunning && c.target == connect.StateRunning
 			topics := c.set.topics
 			c.mu.Unlock()
-			if running {
-				lag += l.Lag(sinkGroup(c.name), topics...)
+			lag := l.Lag(sinkGroup(c.name), topics...)
+			switch {
+			case lag == 0:
+			case running:
+				waiting += lag
+			default:
+				stuck = append(stuck, fmt.Sprintf("%s (%d records on %v)", c.name, lag, topics))
 			}
 		}
-		if lag == 0 {
+		if waiting == 0 {
+			if len(stuck) > 0 {
+				return fmt.Errorf("runtime: stop: records left in the in-memory transport for sinks that are not running, lost with it: %v", stuck)
+			}
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("runtime: stop: %d records left undelivered in the in-memory transport: %w", lag, ctx.Err())
+			return fmt.Errorf("runtime: stop: %d records left undelivered in the in-memory transport: %w", waiting, ctx.Err())
 		case <-tick.C:
 		}
 	}
@@ -350,7 +393,12 @@ func (rt *Runtime) validate(ctx context.Context, cfg connect.Config) (connect.Co
 		}
 		return nil, "", errs.Err()
 	}
-	conn := f()
+	var conn connect.Connector
+	var spec connect.ConfigSpec
+	if err := safely("plugin factory", func() error { conn = f(); spec = conn.Spec().Config; return nil }); err != nil {
+		errs.Add(KeyConnectorClass, "plugin %q: %v", class, err)
+		return nil, "", errs
+	}
 	kind := connectorType(conn)
 	if kind == "" {
 		errs.Add(KeyConnectorClass, "plugin %q makes a %T, neither a source nor a sink connector", class, conn)
@@ -366,7 +414,6 @@ func (rt *Runtime) validate(ctx context.Context, cfg connect.Config) (connect.Co
 		}
 		dup[fe.Field] = true
 	}
-	spec := conn.Spec().Config
 	if err := spec.Validate(cfg); err != nil {
 		for _, fe := range err.(*connect.ConfigError).Fields {
 			if !dup[fe.Field] {
@@ -376,7 +423,7 @@ func (rt *Runtime) validate(ctx context.Context, cfg connect.Config) (connect.Co
 	}
 	if len(errs.Fields) == 0 {
 		if v, ok := conn.(connect.ConfigValidator); ok {
-			if err := v.Validate(ctx, spec.Apply(cfg)); err != nil {
+			if err := safely("validate", func() error { return v.Validate(ctx, spec.Apply(cfg)) }); err != nil {
 				var ce *connect.ConfigError
 				if errors.As(err, &ce) {
 					return nil, "", ce
@@ -400,21 +447,28 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 		return err
 	}
 	rt.mu.Lock()
-	defer rt.mu.Unlock()
 	if err := rt.running(); err != nil {
+		rt.mu.Unlock()
 		return err
 	}
 	if _, ok := rt.connectors[name]; ok {
+		rt.mu.Unlock()
 		return fmt.Errorf("runtime: connector %q: %w", name, connect.ErrAlreadyExists)
 	}
 	if err := rt.persist(ctx, name, cfg, connect.StateRunning); err != nil {
+		rt.mu.Unlock()
 		return err
 	}
-	c := newConnectorRunner(rt, name, maps.Clone(cfg), kind)
+	c := newConnectorRunner(rt, name, maps.Clone(cfg), kind, connect.StateRunning)
 	rt.connectors[name] = c
+	rt.mu.Unlock()
+
 	c.mu.Lock()
-	c.startLocked(rt.ctx)
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
+	c.startLocked()
 	rt.log.Info("connector created", "connector", name, "class", cfg[KeyConnectorClass])
 	return nil
 }
@@ -435,14 +489,18 @@ func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg conn
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return false, err
+	}
 	if err := rt.persist(ctx, name, cfg, c.target); err != nil {
 		return false, err
 	}
 	if err := c.stopLocked(ctx); err != nil {
-		c.log.Warn("stop for reconfiguration", "error", err)
+		c.log.Warn("stop for reconfiguration", "error", c.redact.text(err.Error()))
 	}
-	c.cfg, c.set, c.kind = maps.Clone(cfg), parseSettings(cfg), kind
-	c.startLocked(rt.ctx)
+	c.cfg, c.set = maps.Clone(cfg), parseSettings(cfg)
+	c.kind.Store(kind)
+	c.startLocked()
 	return false, nil
 }
 
@@ -554,6 +612,9 @@ func (rt *Runtime) setTarget(ctx context.Context, name string, target connect.St
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
 	if err := rt.persist(ctx, name, c.cfg, target); err != nil {
 		return err
 	}
@@ -563,8 +624,10 @@ func (rt *Runtime) setTarget(ctx context.Context, name string, target connect.St
 	case target == connect.StateStopped:
 		err = c.stopLocked(ctx)
 		c.state, c.trace = connect.StateStopped, ""
-	case prev == connect.StateStopped || c.state == connect.StateFailed:
-		c.startLocked(rt.ctx)
+	case prev == connect.StateStopped:
+		c.startLocked()
+	case c.state == connect.StateFailed:
+		// The retry starts it in the new target state.
 	case target == connect.StatePaused:
 		c.gate.pause()
 		c.state = connect.StatePaused
@@ -591,15 +654,16 @@ func (rt *Runtime) RestartConnector(ctx context.Context, name string, o RestartO
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
 	if c.target == connect.StateStopped {
 		return fmt.Errorf("runtime: restart connector %q: it is STOPPED; resume it: %w", name, connect.ErrConflict)
 	}
-	failed := c.state == connect.StateFailed
-	switch {
-	case o.IncludeTasks && !o.OnlyFailed, failed:
-		err = c.stopLocked(ctx)
+	switch failed := c.state == connect.StateFailed; {
+	case failed, o.IncludeTasks && !o.OnlyFailed:
 		c.state = connect.StateRestarting
-		c.startLocked(rt.ctx)
+		c.startLocked()
 	case o.IncludeTasks:
 		for _, t := range c.tasks {
 			if s := t.status().State; s == connect.StateFailed || s == connect.StateRestarting {
@@ -607,26 +671,9 @@ func (rt *Runtime) RestartConnector(ctx context.Context, name string, o RestartO
 			}
 		}
 	case !o.OnlyFailed:
-		// Restart the connector instance only; tasks restart if their
-		// configs change.
-		if c.conn != nil {
-			if serr := c.conn.Stop(ctx); serr != nil {
-				c.log.Warn("stop connector for restart", "error", serr)
-			}
-			c.conn = nil
-		}
-		tasks := c.tasks
-		factory := rt.cfg.plugins[c.set.class]
-		conn := factory()
-		if serr := conn.Start(rt.ctx, connectorContext{c}, conn.Spec().Config.Apply(c.cfg)); serr != nil {
-			c.tasks = tasks
-			c.failLocked(fmt.Errorf("start connector: %w", serr))
-			return nil
-		}
-		c.conn = conn
-		c.reconfigureLocked(rt.ctx)
+		return c.restartInstanceLocked(ctx)
 	}
-	return err
+	return nil
 }
 
 // RestartTask restarts one task: at once if it is waiting out a restart
@@ -638,18 +685,24 @@ func (rt *Runtime) RestartTask(ctx context.Context, name string, id int) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
 	if id < 0 || id >= len(c.tasks) {
 		return fmt.Errorf("runtime: task %d of connector %q: %w", id, name, connect.ErrNotFound)
 	}
 	t := c.tasks[id]
-	if s := t.status().State; s == connect.StateFailed {
-		t.requestRestart()
-		return nil
+	if !t.exited() {
+		if t.status().State == connect.StateFailed {
+			t.requestRestart() // waiting out its backoff: skip the wait
+			return nil
+		}
+		if err := t.stop(ctx); err != nil {
+			t.setState(connect.StateFailed, err.Error())
+			return err
+		}
 	}
-	if err := t.stop(ctx); err != nil {
-		return err
-	}
-	nt := &taskRunner{c: c, id: id, cfg: t.cfg, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
+	nt := &taskRunner{c: c, id: id, cfg: t.cfg, set: t.set, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
 	c.tasks[id] = nt
 	nt.start(rt.ctx)
 	return nil
@@ -666,30 +719,30 @@ func (rt *Runtime) Offsets(ctx context.Context, name string) ([]connect.Position
 // AlterOffsets stores positions for the connector. It must be STOPPED
 // (connect.ErrConflict otherwise), as in Kafka Connect.
 func (rt *Runtime) AlterOffsets(ctx context.Context, name string, positions []connect.Position) error {
-	if err := rt.requireStopped(name); err != nil {
-		return err
-	}
-	return rt.offsets.Put(ctx, name, positions...)
+	return rt.whileStopped(name, func() error { return rt.offsets.Put(ctx, name, positions...) })
 }
 
-// ResetOffsets deletes the connector's stored positions, so that it starts
-// from the beginning when resumed. It must be STOPPED.
-func (rt *Runtime) ResetOffsets(ctx context.Context, name string) error {
-	if err := rt.requireStopped(name); err != nil {
-		return err
-	}
-	return rt.offsets.Delete(ctx, name)
+// ResetOffsets deletes the connector's stored positions (or only those of
+// the given partitions), so that it starts from the beginning when
+// resumed. It must be STOPPED.
+func (rt *Runtime) ResetOffsets(ctx context.Context, name string, partitions ...string) error {
+	return rt.whileStopped(name, func() error { return rt.offsets.Delete(ctx, name, partitions...) })
 }
 
-func (rt *Runtime) requireStopped(name string) error {
+// whileStopped runs fn while holding the connector STOPPED, so that no
+// resume starts tasks on offsets being changed.
+func (rt *Runtime) whileStopped(name string, fn func() error) error {
 	c, err := rt.connector(name)
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
 	if c.state != connect.StateStopped {
 		return fmt.Errorf("runtime: connector %q is %s; stop it first: %w", name, c.state, connect.ErrConflict)
 	}
-	return nil
+	return fn()
 }

@@ -25,19 +25,19 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 	}
 	defer t.stopTask(task)
 	rt := t.c.rt
-	sub, err := rt.transport.Subscribe(ctx, sinkGroup(t.c.name), t.c.set.topics...)
+	sub, err := rt.transport.Subscribe(ctx, sinkGroup(t.c.name), t.set.topics...)
 	if err != nil {
-		return fmt.Errorf("subscribe to %v: %w", t.c.set.topics, err)
+		return fmt.Errorf("subscribe to %v: %w", t.set.topics, err)
 	}
 	defer sub.Close()
 	t.running()
 
-	retry := newRetrier(t.c.set.retryTimeout, t.c.set.retryMax)
+	retry := newRetrier(t.set.retryTimeout, t.set.retryMax)
 	for {
 		if err := t.gate.wait(ctx); err != nil {
 			return nil
 		}
-		msgs, err := sub.Fetch(ctx, t.c.set.batchSize)
+		msgs, err := sub.Fetch(ctx, t.set.batchSize)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -83,7 +83,12 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 	records := make([]*connect.Record, 0, len(msgs))
 	origin := make([]*connect.Message, 0, len(msgs)) // origin[i] produced records[i]
 	for _, m := range msgs {
-		r, err := rt.converter.Decode(m)
+		var r *connect.Record
+		err := safely("decode", func() error {
+			var err error
+			r, err = rt.converter.Decode(m)
+			return err
+		})
 		if err != nil {
 			err = fmt.Errorf("decode message %s/%d@%d: %w", m.Topic, m.Queue, m.Offset, err)
 			if err := t.tolerate(ctx, stageConvert, m, nil, err); err != nil {
@@ -96,11 +101,15 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 		origin = append(origin, m)
 	}
 	if len(records) > 0 {
-		if err := task.Put(ctx, records); err != nil {
+		if err := safely("put", func() error { return task.Put(ctx, records) }); err != nil {
 			var be *connect.BatchError
-			if !errors.As(err, &be) || allRetriable(be) {
+			if !errors.As(err, &be) {
 				span.RecordError(err)
 				return fmt.Errorf("put: %w", err)
+			}
+			if allRetriable(be) {
+				span.RecordError(err)
+				return connect.Retriable(fmt.Errorf("put: %w", err))
 			}
 			for _, f := range be.Failed {
 				if f.Index < 0 || f.Index >= len(origin) {
@@ -112,7 +121,7 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 				}
 			}
 		}
-		if err := task.Flush(ctx); err != nil {
+		if err := safely("flush", func() error { return task.Flush(ctx) }); err != nil {
 			span.RecordError(err)
 			return fmt.Errorf("flush: %w", err)
 		}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -40,14 +41,15 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 	t.running()
 
 	rt := t.c.rt
-	l := &sourceLoop{t: t, task: task, tracker: offsets.New(), set: t.c.set}
+	l := &sourceLoop{t: t, task: task, tracker: offsets.New(), set: t.set}
 	l.committer, _ = task.(connect.SourceCommitter)
 
 	pollCtx, stopPolling := context.WithCancelCause(ctx)
 	defer stopPolling(nil)
-	// The publisher outlives pollCtx so that a graceful stop can drain what
-	// was polled; it is cancelled when the drain deadline passes.
-	pubCtx, stopPublishing := context.WithCancel(context.WithoutCancel(ctx))
+	// Converting and publishing outlive pollCtx so that a graceful stop can
+	// drain what was polled; they are cancelled when the drain deadline
+	// passes, or at once by a crash.
+	pubCtx, stopPublishing := context.WithCancel(rt.ctx)
 	defer stopPublishing()
 
 	batches := make(chan *pubBatch, rt.cfg.pipelineDepth)
@@ -122,7 +124,12 @@ func (l *sourceLoop) poll(ctx context.Context, out chan<- *pubBatch) error {
 		if err := t.gate.wait(ctx); err != nil {
 			return causeOrNil(ctx)
 		}
-		records, err := l.task.Poll(ctx)
+		var records []*connect.Record
+		err := safely("poll", func() error {
+			var err error
+			records, err = l.task.Poll(ctx)
+			return err
+		})
 		if ctx.Err() != nil {
 			return causeOrNil(ctx)
 		}
@@ -141,6 +148,9 @@ func (l *sourceLoop) poll(ctx context.Context, out chan<- *pubBatch) error {
 		if len(records) == 0 {
 			continue
 		}
+		if err := checkPositions(records); err != nil {
+			return err
+		}
 		polled := time.Now()
 		t.stats.polled.Add(ctx, int64(len(records)), t.stats.attrs)
 		for len(records) > 0 {
@@ -157,6 +167,17 @@ func (l *sourceLoop) poll(ctx context.Context, out chan<- *pubBatch) error {
 			}
 		}
 	}
+}
+
+// checkPositions rejects positions the offset store would refuse: one bad
+// position would block every later commit of the task.
+func checkPositions(records []*connect.Record) error {
+	for _, r := range records {
+		if p := r.Position; p.Partition != "" && !json.Valid(p.Offset) {
+			return connect.Fatal(fmt.Errorf("record at partition %q has an offset that is not valid JSON: %q", p.Partition, p.Offset))
+		}
+	}
+	return nil
 }
 
 // causeOrNil is nil for a plain cancel (stop) and the failure otherwise.
@@ -220,7 +241,12 @@ func (l *sourceLoop) encode(r *connect.Record) (*connect.Message, error) {
 		r = r.Clone()
 		r.Topic = l.set.topic
 	}
-	m, err := l.t.c.rt.converter.Encode(r)
+	var m *connect.Message
+	err := safely("encode", func() error {
+		var err error
+		m, err = l.t.c.rt.converter.Encode(r)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("encode record at %s for topic %s: %w", describePosition(r.Position), r.Topic, err)
 	}
@@ -307,7 +333,7 @@ func (l *sourceLoop) commit(ctx context.Context) error {
 	}
 	t.stats.commitSecs.Record(ctx, time.Since(began).Seconds(), t.stats.attrs)
 	if l.committer != nil {
-		if err := l.committer.Commit(ctx, positions); err != nil {
+		if err := safely("commit", func() error { return l.committer.Commit(ctx, positions) }); err != nil {
 			t.log.Warn("source task commit hook failed", "error", err)
 		}
 	}

@@ -22,6 +22,7 @@ type taskRunner struct {
 	c      *connectorRunner
 	id     int
 	cfg    connect.Config
+	set    settings // the connector's runtime settings when the task was made
 	log    *slog.Logger
 	gate   *gate
 	make   func() any // returns a new connect.SourceTask or connect.SinkTask
@@ -53,34 +54,62 @@ func (t *taskRunner) start(parent context.Context) {
 	}()
 }
 
-// stop shuts the task down gracefully (source offsets flushed) within ctx
-// and waits for its goroutine.
-func (t *taskRunner) stop(ctx context.Context) error {
+// beginStop tells the task to stop gracefully, finishing in-flight work
+// within ctx.
+func (t *taskRunner) beginStop(ctx context.Context) {
 	t.mu.Lock()
 	t.stopCtx = ctx
 	t.mu.Unlock()
 	t.cancel()
-	select {
-	case <-t.done:
-		return nil
-	case <-ctx.Done():
-	}
-	// The drain gave up at ctx's deadline too; give the goroutine a moment
-	// to notice, so that it does not outlive Stop.
-	grace := time.NewTimer(stopGrace)
-	defer grace.Stop()
-	select {
-	case <-t.done:
-	case <-grace.C:
-	}
-	return fmt.Errorf("runtime: stop task %s: %w", taskLabel(t.c.name, t.id), ctx.Err())
 }
 
-// stopGrace is how long a stop waits for a task after its deadline passed.
-const stopGrace = 2 * time.Second
+// stop stops the task gracefully within ctx and waits for its goroutine.
+func (t *taskRunner) stop(ctx context.Context) error {
+	t.beginStop(ctx)
+	if len(waitTasks(ctx, []*taskRunner{t})) > 0 {
+		return fmt.Errorf("runtime: stop task %s: %w", taskLabel(t.c.name, t.id), ctx.Err())
+	}
+	return nil
+}
 
-// wait blocks until the task's goroutine ended.
-func (t *taskRunner) wait() { <-t.done }
+// exited reports whether the task's goroutine ended.
+func (t *taskRunner) exited() bool {
+	select {
+	case <-t.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitTasks waits for stopping tasks until ctx is done, then once more for
+// a short grace period shared by all (their drains give up at ctx's
+// deadline too), and returns the tasks still running.
+func waitTasks(ctx context.Context, tasks []*taskRunner) []*taskRunner {
+	var grace <-chan time.Time
+	var left []*taskRunner
+	for _, t := range tasks {
+		select {
+		case <-t.done:
+			continue
+		case <-ctx.Done():
+		}
+		if grace == nil {
+			timer := time.NewTimer(stopGrace)
+			defer timer.Stop()
+			grace = timer.C
+		}
+		select {
+		case <-t.done:
+		case <-grace:
+			left = append(left, t)
+		}
+	}
+	return left
+}
+
+// stopGrace is how long a stop waits for tasks after its deadline passed.
+const stopGrace = 2 * time.Second
 
 // drainCtx is the context a stopping task uses to finish in-flight work.
 func (t *taskRunner) drainCtx() context.Context {
@@ -181,7 +210,7 @@ func (t *taskRunner) status() connect.TaskStatus {
 }
 
 func (t *taskRunner) stopTask(task interface{ Stop(context.Context) error }) {
-	if err := task.Stop(t.drainCtx()); err != nil {
+	if err := safely("task stop", func() error { return task.Stop(t.drainCtx()) }); err != nil {
 		t.log.Warn("task stop failed", "error", t.redact.text(err.Error()))
 	}
 }
