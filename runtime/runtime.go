@@ -504,6 +504,21 @@ func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg conn
 	return false, nil
 }
 
+// locked runs fn with the named connector's lock held, unless the connector
+// is gone.
+func (rt *Runtime) locked(name string, fn func(c *connectorRunner) error) error {
+	c, err := rt.connector(name)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.usableLocked(); err != nil {
+		return err
+	}
+	return fn(c)
+}
+
 func (rt *Runtime) connector(name string) (*connectorRunner, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -606,36 +621,30 @@ func (rt *Runtime) StopConnector(ctx context.Context, name string) error {
 }
 
 func (rt *Runtime) setTarget(ctx context.Context, name string, target connect.State) error {
-	c, err := rt.connector(name)
-	if err != nil {
+	return rt.locked(name, func(c *connectorRunner) error {
+		if err := rt.persist(ctx, name, c.cfg, target); err != nil {
+			return err
+		}
+		prev := c.target
+		c.target = target
+		var err error
+		switch {
+		case target == connect.StateStopped:
+			err = c.stopLocked(ctx)
+			c.state, c.trace = connect.StateStopped, ""
+		case prev == connect.StateStopped:
+			c.startLocked()
+		case c.state == connect.StateFailed:
+			// The retry starts it in the new target state.
+		case target == connect.StatePaused:
+			c.gate.pause()
+			c.state = connect.StatePaused
+		default:
+			c.gate.resume()
+			c.state = connect.StateRunning
+		}
 		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.usableLocked(); err != nil {
-		return err
-	}
-	if err := rt.persist(ctx, name, c.cfg, target); err != nil {
-		return err
-	}
-	prev := c.target
-	c.target = target
-	switch {
-	case target == connect.StateStopped:
-		err = c.stopLocked(ctx)
-		c.state, c.trace = connect.StateStopped, ""
-	case prev == connect.StateStopped:
-		c.startLocked()
-	case c.state == connect.StateFailed:
-		// The retry starts it in the new target state.
-	case target == connect.StatePaused:
-		c.gate.pause()
-		c.state = connect.StatePaused
-	default:
-		c.gate.resume()
-		c.state = connect.StateRunning
-	}
-	return err
+	})
 }
 
 // RestartOptions select what RestartConnector restarts, as Kafka Connect's
@@ -648,64 +657,50 @@ type RestartOptions struct {
 // RestartConnector restarts the connector instance and, with IncludeTasks,
 // its tasks. With OnlyFailed, only failed parts restart.
 func (rt *Runtime) RestartConnector(ctx context.Context, name string, o RestartOptions) error {
-	c, err := rt.connector(name)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.usableLocked(); err != nil {
-		return err
-	}
-	if c.target == connect.StateStopped {
-		return fmt.Errorf("runtime: restart connector %q: it is STOPPED; resume it: %w", name, connect.ErrConflict)
-	}
-	switch failed := c.state == connect.StateFailed; {
-	case failed, o.IncludeTasks && !o.OnlyFailed:
-		c.state = connect.StateRestarting
-		c.startLocked()
-	case o.IncludeTasks:
-		for _, t := range c.tasks {
-			if s := t.status().State; s == connect.StateFailed || s == connect.StateRestarting {
-				t.requestRestart()
-			}
+	return rt.locked(name, func(c *connectorRunner) error {
+		if c.target == connect.StateStopped {
+			return fmt.Errorf("runtime: restart connector %q: it is STOPPED; resume it: %w", name, connect.ErrConflict)
 		}
-	case !o.OnlyFailed:
-		return c.restartInstanceLocked(ctx)
-	}
-	return nil
+		switch failed := c.state == connect.StateFailed; {
+		case failed, o.IncludeTasks && !o.OnlyFailed:
+			c.state = connect.StateRestarting
+			c.startLocked()
+		case o.IncludeTasks:
+			for _, t := range c.tasks {
+				if s := t.status().State; s == connect.StateFailed || s == connect.StateRestarting {
+					t.requestRestart()
+				}
+			}
+		case !o.OnlyFailed:
+			return c.restartInstanceLocked(ctx)
+		}
+		return nil
+	})
 }
 
 // RestartTask restarts one task: at once if it is waiting out a restart
 // backoff, else by stopping and starting it.
 func (rt *Runtime) RestartTask(ctx context.Context, name string, id int) error {
-	c, err := rt.connector(name)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.usableLocked(); err != nil {
-		return err
-	}
-	if id < 0 || id >= len(c.tasks) {
-		return fmt.Errorf("runtime: task %d of connector %q: %w", id, name, connect.ErrNotFound)
-	}
-	t := c.tasks[id]
-	if !t.exited() {
-		if t.status().State == connect.StateFailed {
-			t.requestRestart() // waiting out its backoff: skip the wait
-			return nil
+	return rt.locked(name, func(c *connectorRunner) error {
+		if id < 0 || id >= len(c.tasks) {
+			return fmt.Errorf("runtime: task %d of connector %q: %w", id, name, connect.ErrNotFound)
 		}
-		if err := t.stop(ctx); err != nil {
-			t.setState(connect.StateFailed, err.Error())
-			return err
+		t := c.tasks[id]
+		if !t.exited() {
+			if t.status().State == connect.StateFailed {
+				t.requestRestart() // waiting out its backoff: skip the wait
+				return nil
+			}
+			if err := t.stop(ctx); err != nil {
+				t.setState(connect.StateFailed, err.Error())
+				return err
+			}
 		}
-	}
-	nt := &taskRunner{c: c, id: id, cfg: t.cfg, set: t.set, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
-	c.tasks[id] = nt
-	nt.start(rt.ctx)
-	return nil
+		nt := &taskRunner{c: c, id: id, cfg: t.cfg, set: t.set, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
+		c.tasks[id] = nt
+		nt.start(rt.ctx)
+		return nil
+	})
 }
 
 // Offsets returns the connector's stored source positions.
@@ -732,17 +727,10 @@ func (rt *Runtime) ResetOffsets(ctx context.Context, name string, partitions ...
 // whileStopped runs fn while holding the connector STOPPED, so that no
 // resume starts tasks on offsets being changed.
 func (rt *Runtime) whileStopped(name string, fn func() error) error {
-	c, err := rt.connector(name)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.usableLocked(); err != nil {
-		return err
-	}
-	if c.state != connect.StateStopped {
-		return fmt.Errorf("runtime: connector %q is %s; stop it first: %w", name, c.state, connect.ErrConflict)
-	}
-	return fn()
+	return rt.locked(name, func(c *connectorRunner) error {
+		if c.state != connect.StateStopped {
+			return fmt.Errorf("runtime: connector %q is %s; stop it first: %w", name, c.state, connect.ErrConflict)
+		}
+		return fn()
+	})
 }
