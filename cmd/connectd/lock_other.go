@@ -1,0 +1,7 @@
+//go:build !unix
+
+package main
+
+// lockDir does nothing where flock is not available: run one worker per
+// data directory.
+func lockDir(string) (func(), error) { return func() {}, nil }

@@ -1,0 +1,250 @@
+package rocketmq
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	connect "github.com/openmessaging/connect-go"
+)
+
+// How a connect.Message travels as a RocketMQ message (see "Keys and
+// headers" in the package doc):
+//
+//   - Value is the body, unchanged; an empty Value is one zero byte and the
+//     property emptyBodyProperty.
+//   - Key: when it is valid UTF-8 without control characters it is the KEYS
+//     property (RocketMQ's own key, indexed by the broker, so
+//     `mqadmin queryMsgByKey` finds the message); otherwise it is standard
+//     base64 in the keyBase64Property and KEYS is not set.
+//   - Header NAME=VALUE is the user property "h:"+escape(NAME) =
+//     escapeValue(VALUE): the prefix keeps header names away from
+//     RocketMQ's system properties (KEYS, TAGS, DELAY, ...), which change
+//     what the broker does with a message.
+//
+// The escaping is percent-encoding of '%', the ASCII control characters
+// (\x01 and \x02 separate properties on the wire) and bytes that are not
+// valid UTF-8 (the broker decodes properties as UTF-8 and would replace
+// them). The broker drops properties with empty values, so an empty value
+// travels as a lone "%", which escaping never produces otherwise.
+const (
+	headerPrefix      = "h:"
+	keyBase64Property = "CONNECT_KEY_BASE64"
+	// emptyBodyProperty marks a message whose Value is empty. The broker
+	// cannot store an empty body (it fails with a NullPointerException), so
+	// such a message carries one zero byte and this property instead.
+	emptyBodyProperty = "CONNECT_EMPTY_BODY"
+	emptyValue        = "%"
+	// maxPropertiesBytes is what the wire format allows: the broker keeps the
+	// properties' length in a signed 16-bit field.
+	maxPropertiesBytes = 32767
+)
+
+// systemProperties are RocketMQ's own property names (MessageConst in the
+// Java sources, 5.x). Properties with these names are never surfaced as
+// headers of received messages; every other property is, so that messages
+// of RocketMQ-native producers keep their user properties.
+var systemProperties = map[string]bool{}
+
+func init() {
+	for _, p := range strings.Fields(`KEYS TAGS WAIT DELAY RETRY_TOPIC REAL_TOPIC REAL_QID TRAN_MSG PGROUP
+		MIN_OFFSET MAX_OFFSET BUYER_ID ORIGIN_MESSAGE_ID TRANSFER_FLAG CORRECTION_FLAG MQ2_FLAG
+		RECONSUME_TIME MSG_REGION TRACE_ON UNIQ_KEY EXTEND_UNIQ_INFO MAX_RECONSUME_TIMES
+		CONSUME_START_TIME POP_CK POP_CK_OFFSET 1ST_POP_TIME TRAN_PREPARED_QUEUE_OFFSET
+		TRANSACTION_CHECK_TIMES CHECK_IMMUNITY_TIME_IN_SECONDS INSTANCE_ID CORRELATION_ID
+		REPLY_TO_CLIENT TTL ARRIVE_TIME PUSH_REPLY_TIME CLUSTER MSG_TYPE INNER_MULTI_DISPATCH
+		INNER_MULTI_QUEUE_OFFSET TRACE_CONTEXT SHARDING_KEY __SHARDINGKEY __STARTDELIVERTIME
+		__transactionId__ TIMER_DELAY_SEC TIMER_DELIVER_MS BORNHOST TIMER_OUT_MS TIMER_ENQUEUE_MS
+		TIMER_DEQUEUE_MS TIMER_ROLL_TIMES TIMER_DEL_UNIQKEY TIMER_DELAY_LEVEL INNER_NUM
+		DLQ_ORIGIN_TOPIC DLQ_ORIGIN_MESSAGE_ID CRC32 bname __BORNHOST`) {
+		systemProperties[p] = true
+	}
+	systemProperties[keyBase64Property] = true
+	systemProperties[emptyBodyProperty] = true
+}
+
+// body returns what travels as the message body for value.
+func body(value []byte, props *map[string]string) []byte {
+	if len(value) > 0 {
+		return value
+	}
+	if *props == nil {
+		*props = map[string]string{}
+	}
+	(*props)[emptyBodyProperty] = "1"
+	return emptyBody
+}
+
+var emptyBody = []byte{0}
+
+// value returns the Value of a received message with body and props.
+func value(body []byte, props map[string]string) []byte {
+	if props[emptyBodyProperty] != "" {
+		return nil
+	}
+	return body
+}
+
+// needsEscape reports whether s must be escaped to travel as a property.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '%' {
+			return true
+		}
+	}
+	return !utf8.ValidString(s)
+}
+
+// escape percent-encodes '%', control characters and invalid UTF-8 bytes.
+func escape(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f || c == '%' {
+				b.WriteByte('%')
+				b.WriteByte(hex[c>>4])
+				b.WriteByte(hex[c&15])
+			} else {
+				b.WriteByte(c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// unescape reverses escape. It is lenient: a '%' not followed by two hex
+// digits is kept as it is, so properties written by other producers decode
+// to themselves.
+func unescape(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' || 'a' <= c && c <= 'f'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	default:
+		return c - 'a' + 10
+	}
+}
+
+func escapeValue(v string) string {
+	if v == "" {
+		return emptyValue
+	}
+	return escape(v)
+}
+
+func unescapeValue(v string) string {
+	if v == emptyValue {
+		return ""
+	}
+	return unescape(v)
+}
+
+// plainKey reports whether key can travel as the KEYS property unchanged.
+func plainKey(key []byte) bool {
+	for _, c := range key {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return utf8.Valid(key)
+}
+
+// properties returns the RocketMQ properties carrying m's key and headers,
+// and their size on the wire.
+func properties(m *connect.Message) (map[string]string, int, error) {
+	if len(m.Key) == 0 && len(m.Headers) == 0 {
+		return nil, 0, nil
+	}
+	props := make(map[string]string, len(m.Headers)+1)
+	size := 0
+	add := func(k, v string) {
+		props[k] = v
+		size += len(k) + len(v) + 2
+	}
+	if len(m.Key) > 0 {
+		if plainKey(m.Key) {
+			add(primitive.PropertyKeys, string(m.Key))
+		} else {
+			add(keyBase64Property, base64.StdEncoding.EncodeToString(m.Key))
+		}
+	}
+	for k, v := range m.Headers {
+		add(headerPrefix+escape(k), escapeValue(v))
+	}
+	if size > maxPropertiesBytes-64 { // room for the client's and broker's own properties
+		return nil, 0, fmt.Errorf("key and headers take %d bytes encoded, RocketMQ allows about %d", size, maxPropertiesBytes-64)
+	}
+	return props, size, nil
+}
+
+// keyAndHeaders decodes the key and headers of a received message's
+// properties: the inverse of properties for messages of this transport, and
+// KEYS plus every non-system property as they are for others.
+func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
+	var key []byte
+	if b64, ok := props[keyBase64Property]; ok {
+		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
+			key = k
+		}
+	} else if k := props[primitive.PropertyKeys]; k != "" {
+		key = []byte(k)
+	}
+	var h connect.Headers
+	for k, v := range props {
+		name, ok := strings.CutPrefix(k, headerPrefix)
+		switch {
+		case ok:
+			name, v = unescape(name), unescapeValue(v)
+		case systemProperties[k]:
+			continue
+		default:
+			name = k
+		}
+		if h == nil {
+			h = make(connect.Headers, len(props))
+		}
+		h[name] = v
+	}
+	return key, h
+}

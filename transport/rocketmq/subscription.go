@@ -1,0 +1,489 @@
+package rocketmq
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	connect "github.com/openmessaging/connect-go"
+)
+
+var _ connect.Subscription = (*subscription)(nil)
+
+// Subscribe joins consumer group group on topics, creating topics that do
+// not exist yet (with WithDefaultQueues queues; that needs WithBrokerAddrs).
+// The subscription is a pull consumer of its own, with its own client
+// instance: see "Consumer groups" in the package doc for delivery,
+// acknowledgement and redelivery. It closes when ctx is done.
+func (t *Transport) Subscribe(ctx context.Context, group string, topics ...string) (connect.Subscription, error) {
+	if err := t.ensureOpen(ctx); err != nil {
+		return nil, fmt.Errorf("rocketmq: subscribe: %w", err)
+	}
+	if err := checkName("group", group, 255); err != nil {
+		return nil, fmt.Errorf("rocketmq: subscribe: %w", err)
+	}
+	if len(topics) == 0 {
+		return nil, fmt.Errorf("rocketmq: subscribe %s: no topic", group)
+	}
+	seen := map[string]bool{}
+	for _, tp := range topics {
+		if err := checkName("topic", tp, 127); err != nil {
+			return nil, fmt.Errorf("rocketmq: subscribe %s: %w", group, err)
+		}
+		if seen[tp] {
+			return nil, fmt.Errorf("rocketmq: subscribe %s: topic %s given twice", group, tp)
+		}
+		seen[tp] = true
+	}
+	for _, tp := range topics {
+		if err := t.ensureTopic(ctx, tp); err != nil {
+			return nil, fmt.Errorf("rocketmq: subscribe %s: %w", group, err)
+		}
+	}
+	return t.subscribe(ctx, group, topics, false)
+}
+
+// Broadcast reads topic from its beginning with a consumer group of its
+// own (WithBroadcastGroupPrefix), so every reader gets every message. Ack
+// and Nack are no-ops. It closes when ctx is done.
+func (t *Transport) Broadcast(ctx context.Context, topic string) (connect.Subscription, error) {
+	if err := t.ensureOpen(ctx); err != nil {
+		return nil, fmt.Errorf("rocketmq: broadcast: %w", err)
+	}
+	if err := checkName("topic", topic, 127); err != nil {
+		return nil, fmt.Errorf("rocketmq: broadcast: %w", err)
+	}
+	if err := t.ensureTopic(ctx, topic); err != nil {
+		return nil, fmt.Errorf("rocketmq: broadcast %s: %w", topic, err)
+	}
+	group := fmt.Sprintf("%s-%s-%d", t.cfg.broadcastPrefix, t.cfg.instanceName, t.nextID.Add(1))
+	return t.subscribe(ctx, group, []string{topic}, true)
+}
+
+func (t *Transport) subscribe(ctx context.Context, group string, topics []string, broadcast bool) (*subscription, error) {
+	instance := fmt.Sprintf("%s-%d", t.cfg.instanceName, t.nextID.Add(1))
+	what := "subscribe " + group
+	if broadcast {
+		what = "broadcast " + topics[0]
+	}
+	log := t.log.With("group", group, "instance", instance)
+	alloc := newAllocator(log)
+	pc, err := t.newConsumer(group, instance, alloc.allocate)
+	if err != nil {
+		return nil, connect.Retriable(fmt.Errorf("rocketmq: %s: new consumer: %w", what, err))
+	}
+	for _, tp := range topics {
+		err := guard("Subscribe", func() error {
+			return pc.Subscribe(tp, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"})
+		})
+		if err != nil {
+			// Not started: nothing to shut down (the client's Shutdown of an
+			// unstarted consumer panics on its missing statistics).
+			return nil, fmt.Errorf("rocketmq: %s: subscribe to %s: %w", what, tp, err)
+		}
+	}
+	if err := guard("start consumer", pc.Start); err != nil {
+		_ = guard("shut down consumer", pc.Shutdown)
+		return nil, connect.Retriable(fmt.Errorf("rocketmq: %s: start consumer: %w", what, err))
+	}
+
+	pumpCtx, stopPump := context.WithCancel(context.Background())
+	s := &subscription{
+		t:         t,
+		group:     group,
+		broadcast: broadcast,
+		pc:        pc,
+		alloc:     alloc,
+		log:       log,
+		pumpCtx:   pumpCtx,
+		stopPump:  stopPump,
+		pumpDone:  make(chan struct{}),
+		closing:   make(chan struct{}),
+		wake:      make(chan struct{}, 1),
+		space:     make(chan struct{}, 1),
+		inflight:  map[*connect.Message]*delivery{},
+	}
+	t.mu.Lock()
+	if t.closed.Load() {
+		t.mu.Unlock()
+		stopPump()
+		_ = guard("shut down consumer", pc.Shutdown)
+		return nil, fmt.Errorf("rocketmq: %s: %w", what, connect.ErrClosed)
+	}
+	t.subs[s] = struct{}{}
+	t.mu.Unlock()
+	go s.pump()
+	stop := context.AfterFunc(ctx, func() { s.Close() })
+	s.mu.Lock()
+	s.stopAfter = stop
+	s.mu.Unlock()
+	s.log.Debug("subscribed", "topics", topics, "broadcast", broadcast)
+	return s, nil
+}
+
+// subscription is one pull consumer. A pump goroutine takes what the client
+// pulled (ConsumeRequests: a batch of one queue, in queue order) into
+// ready; Fetch hands ready messages out and records them in inflight; Ack
+// acknowledges a ConsumeRequest to the client once all of its messages are
+// acknowledged, which moves the group's offset of its queue past every
+// message of the queue acknowledged so far; Nack puts messages back at the
+// front of ready.
+type subscription struct {
+	t         *Transport
+	group     string
+	broadcast bool
+	pc        pullConsumer
+	alloc     *allocator
+	log       *slog.Logger
+
+	pumpCtx  context.Context
+	stopPump context.CancelFunc
+	pumpDone chan struct{}
+	closing  chan struct{}
+	wake     chan struct{} // ready grew
+	space    chan struct{} // ready shrank
+
+	closeOnce  sync.Once
+	clientMu   sync.RWMutex // held to call the consumer; Close takes it to shut it down
+	shutdown   bool         // under clientMu
+	mu         sync.Mutex
+	closed     bool
+	stopAfter  func() bool
+	ready      []*delivery
+	readyBytes int
+	inflight   map[*connect.Message]*delivery
+}
+
+// maxReadyBytes bounds the values a subscription holds before Fetch takes
+// them, next to WithFetchBuffer's message count.
+const maxReadyBytes = 64 << 20
+
+// delivery is one received message.
+type delivery struct {
+	req   *request // nil for broadcast readers
+	queue queueID
+	msg   connect.Message // as decoded, Redelivered aside
+	count int             // times handed out by Fetch
+}
+
+// request is a ConsumeRequest of the client and how many of its messages
+// are not acknowledged yet.
+type request struct {
+	cr   *consumer.ConsumeRequest
+	left int
+}
+
+type queueID struct {
+	topic, broker string
+	id            int
+}
+
+// pump moves pulled batches into ready, holding at most fetchBuffer
+// messages there.
+func (s *subscription) pump() {
+	defer close(s.pumpDone)
+	ctx := s.pumpCtx
+	for {
+		s.mu.Lock()
+		full := len(s.ready) >= s.t.cfg.fetchBuffer || s.readyBytes >= maxReadyBytes
+		s.mu.Unlock()
+		if full {
+			select {
+			case <-s.space:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		var cr *consumer.ConsumeRequest
+		err := guard("Poll", func() (err error) {
+			cr, err = s.pc.Poll(ctx, time.Hour)
+			return err
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			if !errors.Is(err, consumer.ErrNoNewMsg) {
+				s.log.Warn("poll failed", "error", err)
+				if !sleepCtx(ctx, time.Second) {
+					return
+				}
+			}
+			continue
+		}
+		ds := s.deliveries(cr)
+		if s.broadcast {
+			// Offsets of a throwaway group do not matter; acknowledging at
+			// once lets the client free the messages.
+			s.ack(cr)
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		s.ready = append(s.ready, ds...)
+		for _, d := range ds {
+			s.readyBytes += len(d.msg.Value)
+		}
+		s.mu.Unlock()
+		signal(s.wake)
+	}
+}
+
+// deliveries decodes a pulled batch.
+func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
+	exts := cr.GetMsgList()
+	mq := cr.GetMQ()
+	var req *request
+	if !s.broadcast {
+		req = &request{cr: cr, left: len(exts)}
+	}
+	ds := make([]*delivery, 0, len(exts))
+	for _, ext := range exts {
+		topic := ext.Topic
+		if strings.HasPrefix(topic, "%RETRY%") {
+			// Sent back by a consumer of another kind in this group.
+			if orig := ext.GetProperty(primitive.PropertyRetryTopic); orig != "" {
+				topic = orig
+			}
+		}
+		props := ext.GetProperties()
+		key, headers := keyAndHeaders(props)
+		d := &delivery{
+			req:   req,
+			queue: queueID{mq.Topic, mq.BrokerName, mq.QueueId},
+			msg: connect.Message{
+				Topic:       topic,
+				Key:         key,
+				Value:       value(ext.Body, props),
+				Headers:     headers,
+				Queue:       s.t.routes.index(mq.Topic, mq.BrokerName, mq.QueueId),
+				Offset:      ext.QueueOffset,
+				Redelivered: int(ext.ReconsumeTimes),
+			},
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// Fetch returns up to max messages, waiting until at least one is there,
+// ctx is done (its error) or the subscription closes (connect.ErrClosed).
+// Messages come in queue order per queue: redeliveries after a Nack first.
+func (s *subscription) Fetch(ctx context.Context, max int) ([]*connect.Message, error) {
+	if max < 1 {
+		max = 1
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("rocketmq: fetch: %w", connect.ErrClosed)
+		}
+		out := s.take(max)
+		more := len(s.ready) > 0
+		s.mu.Unlock()
+		if len(out) > 0 {
+			signal(s.space)
+			if more {
+				signal(s.wake)
+			}
+			return out, nil
+		}
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-s.closing:
+		}
+	}
+}
+
+// take hands out up to max ready messages. Messages of a queue this member
+// no longer owns are dropped: the new owner reads them again from the
+// group's offset, which is not past them.
+func (s *subscription) take(max int) []*connect.Message {
+	var out []*connect.Message
+	i := 0
+	for ; i < len(s.ready) && len(out) < max; i++ {
+		d := s.ready[i]
+		s.readyBytes -= len(d.msg.Value)
+		if d.req != nil && d.req.cr.GetPQ().IsDroppd() {
+			continue
+		}
+		m := d.msg
+		m.Redelivered += d.count
+		d.count++
+		out = append(out, &m)
+		if d.req != nil {
+			s.inflight[&m] = d
+		}
+	}
+	clear(s.ready[:i])
+	s.ready = s.ready[i:]
+	return out
+}
+
+// Ack acknowledges msgs (the values Fetch returned; others are ignored).
+// The group's offset of a queue moves once whole pulled batches are
+// acknowledged, at the client's next offset commit (every 5s, on Close and
+// when the queue moves to another member).
+func (s *subscription) Ack(ctx context.Context, msgs ...*connect.Message) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("rocketmq: ack: %w", connect.ErrClosed)
+	}
+	var done []*consumer.ConsumeRequest
+	for _, m := range msgs {
+		d, ok := s.inflight[m]
+		if !ok {
+			continue
+		}
+		delete(s.inflight, m)
+		if d.req.left--; d.req.left == 0 {
+			done = append(done, d.req.cr)
+		}
+	}
+	s.mu.Unlock()
+	if len(done) == 0 {
+		return nil
+	}
+	s.clientMu.RLock()
+	defer s.clientMu.RUnlock()
+	if s.shutdown {
+		return fmt.Errorf("rocketmq: ack: %w", connect.ErrClosed)
+	}
+	for _, cr := range done {
+		s.ack(cr)
+	}
+	return nil
+}
+
+func (s *subscription) ack(cr *consumer.ConsumeRequest) {
+	err := guard("ACK", func() error {
+		s.pc.ACK(context.Background(), cr, consumer.ConsumeSuccess)
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("acknowledge failed; the messages will be delivered again", "error", err)
+	}
+}
+
+// Nack delivers msgs again, before anything not fetched yet. Like a rewind
+// of their queues: the messages of the same queues fetched after them and
+// not acknowledged come again too, in queue order.
+func (s *subscription) Nack(ctx context.Context, msgs ...*connect.Message) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("rocketmq: nack: %w", connect.ErrClosed)
+	}
+	from := map[queueID]int64{}
+	for _, m := range msgs {
+		d, ok := s.inflight[m]
+		if !ok {
+			continue
+		}
+		if off, ok := from[d.queue]; !ok || d.msg.Offset < off {
+			from[d.queue] = d.msg.Offset
+		}
+	}
+	var back []*delivery
+	for m, d := range s.inflight {
+		if off, ok := from[d.queue]; ok && d.msg.Offset >= off {
+			back = append(back, d)
+			delete(s.inflight, m)
+		}
+	}
+	slices.SortFunc(back, func(a, b *delivery) int {
+		return cmp.Or(cmp.Compare(a.queue.topic, b.queue.topic), cmp.Compare(a.queue.broker, b.queue.broker),
+			cmp.Compare(a.queue.id, b.queue.id), cmp.Compare(a.msg.Offset, b.msg.Offset))
+	})
+	s.ready = append(back, s.ready...)
+	for _, d := range back {
+		s.readyBytes += len(d.msg.Value)
+	}
+	s.mu.Unlock()
+	if len(back) > 0 {
+		signal(s.wake)
+	}
+	return nil
+}
+
+// Close leaves the group: the client commits the offsets of what was
+// acknowledged and shuts down; messages fetched and not acknowledged go to
+// the members that take over their queues. Close is idempotent.
+func (s *subscription) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.ready, s.inflight = nil, nil
+		stop := s.stopAfter
+		s.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+		close(s.closing)
+		s.stopPump()
+		<-s.pumpDone
+		// Let a rebalance in flight finish before the client shuts down: see
+		// allocator. Passing through the allocator's lock afterwards also
+		// orders the client's unsynchronised reads of its closed flag, made
+		// by rebalances before they call the allocator, before Shutdown
+		// writes it, which the race detector otherwise reports.
+		quiet := s.alloc.close()
+		time.Sleep(max(settleTime-quiet, minSettleTime))
+		s.alloc.close()
+		s.clientMu.Lock()
+		s.shutdown = true
+		err = guard("shut down consumer", s.pc.Shutdown)
+		s.clientMu.Unlock()
+		s.t.forget(s)
+		s.log.Debug("closed")
+	})
+	if err != nil {
+		return fmt.Errorf("rocketmq: close subscription %s: %w", s.group, err)
+	}
+	return nil
+}
+
+// settleTime is how long Close lets a rebalance that changed the queues
+// finish before it shuts the consumer down (see allocator); minSettleTime
+// is how long it waits for one that may be in flight.
+const (
+	settleTime    = 300 * time.Millisecond
+	minSettleTime = 50 * time.Millisecond
+)
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
