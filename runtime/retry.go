@@ -14,16 +14,17 @@ import (
 type retrier struct {
 	bo      *backoff.ExponentialBackOff
 	timeout time.Duration
-	first   time.Time // zero when the last attempt succeeded
+	first   time.Time   // zero when the last attempt succeeded
+	report  func(error) // told each error retried, and nil once it recovered
 }
 
-func newRetrier(timeout, maxDelay time.Duration) *retrier {
+func newRetrier(timeout, maxDelay time.Duration, report func(error)) *retrier {
 	bo := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(50*time.Millisecond),
 		backoff.WithMaxInterval(maxDelay),
 		backoff.WithMaxElapsedTime(0),
 	)
-	return &retrier{bo: bo, timeout: timeout}
+	return &retrier{bo: bo, timeout: timeout, report: report}
 }
 
 // retry decides what to do after err: it waits out the next backoff delay
@@ -42,6 +43,9 @@ func (r *retrier) retry(ctx context.Context, what string, err error) error {
 	if now.Sub(r.first) >= r.timeout {
 		return fmt.Errorf("%s: retries exhausted after %s: %w", what, r.timeout, err)
 	}
+	if r.report != nil {
+		r.report(fmt.Errorf("%s: %w", what, err))
+	}
 	t := time.NewTimer(r.bo.NextBackOff())
 	defer t.Stop()
 	select {
@@ -53,4 +57,9 @@ func (r *retrier) retry(ctx context.Context, what string, err error) error {
 }
 
 // ok records a success, ending a run of failures.
-func (r *retrier) ok() { r.first = time.Time{} }
+func (r *retrier) ok() {
+	if !r.first.IsZero() && r.report != nil {
+		r.report(nil)
+	}
+	r.first = time.Time{}
+}

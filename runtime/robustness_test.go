@@ -304,3 +304,40 @@ func TestStopReportsRecordsStrandedForPausedSink(t *testing.T) {
 		t.Fatalf("Stop = %v, want a report of 50 stranded records", err)
 	}
 }
+
+// flakyTransport fails publishes with a retriable error while down is set.
+type flakyTransport struct {
+	*memory.Broker
+	down atomic.Bool
+}
+
+func (f *flakyTransport) Publish(ctx context.Context, msgs ...*connect.Message) error {
+	if f.down.Load() {
+		return connect.Retriable(errors.New("broker unreachable"))
+	}
+	return f.Broker.Publish(ctx, msgs...)
+}
+
+// While a retriable error is retried the task stays RUNNING and its status
+// says what it is retrying; once the transport is back, nothing is lost.
+func TestRetriedErrorsVisibleInStatus(t *testing.T) {
+	tr := &flakyTransport{Broker: memory.New()}
+	defer tr.Broker.Close()
+	tr.down.Store(true)
+	col := connecttest.NewCollector()
+	rt := startRuntime(t, runtime.WithTransport(tr),
+		runtime.WithPlugin("gen", func() connect.Connector { return connecttest.NewGenerator(seqRecord("flaky", 3), 100) }),
+		runtime.WithPlugin("collect", func() connect.Connector { return col.Connector() }))
+	create(t, rt, "sink", connect.Config{"connector.class": "collect", "topics": "flaky"})
+	create(t, rt, "src", connect.Config{"connector.class": "gen", "errors.retry.timeout": "1h"})
+	eventually(t, 5*time.Second, "retrying shown in status", func() bool {
+		ts := taskStates(rt, "src")
+		return len(ts) == 1 && ts[0].State == connect.StateRunning && strings.Contains(ts[0].Trace, "retrying: publish: broker unreachable")
+	})
+	tr.down.Store(false)
+	waitCollected(t, col, 100, 10*time.Second)
+	eventually(t, 5*time.Second, "trace cleared", func() bool {
+		ts := taskStates(rt, "src")
+		return len(ts) == 1 && ts[0].Trace == "" && ts[0].Restarts == 0
+	})
+}

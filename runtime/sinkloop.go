@@ -32,7 +32,7 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 	defer sub.Close()
 	t.running()
 
-	retry := newRetrier(t.set.retryTimeout, t.set.retryMax)
+	retry := newRetrier(t.set.retryTimeout, t.set.retryMax, t.retrying)
 	for {
 		if err := t.gate.wait(ctx); err != nil {
 			return nil

@@ -119,7 +119,7 @@ type sourceLoop struct {
 func (l *sourceLoop) poll(ctx context.Context, out chan<- *pubBatch) error {
 	t := l.t
 	rt := t.c.rt
-	retry := newRetrier(l.set.retryTimeout, l.set.retryMax)
+	retry := newRetrier(l.set.retryTimeout, l.set.retryMax, t.retrying)
 	for {
 		if err := t.gate.wait(ctx); err != nil {
 			return causeOrNil(ctx)
@@ -265,7 +265,7 @@ func describePosition(p connect.Position) string {
 func (l *sourceLoop) publish(ctx context.Context, in <-chan *pubBatch, fail context.CancelCauseFunc) {
 	t := l.t
 	rt := t.c.rt
-	retry := newRetrier(l.set.retryTimeout, l.set.retryMax)
+	retry := newRetrier(l.set.retryTimeout, l.set.retryMax, t.retrying)
 	failed := false
 	for b := range in {
 		if failed || len(b.msgs) == 0 && ctx.Err() != nil {

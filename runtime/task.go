@@ -188,6 +188,25 @@ func (t *taskRunner) setState(s connect.State, trace string) {
 	t.mu.Unlock()
 }
 
+// retrying shows a retriable error being retried in the task's status
+// (state stays RUNNING) and logs it; nil clears it once the task recovered.
+func (t *taskRunner) retrying(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.state != connect.StateRunning {
+		return
+	}
+	if err == nil {
+		if t.trace != "" {
+			t.log.Info("recovered from retriable errors")
+		}
+		t.trace = ""
+		return
+	}
+	t.trace = "retrying: " + t.redact.text(err.Error())
+	t.log.Warn("retriable error; retrying with backoff", "error", t.trace)
+}
+
 // requestRestart restarts a task waiting out its backoff at once.
 func (t *taskRunner) requestRestart() {
 	select {
