@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"log/slog"
+	goruntime "runtime"
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
@@ -40,6 +41,7 @@ type config struct {
 	restartMax          time.Duration
 	shutdownTimeout     time.Duration
 	pipelineDepth       int
+	converters          int
 }
 
 func defaultConfig() config {
@@ -51,6 +53,7 @@ func defaultConfig() config {
 		restartMax:          time.Minute,
 		shutdownTimeout:     30 * time.Second,
 		pipelineDepth:       4,
+		converters:          min(goruntime.GOMAXPROCS(0), 4),
 	}
 }
 

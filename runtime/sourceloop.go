@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -13,25 +12,31 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// pubBatch is a polled batch on its way to the transport: records until the
-// encoder converted them to msgs.
+// pubBatch is a polled batch on its way to the transport: records until a
+// converter turned them into msgs (or err) and closed converted.
 type pubBatch struct {
-	records []*connect.Record
-	msgs    []*connect.Message
-	handle  *offsets.Batch
-	polled  time.Time
-	span    trace.Span
+	records   []*connect.Record
+	msgs      []*connect.Message
+	err       error
+	converted chan struct{}
+	handle    *offsets.Batch
+	polled    time.Time
+	span      trace.Span
 }
+
+// errSkipped marks a batch not converted because the task is stopping.
+var errSkipped = errors.New("skipped: task stopping")
 
 // runSource runs one source task until ctx is done or it fails:
 //
-//	poll -> [queue] -> convert -> [queue] -> publish -> ack in tracker
+//	poll -> converters (in parallel) -> publish, in poll order -> ack in tracker
 //	                          committer: tracker -> offset store -> task.Commit
 //
-// Polling runs in this goroutine, converting and publishing in one each, so
-// that a batch is polled while the previous one converts and the one before
-// that is published. The queues between them are bounded, so a slow
-// transport slows polling (backpressure).
+// Polling runs in this goroutine, converting in a few workers and
+// publishing in one goroutine that takes batches in poll order, so that
+// batches convert in parallel while earlier ones are published. The queues
+// between them are bounded, so a slow transport slows polling
+// (backpressure).
 func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) error {
 	if err := task.Start(ctx, taskContext{t}, t.cfg); err != nil {
 		t.stopTask(task)
@@ -52,19 +57,14 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 	pubCtx, stopPublishing := context.WithCancel(rt.ctx)
 	defer stopPublishing()
 
-	batches := make(chan *pubBatch, rt.cfg.pipelineDepth)
-	converted := make(chan *pubBatch, rt.cfg.pipelineDepth)
+	workers := rt.cfg.converters
+	work := make(chan *pubBatch, rt.cfg.pipelineDepth)
+	ordered := make(chan *pubBatch, rt.cfg.pipelineDepth+workers)
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		defer close(converted)
-		l.convertAll(pubCtx, batches, converted, stopPolling)
-	}()
-	go func() {
-		defer wg.Done()
-		l.publish(pubCtx, converted, stopPolling)
-	}()
+	for range workers {
+		wg.Go(func() { l.convertAll(pubCtx, work) })
+	}
+	wg.Go(func() { l.publish(pubCtx, ordered, stopPolling) })
 	commitStop := make(chan struct{})
 	var cwg sync.WaitGroup
 	cwg.Add(1)
@@ -73,8 +73,9 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 		l.commitEvery(pubCtx, rt.cfg.offsetFlushInterval, commitStop)
 	}()
 
-	pollErr := l.poll(pollCtx, batches)
-	close(batches)
+	pollErr := l.poll(pollCtx, ordered, work)
+	close(ordered)
+	close(work)
 	if rt.crashed.Load() {
 		// Crash simulation: no drain, no final commit.
 		stopPublishing()
@@ -115,8 +116,10 @@ type sourceLoop struct {
 }
 
 // poll returns nil when ctx is cancelled (stop) and an error when the task
-// must fail. The cause of a publisher failure arrives as ctx's cause.
-func (l *sourceLoop) poll(ctx context.Context, out chan<- *pubBatch) error {
+// must fail. The cause of a publisher failure arrives as ctx's cause. Each
+// batch goes to ordered (the publisher's queue, in poll order) and to work
+// (the converters').
+func (l *sourceLoop) poll(ctx context.Context, ordered, work chan<- *pubBatch) error {
 	t := l.t
 	rt := t.c.rt
 	retry := newRetrier(l.set.retryTimeout, l.set.retryMax, t.retrying)
@@ -148,36 +151,33 @@ func (l *sourceLoop) poll(ctx context.Context, out chan<- *pubBatch) error {
 		if len(records) == 0 {
 			continue
 		}
-		if err := checkPositions(records); err != nil {
-			return err
-		}
 		polled := time.Now()
 		t.stats.polled.Add(ctx, int64(len(records)), t.stats.attrs)
 		for len(records) > 0 {
 			n := min(len(records), l.set.batchSize)
 			chunk := records[:n]
 			records = records[n:]
+			handle, err := l.tracker.Submit(chunk)
+			if err != nil {
+				return connect.Fatal(err)
+			}
 			_, span := rt.inst.tracer.Start(ctx, "connect.source.batch", trace.WithAttributes(t.stats.kv...))
-			b := &pubBatch{records: chunk, handle: l.tracker.Submit(chunk), polled: polled, span: span}
+			b := &pubBatch{records: chunk, converted: make(chan struct{}), handle: handle, polled: polled, span: span}
 			select {
-			case out <- b:
+			case ordered <- b:
 			case <-ctx.Done():
 				span.End()
 				return causeOrNil(ctx)
 			}
+			select {
+			case work <- b:
+			case <-ctx.Done():
+				b.err = errSkipped
+				close(b.converted)
+				return causeOrNil(ctx)
+			}
 		}
 	}
-}
-
-// checkPositions rejects positions the offset store would refuse: one bad
-// position would block every later commit of the task.
-func checkPositions(records []*connect.Record) error {
-	for _, r := range records {
-		if p := r.Position; p.Partition != "" && !json.Valid(p.Offset) {
-			return connect.Fatal(fmt.Errorf("record at partition %q has an offset that is not valid JSON: %q", p.Partition, p.Offset))
-		}
-	}
-	return nil
 }
 
 // causeOrNil is nil for a plain cancel (stop) and the failure otherwise.
@@ -188,30 +188,17 @@ func causeOrNil(ctx context.Context) error {
 	return nil
 }
 
-// convertAll converts batches in order; on a failure it stops polling with
-// the cause and drops what is queued (those positions are never committed).
-func (l *sourceLoop) convertAll(ctx context.Context, in <-chan *pubBatch, out chan<- *pubBatch, fail context.CancelCauseFunc) {
-	failed := false
+// convertAll converts batches until in is closed. Several run at once; the
+// publisher restores the order.
+func (l *sourceLoop) convertAll(ctx context.Context, in <-chan *pubBatch) {
 	for b := range in {
-		if failed {
-			b.span.End()
-			continue
+		if ctx.Err() != nil {
+			b.err = errSkipped
+		} else {
+			b.msgs, b.err = l.convert(ctx, b.records)
 		}
-		msgs, err := l.convert(ctx, b.records)
-		if err != nil {
-			b.span.RecordError(err)
-			b.span.End()
-			fail(err)
-			failed = true
-			continue
-		}
-		b.msgs, b.records = msgs, nil
-		select {
-		case out <- b:
-		case <-ctx.Done():
-			b.span.End()
-			failed = true
-		}
+		b.records = nil
+		close(b.converted)
 	}
 }
 
@@ -268,7 +255,13 @@ func (l *sourceLoop) publish(ctx context.Context, in <-chan *pubBatch, fail cont
 	retry := newRetrier(l.set.retryTimeout, l.set.retryMax, t.retrying)
 	failed := false
 	for b := range in {
-		if failed || len(b.msgs) == 0 && ctx.Err() != nil {
+		<-b.converted // converters finish every batch they take, quickly once ctx is done
+		if b.err != nil && !failed && !errors.Is(b.err, errSkipped) {
+			b.span.RecordError(b.err)
+			fail(b.err)
+			failed = true
+		}
+		if failed || b.err != nil || len(b.msgs) == 0 && ctx.Err() != nil {
 			b.span.End()
 			continue
 		}

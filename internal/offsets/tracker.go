@@ -5,6 +5,8 @@
 package offsets
 
 import (
+	"encoding/json"
+	"fmt"
 	"sync"
 
 	connect "github.com/openmessaging/connect-go"
@@ -39,8 +41,10 @@ func New() *Tracker { return &Tracker{parts: make(map[string]*partition)} }
 
 // Submit registers records (in poll order) and returns the batch handle to
 // acknowledge once the transport accepted every record of it. Records without
-// a partition are not tracked.
-func (t *Tracker) Submit(records []*connect.Record) *Batch {
+// a partition are not tracked. A position that would be committed but whose
+// offset is not valid JSON is an error: the offset store would refuse it,
+// and with it every later commit.
+func (t *Tracker) Submit(records []*connect.Record) (*Batch, error) {
 	b := &Batch{}
 	// Only the newest position per partition in the batch matters: the batch
 	// is acknowledged as a whole.
@@ -55,7 +59,12 @@ func (t *Tracker) Submit(records []*connect.Record) *Batch {
 		last[r.Position.Partition] = i
 	}
 	if len(last) == 0 {
-		return b
+		return b, nil
+	}
+	for _, i := range last {
+		if p := records[i].Position; !json.Valid(p.Offset) {
+			return nil, fmt.Errorf("record at partition %q has an offset that is not valid JSON: %q", p.Partition, p.Offset)
+		}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -70,7 +79,7 @@ func (t *Tracker) Submit(records []*connect.Record) *Batch {
 		p.queue = append(p.queue, e)
 		b.entries = append(b.entries, e)
 	}
-	return b
+	return b, nil
 }
 
 // Ack marks every record of b delivered.

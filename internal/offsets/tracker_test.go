@@ -10,6 +10,15 @@ func rec(part string, off int) *connect.Record {
 	return &connect.Record{Position: connect.NewPosition(part, off)}
 }
 
+func submit(t *testing.T, tr *Tracker, recs ...*connect.Record) *Batch {
+	t.Helper()
+	b, err := tr.Submit(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func committed(t *testing.T, tr *Tracker) map[string]int {
 	t.Helper()
 	out := map[string]int{}
@@ -25,9 +34,9 @@ func committed(t *testing.T, tr *Tracker) map[string]int {
 
 func TestCommitOnlyContiguousAcks(t *testing.T) {
 	tr := New()
-	b1 := tr.Submit([]*connect.Record{rec("a", 1), rec("a", 2), rec("b", 1)})
-	b2 := tr.Submit([]*connect.Record{rec("a", 3), rec("b", 2)})
-	b3 := tr.Submit([]*connect.Record{rec("a", 4)})
+	b1 := submit(t, tr, rec("a", 1), rec("a", 2), rec("b", 1))
+	b2 := submit(t, tr, rec("a", 3), rec("b", 2))
+	b3 := submit(t, tr, rec("a", 4))
 
 	tr.Ack(b2) // out of order: nothing before it is acked
 	if got := committed(t, tr); len(got) != 0 {
@@ -52,7 +61,7 @@ func TestCommitOnlyContiguousAcks(t *testing.T) {
 
 func TestRestoreHandsPositionsOutAgain(t *testing.T) {
 	tr := New()
-	tr.Ack(tr.Submit([]*connect.Record{rec("a", 7)}))
+	tr.Ack(submit(t, tr, rec("a", 7)))
 	ps := tr.Committable()
 	tr.Restore(ps)
 	if got := committed(t, tr); got["a"] != 7 {
@@ -62,9 +71,19 @@ func TestRestoreHandsPositionsOutAgain(t *testing.T) {
 
 func TestUntrackedRecords(t *testing.T) {
 	tr := New()
-	b := tr.Submit([]*connect.Record{{Value: "no position"}})
+	b := submit(t, tr, &connect.Record{Value: "no position"})
 	tr.Ack(b)
 	if len(tr.Committable()) != 0 || tr.Pending() != 0 {
 		t.Fatal("record without partition was tracked")
+	}
+}
+
+func TestInvalidOffsetRejected(t *testing.T) {
+	tr := New()
+	if _, err := tr.Submit([]*connect.Record{{Position: connect.Position{Partition: "p", Offset: []byte("{oops")}}}); err == nil {
+		t.Fatal("offset that is not JSON accepted")
+	}
+	if tr.Pending() != 0 {
+		t.Fatal("rejected batch was tracked")
 	}
 }
