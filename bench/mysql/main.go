@@ -28,7 +28,6 @@ import (
 	"net"
 	"os"
 	goruntime "runtime"
-	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -41,6 +40,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/heapwatch"
 	"github.com/openmessaging/connect-go/mysqlsource"
 	"github.com/openmessaging/connect-go/offset"
 	"github.com/openmessaging/connect-go/runtime"
@@ -165,7 +165,7 @@ func best(a, b result) result {
 
 func measure(rows int, run func()) result {
 	goruntime.GC()
-	peak := watchHeap()
+	peak := heapwatch.Start()
 	began := time.Now()
 	run()
 	secs := time.Since(began).Seconds()
@@ -261,34 +261,5 @@ func pipeline(srv server, db, file string, pos uint32, rows int, snapshot bool) 
 	if n := got.Load(); n < int64(rows) {
 		st, _ := rt.ConnectorStatus("bench")
 		fail(fmt.Errorf("received %d of %d rows: %v (status %+v)", n, rows, ctx.Err(), st))
-	}
-}
-
-// watchHeap samples the live heap every 5ms; the returned func stops and
-// reports the peak.
-func watchHeap() func() float64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() float64 {
-		close(done)
-		wg.Wait()
-		return float64(peak.Load())
 	}
 }

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"os"
 	goruntime "runtime"
-	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -32,6 +31,7 @@ import (
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/connecttest"
 	"github.com/openmessaging/connect-go/converter"
+	"github.com/openmessaging/connect-go/internal/heapwatch"
 	"github.com/openmessaging/connect-go/runtime"
 )
 
@@ -105,42 +105,11 @@ func best(a, b result) result {
 
 func measure(run func(), n int64) result {
 	goruntime.GC()
-	peak := watchHeap()
+	peak := heapwatch.Start()
 	began := time.Now()
 	run()
 	secs := time.Since(began).Seconds()
 	return result{rate: float64(n) / secs, mbps: float64(n) * float64(recordSize()) / secs / 1e6, peakMB: peak() / 1e6}
-}
-
-// watchHeap samples the live heap every 5ms; the returned func stops and
-// reports the peak.
-func watchHeap() func() float64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() float64 {
-		close(done)
-		wg.Wait()
-		return float64(peak.Load())
-	}
 }
 
 func stdlibEncode(v map[string]any) []byte {
@@ -251,7 +220,7 @@ func backpressure() {
 	var produced atomic.Int64
 	sink := &discard{stall: true}
 	goruntime.GC()
-	peak := watchHeap()
+	peak := heapwatch.Start()
 	ctx := context.Background()
 	rt := runtime.New(
 		runtime.WithPlugin("gen", func() connect.Connector {

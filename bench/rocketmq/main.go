@@ -35,7 +35,6 @@ import (
 	"hash/fnv"
 	"os"
 	goruntime "runtime"
-	"runtime/metrics"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -47,6 +46,7 @@ import (
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/connecttest"
 	"github.com/openmessaging/connect-go/converter"
+	"github.com/openmessaging/connect-go/internal/heapwatch"
 	"github.com/openmessaging/connect-go/runtime"
 	"github.com/openmessaging/connect-go/transport/rocketmq"
 )
@@ -161,7 +161,7 @@ func (r result) print(what string, base result) {
 func (b *bench) measure(n, size int, f func(topic string)) result {
 	topic := b.topic()
 	goruntime.GC()
-	peak := watchHeap()
+	peak := heapwatch.Start()
 	began := time.Now()
 	f(topic)
 	took := time.Since(began)
@@ -306,35 +306,6 @@ func (c counterTask) Put(_ context.Context, rs []*connect.Record) error {
 		c.once.Do(func() { close(c.done) })
 	}
 	return nil
-}
-
-// watchHeap samples the live heap every 5ms; the returned func stops and
-// reports the peak.
-func watchHeap() func() float64 {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() float64 {
-		close(done)
-		wg.Wait()
-		return float64(peak.Load())
-	}
 }
 
 func fail(err error) {
