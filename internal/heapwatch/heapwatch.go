@@ -16,14 +16,17 @@ func Start() func() float64 {
 	var peak atomic.Uint64
 	done := make(chan struct{})
 	var wg sync.WaitGroup
+	read := func() {
+		metrics.Read(sample)
+		if v := sample[0].Value.Uint64(); v > peak.Load() {
+			peak.Store(v)
+		}
+	}
 	wg.Go(func() {
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
+			read()
 			select {
 			case <-done:
 				return
@@ -34,6 +37,7 @@ func Start() func() float64 {
 	return func() float64 {
 		close(done)
 		wg.Wait()
+		read() // what happened since the last tick
 		return float64(peak.Load())
 	}
 }
