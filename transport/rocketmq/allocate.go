@@ -11,8 +11,8 @@ import (
 )
 
 // allocator is the allocation strategy of a subscription's consumer: the
-// client's AllocateByAveragely, with two changes that work around the
-// client.
+// client's AllocateByAveragely, with a change that works around the client
+// and the client's behaviour for unknown members made explicit.
 //
 //   - While the subscription closes, it keeps the queues as they are. A
 //     rebalance that changes them makes the client send a heartbeat, and one
@@ -22,8 +22,9 @@ import (
 //     connection times out about two minutes later. Close also waits until
 //     the last change is quiet before it shuts down.
 //   - When the broker does not list this member (it restarted and has not
-//     had our heartbeat yet), it keeps the queues instead of dropping them
-//     all, which would read them again from the committed offsets.
+//     had our heartbeat yet), it drops the queues, as the client's own
+//     strategy does: keeping them would let two members consume a queue
+//     at once until the next heartbeat.
 type allocator struct {
 	log *slog.Logger
 
@@ -49,8 +50,17 @@ func (a *allocator) allocate(group, self string, mqAll []*primitive.MessageQueue
 		return held
 	}
 	if !slices.Contains(cidAll, self) {
-		a.log.Debug("member not known to the broker yet; keeping its queues", "topic", topic, "queues", len(held))
-		return held
+		// The broker restarted and has not had our heartbeat yet. Keeping
+		// the queues would let this member and the one the broker gave
+		// them to consume the same queues at once, interleaving a key's
+		// messages; dropping them hands them over cleanly (re-read from
+		// the committed offset: duplicates, never disorder).
+		a.log.Debug("member not known to the broker yet; releasing its queues", "topic", topic, "queues", len(held))
+		if len(held) > 0 {
+			a.lastChange = time.Now()
+		}
+		a.held[topic] = nil
+		return nil
 	}
 	got := consumer.AllocateByAveragely(group, self, mqAll, cidAll)
 	if !sameQueueSet(got, held) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"strconv"
@@ -342,5 +343,60 @@ func TestOpenResolvesAndToleratesDownNameServer(t *testing.T) {
 	}
 	if err := tr.Publish(ctx, &connect.Message{Topic: uniqueName("resolve"), Value: []byte("v")}); err != nil {
 		t.Fatalf("Publish: %v", err)
+	}
+}
+
+// A broadcast reader of a restarted worker (same instance name) reads from
+// the beginning again: its group must not be the previous reader's, whose
+// offsets sit at the end of the topic.
+func TestBroadcastAfterRestartReadsFromBeginning(t *testing.T) {
+	namesrv, broker := services(t)
+	inst := uniqueName("fixed")
+	mk := func() *rocketmq.Transport {
+		tr := rocketmq.New(rocketmq.WithNameServers([]string{namesrv}), rocketmq.WithBrokerAddrs([]string{broker}),
+			rocketmq.WithInstanceName(inst), rocketmq.WithLogger(testLogger(t)))
+		return tr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	topic := uniqueName("bc")
+	tr := mk()
+	if err := tr.CreateTopic(ctx, topic, 2); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		if err := tr.Publish(ctx, &connect.Message{Topic: topic, Value: []byte(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(tr *rocketmq.Transport) int {
+		sub, err := tr.Broadcast(ctx, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for {
+			fctx, c := context.WithTimeout(ctx, 15*time.Second)
+			msgs, err := sub.Fetch(fctx, 100)
+			c()
+			if err != nil {
+				break
+			}
+			n += len(msgs)
+			if n >= 10 {
+				time.Sleep(6 * time.Second) // let the client commit the reader's offsets (every 5s)
+				break
+			}
+		}
+		sub.Close()
+		return n
+	}
+	n1 := read(tr)
+	tr.Close()
+	tr2 := mk()
+	defer tr2.Close()
+	n2 := read(tr2)
+	if n1 != 10 || n2 < 10 {
+		t.Errorf("broadcast readers read %d and, after a restart, %d of 10", n1, n2)
 	}
 }

@@ -198,6 +198,12 @@ func (t *Transport) sendBatch(ctx context.Context, g *sendGroup, batch []outgoin
 	}
 	delay := t.cfg.retryBackoff
 	for attempt := 0; ; attempt++ {
+		if !g.keyless && g.queue != nil && !t.routes.has(g.topic, g.queue) {
+			// The queue the keys hash to is gone: only a new plan over
+			// the new route keeps each key on one queue.
+			return connect.Retriable(fmt.Errorf("rocketmq: publish to %s: queue %s/%d left the route; publish again",
+				g.topic, g.queue.BrokerName, g.queue.QueueId))
+		}
 		for _, m := range pms {
 			m.Queue = g.queue
 		}

@@ -25,6 +25,17 @@ func (r *routeCache) get(topic string) []*primitive.MessageQueue {
 	return r.m[topic]
 }
 
+// has reports whether q is among topic's known queues (true while none are
+// known).
+func (r *routeCache) has(topic string, q *primitive.MessageQueue) bool {
+	qs := r.get(topic)
+	if qs == nil {
+		return true
+	}
+	_, ok := slices.BinarySearchFunc(qs, q, compareQueues)
+	return ok
+}
+
 // observe records mqs as topic's queues unless they are the ones recorded,
 // and returns the sorted list.
 func (r *routeCache) observe(topic string, mqs []*primitive.MessageQueue) []*primitive.MessageQueue {
@@ -83,9 +94,9 @@ func pick(key []byte, n int) int {
 // queueSelector is the producer's producer.QueueSelector. Publish plans the
 // queue of every batch and sets it in Message.Queue (the client copies the
 // first message's into a batch); the selector returns it while the route
-// still has it. Without a plan (the first send to a topic, or a queue that
-// left the route) it hashes the message's key like Publish does, or takes
-// the next queue for a message without key. Either way it records the
+// still has it, and no queue once it left the route. Without a plan (the
+// first send to a topic) it hashes the message's key like Publish does, or
+// takes the next queue for a message without key. Either way it records the
 // queues it is shown, which is how Publish learns a topic's queues.
 type queueSelector struct{ t *Transport }
 
@@ -98,6 +109,11 @@ func (s queueSelector) Select(msg *primitive.Message, mqs []*primitive.MessageQu
 		if i, ok := slices.BinarySearchFunc(sorted, want, compareQueues); ok {
 			return sorted[i]
 		}
+		// The planned queue left the route. A batch has lost its messages'
+		// keys, so sending it anywhere else could scatter a key over
+		// queues: fail the send instead ("route info not found"), and
+		// Publish plans again on the new route.
+		return nil
 	}
 	if key := messageKey(msg); len(key) > 0 {
 		return sorted[pick(key, len(sorted))]

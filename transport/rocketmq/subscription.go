@@ -64,7 +64,7 @@ func (t *Transport) Broadcast(ctx context.Context, topic string) (connect.Subscr
 	if err := t.ensureTopic(ctx, topic); err != nil {
 		return nil, fmt.Errorf("rocketmq: broadcast %s: %w", topic, err)
 	}
-	group := fmt.Sprintf("%s-%s-%d", t.cfg.broadcastPrefix, t.cfg.instanceName, t.nextID.Add(1))
+	group := fmt.Sprintf("%s-%s-%s-%d", t.cfg.broadcastPrefix, t.cfg.instanceName, t.nonce, t.nextID.Add(1))
 	return t.subscribe(ctx, group, []string{topic}, true)
 }
 

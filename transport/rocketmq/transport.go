@@ -2,6 +2,8 @@ package rocketmq
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +46,10 @@ type Transport struct {
 	routes    routeCache
 	nextQueue atomic.Uint32 // round robin of keyless batches
 	nextID    atomic.Uint64 // suffix of consumer instance names
+	// nonce tells this Transport's broadcast groups from those of earlier
+	// ones with the same instance name (a restarted worker): a reused
+	// group would start at its old committed offsets, not the beginning.
+	nonce string
 
 	// newConsumer makes the pull consumer of a subscription; tests replace it.
 	newConsumer func(group, instance string, strategy consumer.AllocateStrategy) (pullConsumer, error)
@@ -86,6 +92,9 @@ func New(opts ...Option) *Transport {
 		done: make(chan struct{}),
 		subs: map[*subscription]struct{}{},
 	}
+	var b [8]byte
+	rand.Read(b[:])
+	t.nonce = hex.EncodeToString(b[:])
 	t.newConsumer = t.newPullConsumer
 	return t
 }
