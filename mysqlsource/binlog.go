@@ -120,22 +120,27 @@ func (r *streamer) connect() error {
 	r.resume = r.returned
 	mariadb := r.info.mariadb()
 	cfg := replication.BinlogSyncerConfig{
-		ServerID:              r.serverID,
-		Flavor:                r.info.flavor,
-		Host:                  r.s.host,
-		Port:                  uint16(r.s.port),
-		User:                  r.s.user,
-		Password:              r.s.password,
-		TLSConfig:             r.s.tls,
-		ParseTime:             true,
-		RenderJSONAsMySQLText: !mariadb, // MySQL's own text form, as a snapshot query returns it
-		HeartbeatPeriod:       r.s.heartbeat,
-		ReadTimeout:           r.s.readTimeout,
-		DisableRetrySync:      true, // go-mysql would resume mid-transaction; we resume at its start
-		Logger:                libraryLogger(r.log),
-		Dialer:                (&net.Dialer{Timeout: r.s.connectTimeout}).DialContext,
-		EventCacheCount:       eventCache,
-		FillZeroLogPos:        mariadb && r.info.atLeast(11, 4),
+		ServerID:  r.serverID,
+		Flavor:    r.info.flavor,
+		Host:      r.s.host,
+		Port:      uint16(r.s.port),
+		User:      r.s.user,
+		Password:  r.s.password,
+		TLSConfig: r.s.tls,
+		// Temporal values as text, parsed as the snapshot's are: a
+		// time.Time made by go-mysql would roll an invalid date (February
+		// 30 under ALLOW_INVALID_DATES) forward instead of giving nil.
+		// TIMESTAMP text is in UTC.
+		ParseTime:               false,
+		TimestampStringLocation: time.UTC,
+		RenderJSONAsMySQLText:   !mariadb, // MySQL's own text form, as a snapshot query returns it
+		HeartbeatPeriod:         r.s.heartbeat,
+		ReadTimeout:             r.s.readTimeout,
+		DisableRetrySync:        true, // go-mysql would resume mid-transaction; we resume at its start
+		Logger:                  libraryLogger(r.log),
+		Dialer:                  (&net.Dialer{Timeout: r.s.connectTimeout}).DialContext,
+		EventCacheCount:         eventCache,
+		FillZeroLogPos:          mariadb && r.info.atLeast(11, 4),
 	}
 	if mariadb && r.s.includeQuery {
 		cfg.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
@@ -418,11 +423,11 @@ func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeade
 		r.commit(h)
 	case *replication.MariadbAnnotateRowsEvent:
 		if r.s.includeQuery {
-			r.query = string(e.Query)
+			r.query = maskCredentials(string(e.Query))
 		}
 	case *replication.RowsQueryEvent:
 		if r.s.includeQuery {
-			r.query = string(e.Query)
+			r.query = maskCredentials(string(e.Query))
 		}
 	case *replication.TransactionPayloadEvent:
 		for _, inner := range e.Events {
@@ -519,7 +524,9 @@ func (r *streamer) queryEvent(h *replication.EventHeader, e *replication.QueryEv
 	if schema == "" || r.s.filter.includeDB(schema) {
 		level = slog.LevelInfo
 	}
-	r.log.Log(context.Background(), level, "DDL", "db", schema, "query", string(q), "file", r.file, "pos", h.LogPos-h.EventSize)
+	// The text only at Debug, masked: account statements carry passwords.
+	r.log.Log(context.Background(), level, "DDL", "db", schema, "statement", statementKind(q), "file", r.file, "pos", h.LogPos-h.EventSize)
+	r.log.Debug("DDL text", "db", schema, "query", maskCredentials(string(q)), "file", r.file, "pos", h.LogPos-h.EventSize)
 	if r.live != nil {
 		r.live.forget()
 	}
@@ -528,13 +535,30 @@ func (r *streamer) queryEvent(h *replication.EventHeader, e *replication.QueryEv
 			ts := &tableSchema{db: db, table: table}
 			at := time.Unix(int64(h.Timestamp), 0)
 			src := r.source(ts, h, at)
-			src[srcQuery] = string(q)
+			src[srcQuery] = maskCredentials(string(q))
 			out = append(out, change(r.s.topicFor(db, table), nil, connect.OpTruncate, nil, nil, src, at,
 				r.position(idx+1, 0)))
 		}
 	}
 	r.commit(h)
 	return out, nil
+}
+
+// statementKind returns the first two words of a statement, upper case
+// ("ALTER TABLE", "CREATE USER"): what the Info log says of DDL.
+func statementKind(q []byte) string {
+	f := strings.Fields(string(q[:min(len(q), 64)]))
+	if len(f) > 2 {
+		f = f[:2]
+	}
+	for i, w := range f {
+		if end := strings.IndexAny(w, ";/('\"`"); end >= 0 {
+			f[i] = w[:end]
+			f = f[:i+1]
+			break
+		}
+	}
+	return strings.ToUpper(strings.Join(f, " "))
 }
 
 func firstWord(q []byte) string {

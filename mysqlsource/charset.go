@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/encoding/unicode/utf32"
+	"golang.org/x/text/transform"
 )
 
 // binaryCollation is the collation id of the binary character set: columns
@@ -23,7 +24,7 @@ const binaryCollation = 63
 // queries ask the server for UTF-8. To give both the same value, binlog text
 // in another character set is converted here.
 var charsetEncodings = map[string]encoding.Encoding{
-	"latin1":   charmap.Windows1252, // MySQL's latin1 is cp1252
+	"latin1":   mysqlLatin1, // MySQL's latin1 is cp1252, with its 5 holes kept
 	"latin2":   charmap.ISO8859_2,
 	"latin5":   charmap.ISO8859_9,
 	"latin7":   charmap.ISO8859_13,
@@ -99,4 +100,38 @@ func isWide(dec encoding.Encoding) bool {
 		return true
 	}
 	return false
+}
+
+// mysqlLatin1 is MySQL's latin1: cp1252, except that the 5 bytes cp1252
+// leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) are U+0081 and so on,
+// as the server converts them, where charmap.Windows1252 gives U+FFFD.
+var mysqlLatin1 encoding.Encoding = latin1Encoding{}
+
+type latin1Encoding struct{}
+
+func (latin1Encoding) NewDecoder() *encoding.Decoder {
+	return &encoding.Decoder{Transformer: latin1Decoder{}}
+}
+
+func (latin1Encoding) NewEncoder() *encoding.Encoder { return charmap.Windows1252.NewEncoder() }
+
+type latin1Decoder struct{ transform.NopResetter }
+
+func (latin1Decoder) Transform(dst, src []byte, atEOF bool) (nDst, nSrc int, err error) {
+	for nSrc < len(src) {
+		c := src[nSrc]
+		var r rune
+		switch c {
+		case 0x81, 0x8D, 0x8F, 0x90, 0x9D:
+			r = rune(c)
+		default:
+			r = charmap.Windows1252.DecodeByte(c)
+		}
+		if nDst+utf8.RuneLen(r) > len(dst) {
+			return nDst, nSrc, transform.ErrShortDst
+		}
+		nDst += utf8.EncodeRune(dst[nDst:], r)
+		nSrc++
+	}
+	return nDst, nSrc, nil
 }

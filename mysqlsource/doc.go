@@ -84,20 +84,25 @@
 // starts. The GTID position comes from BINLOG_GTID_POS (MariaDB) or the
 // executed GTID set (MySQL).
 //
-// Tables are read in name order, each in primary key order in pages of
-// snapshot.fetch.size rows (WHERE key > last key ORDER BY key LIMIT n, so
-// each page is an index range). Tables without a primary key, or whose key
-// has an ENUM, SET, BIT, JSON or spatial column, are paged with OFFSET.
-// Snapshot rows are events with op "r"; the last one has source.snapshot
-// "last". Then the binlog is streamed from the snapshot's position: every
+// Tables (base tables, MariaDB's system-versioned ones included) are read
+// in name order, each in primary key order in pages of snapshot.fetch.size
+// rows (WHERE key > last key ORDER BY key LIMIT n+1, so each page is an
+// index range, and the extra row says whether more come). Tables without a
+// primary key, or whose key has an ENUM, SET, BIT, JSON or spatial column,
+// are paged with OFFSET. Snapshot rows are events with op "r"; the last one
+// has source.snapshot "last" (when a table ends, the tables after it are
+// probed for a row, so this holds also when they are empty). Then the binlog is streamed from the snapshot's position: every
 // change committed after the snapshot's transaction began comes from the
 // binlog, every change before it is in the snapshot, so nothing is lost or
 // doubled at the hand-over.
 //
-// An interrupted snapshot (a restart, a lost connection, DDL on a table
-// being read) resumes: a new consistent snapshot transaction continues with
+// An interrupted snapshot (a restart, a lost connection, DDL on a table not
+// read yet) resumes: a new consistent snapshot transaction continues with
 // the table and after the primary key stored in the last durable record's
-// position (a table without a usable key starts over), and the binlog is
+// position (a table without a usable key starts over, and so does a table
+// whose primary key columns are no longer those stored with the key;
+// positions written before the columns were stored reuse the key when the
+// primary key has as many columns), and the binlog is
 // then streamed from the first snapshot's position, not the new one's.
 // Rows read by the second transaction may already include changes the
 // binlog then replays (an update may arrive after a read showing its
@@ -129,8 +134,9 @@
 // stops short of covering its row: after it, both come again.
 //
 // During the snapshot the offset also holds {"snapshot":{"db":..,
-// "table":..,"key":[..]}}: where the snapshot resumes (file, pos and gtids
-// are then where the binlog stream will start). The snapshot's last record
+// "table":..,"key":[..],"cols":[..]}}: where the snapshot resumes, key
+// being the primary key of the last row emitted and cols its columns' names
+// (file, pos and gtids are then where the binlog stream will start). The snapshot's last record
 // carries a plain stream offset.
 //
 // Positions only move with records. While only tables that are not captured
@@ -161,9 +167,15 @@
 // Without full metadata (older servers, binlog_row_metadata=MINIMAL) the
 // task falls back to the current schema from information_schema, refreshed
 // after each DDL; a row read after a later ALTER then decodes with the wrong
-// columns, so the task warns at start. DDL statements are logged; they
-// produce no records, except TRUNCATE (op "t", when not in
-// skipped.operations).
+// columns, so the task warns at start. DDL statements are logged (their
+// first two words at Info, their text only at Debug); they produce no
+// records, except TRUNCATE (op "t", when not in skipped.operations).
+//
+// Statement text, in the Debug log and in source.query, has its credentials
+// masked: the string after IDENTIFIED BY, IDENTIFIED VIA .. USING,
+// PASSWORD(, OLD_PASSWORD( and the like, and in SET PASSWORD, becomes
+// '[hidden]' (the server writes account statements to the binlog with their
+// passwords in clear text).
 //
 // # Type mapping
 //
@@ -194,7 +206,8 @@
 //	generated columns            their values, virtual and stored alike
 //	NULL                         nil
 //
-// Binlog text in latin1 (cp1252) and other common single- and multi-byte
+// Binlog text in latin1 (cp1252, its 5 undefined bytes as U+0081, U+008D,
+// U+008F, U+0090 and U+009D like the server) and other common single- and multi-byte
 // character sets is converted to UTF-8, as the snapshot's utf8mb4
 // connection does; text in a character set not known here is passed as it
 // is. MariaDB's INET4, INET6 and UUID columns are not mapped alike from both
@@ -238,8 +251,19 @@
 //	binlog to resume from purged   Start (or Poll) fails with a fatal error
 //	                               saying so; snapshot.mode=when_needed
 //	                               takes a new snapshot instead
-//	DDL during the snapshot        retriable; the snapshot resumes
+//	DDL during the snapshot        on a table not read yet: may fail its
+//	                               read (table definition changed):
+//	                               retriable, the snapshot
+//	                               resumes in a new transaction; on a table
+//	                               read or being read: the DDL waits (see
+//	                               below)
 //	row that cannot be decoded     fatal, naming table, file and position
+//
+// The snapshot transaction holds a metadata lock on every table it has read
+// until the snapshot ends, so an ALTER TABLE (or other DDL) of such a table
+// waits for the end of the snapshot, or fails after lock_wait_timeout; and
+// while it waits, the statements on that table queued behind it wait too.
+// Run DDL of captured tables before or after a snapshot, not during one.
 //
 // Error messages name the server (host:port) and the cause, never the
 // password. Go-mysql's log goes to the task's logger one level lower (its
@@ -258,7 +282,11 @@
 // tables (InnoDB) are snapshotted consistently; MyISAM and Aria tables are
 // read as they are while the snapshot runs. XA transactions are emitted at
 // XA PREPARE. MySQL's partial JSON updates
-// (binlog_row_value_options=PARTIAL_JSON) are refused. Schema change events
+// (binlog_row_value_options=PARTIAL_JSON) are refused. MariaDB's
+// system-versioned tables are snapshotted without their row_start and
+// row_end columns (only current rows), while their binlog rows carry them,
+// with row_end in the primary key, and the history rows the server writes
+// on updates and deletes are emitted as changes too. Schema change events
 // (Debezium's schema history topic) are not emitted. The MySQL code paths
 // (FLUSH TABLES WITH READ LOCK, MySQL GTIDs, binary JSON) are written but
 // only MariaDB 10.11 is tested here.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -219,6 +220,20 @@ const testConnector = "mysql-test"
 
 func startRun(t testing.TB, cfg connect.Config, store connect.OffsetStore) *run {
 	t.Helper()
+	return startRunLogged(t, cfg, store, nil)
+}
+
+// loggedContext is a task context whose logger is log.
+type loggedContext struct {
+	*connecttest.SourceTaskContext
+	log *slog.Logger
+}
+
+func (c loggedContext) Logger() *slog.Logger { return c.log }
+
+// startRunLogged is startRun with the task logging to log (when not nil).
+func startRunLogged(t testing.TB, cfg connect.Config, store connect.OffsetStore, log *slog.Logger) *run {
+	t.Helper()
 	if store == nil {
 		store = offset.NewMemory()
 	}
@@ -240,7 +255,11 @@ func startRun(t testing.TB, cfg connect.Config, store connect.OffsetStore) *run 
 		t.Fatal(err)
 	}
 	r := &run{t: t, conn: conn, task: conn.NewTask(), tc: connecttest.NewSourceTaskContext(testConnector, 0, store), store: store}
-	if err := r.task.Start(ctx, r.tc, cfgs[0]); err != nil {
+	var tc connect.SourceTaskContext = r.tc
+	if log != nil {
+		tc = loggedContext{r.tc, log}
+	}
+	if err := r.task.Start(ctx, tc, cfgs[0]); err != nil {
 		r.task.Stop(ctx)
 		t.Fatalf("task start: %v", err)
 	}

@@ -43,6 +43,11 @@ type snapshotOffset struct {
 	// without one: they are read again from the start), each value as
 	// keyJSON wrote it.
 	Key []json.RawMessage `json:"key,omitempty"`
+	// Cols names Key's columns. The key is only reused if the table's
+	// primary key still has these columns; else the table is read again
+	// from the start. Offsets written before Cols existed lack it: their
+	// key is then reused if the primary key has as many columns.
+	Cols []string `json:"cols,omitempty"`
 }
 
 // coordinates is a binlog position with the GTID set executed before it.

@@ -59,11 +59,12 @@ func (t tableRef) before(o tableRef) bool {
 	return t.table < o.table
 }
 
-// listTables returns the captured base tables, in snapshot order, with the
-// server's estimate of their row counts.
+// listTables returns the captured base tables (MariaDB's system-versioned
+// tables included), in snapshot order, with the server's estimate of their
+// row counts.
 func listTables(conn *client.Conn, f *filter) ([]tableRef, map[tableRef]int64, error) {
 	rows, err := query(conn, `SELECT TABLE_SCHEMA, TABLE_NAME, IFNULL(TABLE_ROWS, 0) FROM information_schema.TABLES
-		WHERE TABLE_TYPE = 'BASE TABLE'`)
+		WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')`)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type snapshotter struct {
 	estimates map[tableRef]int64
 	rows      map[tableRef]int64 // rows read per table
 	idx       int                // tables[idx] is being read
+	nonEmpty  int                // tables[nonEmpty] has rows, when > idx (see restEmpty)
 	cur       *snapTable
 	resumeAt  *snapshotOffset // where an interrupted snapshot stopped
 	began     time.Time
@@ -49,15 +51,17 @@ type snapshotter struct {
 
 // snapTable is the table being read.
 type snapTable struct {
-	ref     tableRef
-	ts      *tableSchema
-	keyed   bool // paged by primary key; else by OFFSET
-	first   *client.Stmt
-	next    *client.Stmt
-	lastKey []json.RawMessage // primary key of the last row read
-	read    int64             // rows read, the OFFSET of unkeyed tables
-	dbJSON  []byte
-	tblJSON []byte
+	ref      tableRef
+	ts       *tableSchema
+	keyed    bool // paged by primary key; else by OFFSET
+	first    *client.Stmt
+	next     *client.Stmt
+	lastKey  []json.RawMessage // primary key of the last row read
+	keyCols  []string          // names of the primary key columns
+	colsJSON []byte            // keyCols as a JSON array
+	read     int64             // rows read, the OFFSET of unkeyed tables
+	dbJSON   []byte
+	tblJSON  []byte
 }
 
 func newSnapshotter(s *settings, log *slog.Logger, info serverInfo, tc connect.SourceTaskContext, partition string, resume *offset) *snapshotter {
@@ -139,7 +143,7 @@ func (sn *snapshotter) open(ctx context.Context) error {
 	if err != nil {
 		return sn.s.fail("snapshot: list the tables", err)
 	}
-	sn.idx = 0
+	sn.idx, sn.nonEmpty = 0, 0
 	if r := sn.resumeAt; r != nil {
 		ref := tableRef{r.DB, r.Table}
 		for sn.idx < len(sn.tables) && sn.tables[sn.idx].before(ref) {
@@ -166,7 +170,7 @@ func (sn *snapshotter) close() {
 	switch {
 	case sn.finished || sn.conn == nil:
 	case sn.cur != nil:
-		sn.resumeAt = &snapshotOffset{DB: sn.cur.ref.db, Table: sn.cur.ref.table, Key: sn.cur.lastKey}
+		sn.resumeAt = &snapshotOffset{DB: sn.cur.ref.db, Table: sn.cur.ref.table, Key: sn.cur.lastKey, Cols: sn.cur.keyCols}
 	case sn.resumeAt != nil:
 		// Not reached yet: keep it.
 	case sn.idx < len(sn.tables):
@@ -222,8 +226,10 @@ func (sn *snapshotter) next(ctx context.Context) ([]*connect.Record, error) {
 			sn.log.Info("snapshot of a table done", "table", t.ref.String(), "rows", sn.rows[t.ref])
 			sn.closeTable()
 			sn.idx++
-			if sn.idx == len(sn.tables) && len(recs) > 0 {
+			if len(recs) > 0 && sn.restEmpty(ctx) {
+				// No row comes after these: the last one ends the snapshot.
 				sn.markLast(recs[len(recs)-1])
+				sn.idx = len(sn.tables)
 			}
 		}
 		sn.publish()
@@ -237,6 +243,34 @@ func (sn *snapshotter) next(ctx context.Context) ([]*connect.Record, error) {
 	sn.log.Info("snapshot done", "tables", len(sn.tables), "rows", sn.total, "took", took.Round(time.Millisecond),
 		"rows_per_sec", int64(float64(sn.total)/max(took.Seconds(), 1e-3)), "stream_from", sn.from.String())
 	return nil, nil
+}
+
+// restEmpty reports whether the tables after the current one, tables[idx:],
+// are all empty in the snapshot, so that the last row read is the
+// snapshot's last record. Each table is probed once: probing stops at the
+// first table with a row. A failed probe says no (the page read is then
+// returned, and the error comes again when the next table is read).
+func (sn *snapshotter) restEmpty(ctx context.Context) bool {
+	if sn.nonEmpty > sn.idx {
+		return false
+	}
+	for i := sn.idx; i < len(sn.tables); i++ {
+		ref := sn.tables[i]
+		stop := context.AfterFunc(ctx, func() { _ = sn.conn.SetReadDeadline(time.Now()) })
+		res, err := sn.conn.Execute("SELECT 1 FROM " + quoteName(ref.db) + "." + quoteName(ref.table) + " LIMIT 1")
+		stop()
+		if err != nil {
+			sn.log.Debug("snapshot: probing a table for rows failed", "table", ref.String(), "error", err)
+			return false
+		}
+		n := len(res.Values)
+		res.Close()
+		if n > 0 {
+			sn.nonEmpty = i
+			return false
+		}
+	}
+	return true
 }
 
 // markLast makes the snapshot's last record say so, and gives it the
@@ -256,6 +290,11 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 	t := &snapTable{ref: ref, ts: ts, keyed: len(ts.pk) > 0}
 	t.dbJSON, _ = json.Marshal(ref.db)
 	t.tblJSON, _ = json.Marshal(ref.table)
+	t.keyCols = make([]string, len(ts.pk))
+	for k, i := range ts.pk {
+		t.keyCols[k] = ts.cols[i].name
+	}
+	t.colsJSON, _ = json.Marshal(t.keyCols)
 	for _, i := range ts.pk {
 		switch ts.cols[i].kind {
 		case kindEnum, kindSet, kindBit, kindGeometry, kindJSON:
@@ -269,7 +308,9 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 		cols[i] = quoteName(c.name)
 	}
 	from := "SELECT " + strings.Join(cols, ", ") + " FROM " + quoteName(ref.db) + "." + quoteName(ref.table)
-	limit := " LIMIT " + strconv.Itoa(sn.s.fetchSize)
+	// One row more than a page: whether it comes says whether the page is
+	// the table's last.
+	limit := " LIMIT " + strconv.Itoa(sn.s.fetchSize+1)
 	if t.keyed {
 		order := make([]string, len(ts.pk))
 		var or []string
@@ -297,7 +338,15 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 		return sn.s.fail("snapshot: prepare the queries of "+ref.String(), err)
 	}
 	if r := sn.resumeAt; r != nil && (tableRef{r.DB, r.Table}) == ref {
-		if t.keyed && len(r.Key) == len(ts.pk) {
+		switch {
+		case len(r.Key) == 0:
+		case !t.keyed:
+			sn.log.Info("snapshot reads a table again from the start: it is no longer paged by primary key", "table", ref.String())
+		case r.Cols != nil && !slices.Equal(r.Cols, t.keyCols),
+			r.Cols == nil && len(r.Key) != len(ts.pk):
+			sn.log.Info("snapshot reads a table again from the start: its primary key changed", "table", ref.String(),
+				"stored_key_columns", r.Cols, "key_columns", t.keyCols)
+		default:
 			t.lastKey = r.Key
 		}
 		sn.log.Info("snapshot resumes a table", "table", ref.String(), "after_key", string(mustJSON(t.lastKey)))
@@ -363,9 +412,10 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 	base[srcFile] = sn.from.File
 	base[srcPos] = int64(sn.from.Pos)
 	base[srcRow] = int64(0)
-	blk := newRecordBlock(len(res.Values), 0)
-	recs = make([]*connect.Record, 0, len(res.Values))
-	for _, row := range res.Values {
+	rows := res.Values[:min(len(res.Values), sn.s.fetchSize)]
+	blk := newRecordBlock(len(rows), 0)
+	recs = make([]*connect.Record, 0, len(rows))
+	for _, row := range rows {
 		after := make(map[string]any, len(ts.cols))
 		for j := range ts.cols {
 			c := &ts.cols[j]
@@ -387,7 +437,7 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 	}
 	sn.rows[t.ref] += int64(len(recs))
 	sn.total += int64(len(recs))
-	return recs, len(res.Values) == sn.s.fetchSize, nil
+	return recs, len(res.Values) > sn.s.fetchSize, nil
 }
 
 // position is the offset of a snapshot record: the stream start and the
@@ -407,7 +457,8 @@ func (sn *snapshotter) position(t *snapTable) connect.Position {
 			}
 			b = append(b, k...)
 		}
-		b = append(b, ']')
+		b = append(b, `],"cols":`...)
+		b = append(b, t.colsJSON...)
 	}
 	b = append(b, "}}"...)
 	return connect.Position{Partition: sn.partition, Offset: b}

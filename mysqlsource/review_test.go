@@ -1,0 +1,234 @@
+package mysqlsource_test
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/offset"
+)
+
+// syncBuffer is a bytes.Buffer safe for the task's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestCredentialsNotLogged runs statements carrying a password literal
+// (DDL and a row change with include.query): the password shows neither
+// in the task's log, at any level, nor in source.query, and statement text
+// is not logged at Info.
+func TestCredentialsNotLogged(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(100))")
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r := startRunLogged(t, db.config("include.query", "true"), nil, log)
+	r.pollUntil(30*time.Second, "streaming", streaming(r))
+	db.exec(
+		"CREATE VIEW vw AS SELECT PASSWORD('s3cr3t-in-ddl') AS p",
+		"INSERT INTO t VALUES (1, PASSWORD('s3cr3t-in-row'))",
+		"INSERT INTO t VALUES (-1, 'end')",
+	)
+	r.pollUntil(30*time.Second, "the sentinel", hasRecord("t", isSentinel(-1)))
+	out := buf.String()
+	if strings.Contains(out, "s3cr3t") {
+		t.Errorf("a password is in the log:\n%s", out)
+	}
+	if !strings.Contains(out, "[hidden]") {
+		t.Errorf("the masked DDL text is not in the Debug log:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "level=INFO") && strings.Contains(line, "PASSWORD") {
+			t.Errorf("statement text logged at Info: %s", line)
+		}
+	}
+	found := false
+	for _, rec := range r.recs {
+		if rec.Change.Op != connect.OpCreate || keyID(rec) != int64(1) {
+			continue
+		}
+		found = true
+		q, _ := rec.Change.Source["query"].(string)
+		if strings.Contains(q, "s3cr3t") || !strings.Contains(q, "PASSWORD('[hidden]')") {
+			t.Errorf("source.query = %q, want the password masked", q)
+		}
+	}
+	if !found {
+		t.Errorf("no create of id 1 among %d records", len(r.recs))
+	}
+}
+
+// TestSystemVersionedSnapshot: a MariaDB table WITH SYSTEM VERSIONING
+// (TABLE_TYPE 'SYSTEM VERSIONED') is snapshotted.
+func TestSystemVersionedSnapshot(t *testing.T) {
+	db := newTestDB(t)
+	db.exec(
+		"CREATE TABLE sv (id INT PRIMARY KEY, v INT NOT NULL) WITH SYSTEM VERSIONING",
+		"INSERT INTO sv VALUES (1, 1), (2, 2), (3, 3)",
+		"UPDATE sv SET v = 20 WHERE id = 2",
+	)
+	r := startRun(t, db.config(), nil)
+	r.pollUntil(30*time.Second, "streaming", streaming(r))
+	if n := ops(r.recs)[connect.OpRead]; n != 3 {
+		t.Fatalf("%d snapshot reads of the system-versioned table, want 3 (%v)", n, ops(r.recs))
+	}
+	checkReplay(t, db, "sv", replay("sv", r.recs))
+}
+
+// TestStopMidSnapshotKeyChange stops the task in the middle of the
+// snapshot, changes the table's primary key, and starts again: the stored
+// key belongs to the old primary key, so the table is read again from the
+// start and every row is emitted.
+func TestStopMidSnapshotKeyChange(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)")
+	// v runs against id: the key reached in id order says nothing of v.
+	db.exec("INSERT INTO t (id, v) SELECT seq, 3001 - seq FROM seq_1_to_3000")
+	cfg := db.config("snapshot.fetch.size", "100")
+	store := offset.NewMemory()
+
+	r1 := startRun(t, cfg, store)
+	r1.pollUntil(30*time.Second, "1000 snapshot rows", func(recs []*connect.Record) bool { return len(recs) >= 1000 })
+	k := 950
+	r1.commit(k)
+	if !strings.Contains(string(r1.recs[k].Position.Offset), `"cols":["id"]`) {
+		t.Errorf("snapshot offset %s does not name the key columns", r1.recs[k].Position.Offset)
+	}
+	r1.stop()
+	db.exec("ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (v)")
+
+	r2 := startRun(t, cfg, store)
+	r2.pollUntil(time.Minute, "streaming", streaming(r2))
+	seen := map[any]bool{}
+	for _, r := range append(r1.recs[:k+1:k+1], r2.recs...) {
+		if r.Change.Op == connect.OpRead {
+			seen[r.Change.After["id"]] = true
+		}
+	}
+	if len(seen) != 3000 {
+		t.Errorf("the snapshot emitted %d of the 3000 rows", len(seen))
+	}
+}
+
+// TestSnapshotLastRecord: the snapshot's last record says
+// source.snapshot=last and carries the stream offset, also when the last
+// tables are empty and when a table's rows fill its pages exactly.
+func TestSnapshotLastRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tables []string // CREATE TABLE statements, in snapshot (name) order
+		rows   map[string]int
+	}{
+		{"last table empty", []string{"a", "b", "c"}, map[string]int{"a": 3, "b": 0, "c": 0}},
+		{"exact multiple of the fetch size", []string{"a", "b"}, map[string]int{"a": 3, "b": 4}},
+		{"first table exact, last empty", []string{"a", "b"}, map[string]int{"a": 4, "b": 0}},
+		{"one table of one page", []string{"a"}, map[string]int{"a": 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := newTestDB(t)
+			total := 0
+			for _, name := range tc.tables {
+				db.exec("CREATE TABLE " + name + " (id INT PRIMARY KEY, v INT NOT NULL)")
+				if n := tc.rows[name]; n > 0 {
+					insertRange(db, name, 1, n)
+					total += n
+				}
+			}
+			r := startRun(t, db.config("snapshot.fetch.size", "2"), nil)
+			r.pollUntil(30*time.Second, "streaming", streaming(r))
+			if len(r.recs) != total {
+				t.Fatalf("%d snapshot records, want %d", len(r.recs), total)
+			}
+			for i, rec := range r.recs {
+				last := rec.Change.Source["snapshot"] == "last"
+				if last != (i == total-1) {
+					t.Errorf("record %d of %d: source.snapshot = %v", i, total, rec.Change.Source["snapshot"])
+				}
+			}
+			end := string(r.recs[total-1].Position.Offset)
+			if strings.Contains(end, "snapshot") || !strings.Contains(end, `"event":0`) {
+				t.Errorf("the last snapshot record's offset is %s, want a stream offset", end)
+			}
+		})
+	}
+}
+
+// TestInvalidDateTime: a DATETIME invalid but accepted under
+// ALLOW_INVALID_DATES ('2023-02-30') is nil from the snapshot and from the
+// binlog alike, and valid values agree on both paths.
+func TestInvalidDateTime(t *testing.T) {
+	db := newTestDB(t)
+	db.exec(
+		"SET SESSION sql_mode = 'ALLOW_INVALID_DATES'",
+		"CREATE TABLE d (id INT PRIMARY KEY, dt DATETIME(3), ts TIMESTAMP(6) NULL, da DATE)",
+		"INSERT INTO d VALUES (1, '2023-02-30 10:11:12.345', '2024-03-04 05:06:07.891011', '2023-04-31')",
+		"INSERT INTO d VALUES (2, '2023-02-28 10:11:12.345', '1999-12-31 23:59:59', '2023-04-30')",
+	)
+	r := startRun(t, db.config(), nil)
+	r.pollUntil(30*time.Second, "streaming", streaming(r))
+	db.exec(
+		"SET SESSION sql_mode = 'ALLOW_INVALID_DATES'",
+		"INSERT INTO d SELECT id + 10, dt, ts, da FROM d",
+		"INSERT INTO d VALUES (-1, NULL, NULL, NULL)",
+	)
+	r.pollUntil(30*time.Second, "the sentinel", hasRecord("d", isSentinel(-1)))
+	byID := map[int64]map[string]any{}
+	for _, rec := range r.recs {
+		byID[keyID(rec).(int64)] = rec.Change.After
+	}
+	if v := byID[1]["dt"]; v != nil {
+		t.Errorf("snapshot: DATETIME 2023-02-30 is %v, want nil", v)
+	}
+	for _, id := range []int64{1, 2} {
+		snap, bin := byID[id], byID[id+10]
+		if bin == nil || snap == nil {
+			t.Fatalf("rows %d and %d: %v, %v", id, id+10, snap, bin)
+		}
+		for _, col := range []string{"dt", "ts", "da"} {
+			if fmt.Sprint(snap[col]) != fmt.Sprint(bin[col]) {
+				t.Errorf("row %d column %s: snapshot %v, binlog %v", id, col, snap[col], bin[col])
+			}
+		}
+	}
+}
+
+// TestLatin1Undefined: the 5 bytes cp1252 leaves undefined decode in a
+// latin1 column as the server converts them (U+0081 ...), from the
+// snapshot and the binlog alike.
+func TestLatin1Undefined(t *testing.T) {
+	db := newTestDB(t)
+	db.exec(
+		"CREATE TABLE l (id INT PRIMARY KEY, s VARCHAR(20) CHARACTER SET latin1)",
+		"INSERT INTO l VALUES (1, X'4180818D8F909D42E9')",
+	)
+	r := startRun(t, db.config(), nil)
+	r.pollUntil(30*time.Second, "streaming", streaming(r))
+	db.exec("INSERT INTO l SELECT 2, s FROM l WHERE id = 1", "INSERT INTO l VALUES (-1, NULL)")
+	r.pollUntil(30*time.Second, "the sentinel", hasRecord("l", isSentinel(-1)))
+	want := "A€\u0081\u008d\u008f\u0090\u009dBé"
+	got := map[int64]any{}
+	for _, rec := range r.recs {
+		got[keyID(rec).(int64)] = rec.Change.After["s"]
+	}
+	if got[1] != want || got[2] != want {
+		t.Errorf("snapshot %q, binlog %q, want %q", got[1], got[2], want)
+	}
+}
