@@ -4,6 +4,11 @@
 // connectors of the same names. They are small on purpose: copy them to
 // start a connector of your own.
 //
+// The package sits at the top of the module, beside mysqlsource, although
+// the design's layout names only that one: built-in connectors are
+// importable packages of their own, and a connector imports connect, never
+// the runtime.
+//
 // # Using them
 //
 //	rt := runtime.New(
