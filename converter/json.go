@@ -3,7 +3,6 @@ package converter
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -27,27 +26,34 @@ func NewJSON() *JSON { return &JSON{} }
 // cycles), on a record with both Value and Change, and on an invalid
 // Change.Op.
 func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
+	e := getEncoder()
+	defer putEncoder(e)
 	var w wireHeaders
-	if err := encodeCommon(r, &w); err != nil {
+	if err := e.timestamp(r, &w); err != nil {
 		return nil, err
 	}
 	m := &connect.Message{Topic: r.Topic}
-	e := getEncoder()
-	defer putEncoder(e)
 
+	// Key and value bytes the message does not share with the record are
+	// written one after the other into e.buf, then copied out at once.
+	e.buf = e.buf[:0]
+	keyEnd := -1 // end of the key in e.buf; -1 when not there
 	switch k := r.Key.(type) {
 	case nil:
 	case []byte:
 		m.Key, w.keyFormat = k, formatBytes
 	case string:
-		m.Key, w.keyFormat = []byte(k), formatString
+		e.buf = append(e.buf, k...)
+		keyEnd, w.keyFormat = len(e.buf), formatString
 	default:
 		var err error
-		if m.Key, w.keyTypes, err = e.encode(k); err != nil {
+		if w.keyTypes, err = e.appendDoc(k); err != nil {
 			return nil, fmt.Errorf("converter: encode key of topic %s: %w", r.Topic, err)
 		}
+		keyEnd = len(e.buf)
 	}
 
+	valueStart := -1 // start of the value in e.buf; -1 when not there
 	if r.Change != nil {
 		if r.Value != nil {
 			return nil, fmt.Errorf("converter: encode value of topic %s: record has both Value and Change", r.Topic)
@@ -55,8 +61,9 @@ func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
 		if !r.Change.Op.Valid() {
 			return nil, fmt.Errorf("converter: encode value of topic %s: invalid change operation %q", r.Topic, r.Change.Op)
 		}
+		valueStart = len(e.buf)
 		var err error
-		if m.Value, w.valueTypes, err = e.encodeChange(r.Change, r.Timestamp); err != nil {
+		if w.valueTypes, err = e.appendChange(r.Change, r.Timestamp); err != nil {
 			return nil, fmt.Errorf("converter: encode value of topic %s: %w", r.Topic, err)
 		}
 		w.op = string(r.Change.Op)
@@ -66,21 +73,35 @@ func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
 		case []byte:
 			m.Value, w.valueFormat = v, formatBytes
 		case string:
-			m.Value, w.valueFormat = []byte(v), formatString
+			valueStart = len(e.buf)
+			e.buf = append(e.buf, v...)
+			w.valueFormat = formatString
 		default:
+			valueStart = len(e.buf)
 			var err error
-			if m.Value, w.valueTypes, err = e.encode(v); err != nil {
+			if w.valueTypes, err = e.appendDoc(v); err != nil {
 				return nil, fmt.Errorf("converter: encode value of topic %s: %w", r.Topic, err)
 			}
+		}
+	}
+	if keyEnd >= 0 || valueStart >= 0 {
+		out := make([]byte, len(e.buf))
+		copy(out, e.buf)
+		if keyEnd >= 0 {
+			m.Key = out[:keyEnd:keyEnd] // capped: appending to it cannot reach the value
+		}
+		if valueStart >= 0 {
+			m.Value = out[valueStart:]
 		}
 	}
 	m.Headers = w.message(r.Headers)
 	return m, nil
 }
 
-// encodeChange writes a Debezium envelope.
-func (e *encoder) encodeChange(c *connect.Change, ts time.Time) ([]byte, string, error) {
-	e.buf, e.types, e.path = e.buf[:0], e.types[:0], e.path[:0]
+// appendChange appends a Debezium envelope to e.buf and returns its types
+// header.
+func (e *encoder) appendChange(c *connect.Change, ts time.Time) (string, error) {
+	e.types, e.path = e.types[:0], e.path[:0]
 	for i, part := range [...]struct {
 		name string
 		m    map[string]any
@@ -94,7 +115,7 @@ func (e *encoder) encodeChange(c *connect.Change, ts time.Time) ([]byte, string,
 		e.buf = append(e.buf, ':')
 		e.path = append(e.path[:0], pathElem{key: part.name, idx: -1})
 		if err := e.object(part.m, 1); err != nil {
-			return nil, "", err
+			return "", err
 		}
 	}
 	e.path = e.path[:0]
@@ -105,11 +126,7 @@ func (e *encoder) encodeChange(c *connect.Change, ts time.Time) ([]byte, string,
 		e.buf = strconv.AppendInt(e.buf, ts.UnixMilli(), 10)
 	}
 	e.buf = append(e.buf, '}')
-	var types string
-	if len(e.types) > 0 {
-		types = string(e.types)
-	}
-	return slices.Clone(e.buf), types, nil
+	return e.typesHeader(), nil
 }
 
 // Decode turns m back into a record. Keys and values written raw are

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	connect "github.com/openmessaging/connect-go"
 )
 
 // maxDepth bounds nesting on encode (where it also stops cycles) and on
@@ -30,6 +32,33 @@ type encoder struct {
 	types   []byte
 	members []member   // members of large maps being written, a stack shared by nesting levels
 	path    []pathElem // where the encoder is, for the types header and errors
+
+	// Key orders of recently written objects (see cachedObject), and
+	// fingerprints of key sets seen once but not yet remembered.
+	orders [orderSlots]keyOrder
+	seen   [orderSlots]uint64
+	clock  int
+
+	// The last timestamp header written (see timestamp).
+	tsNanos int64
+	tsText  string
+}
+
+// orderSlots is how many key orders an encoder remembers.
+const orderSlots = 8
+
+// maxOrderNames bounds the quoted names of one remembered key order.
+const maxOrderNames = 1 << 10
+
+// keyOrder is the sorted member names of an object written before. Change
+// events of one table, and their source blocks, repeat the same names: an
+// object with these names is written in this order without iterating over
+// and sorting its members.
+type keyOrder struct {
+	keys  []string // sorted names, all valid UTF-8
+	names []byte   // "{", then each name quoted and followed by ':', with ',' before all but the first
+	ends  []int    // where each name (with its ',' and ':') ends in names
+	busy  int      // objects being written in this order; it is not replaced meanwhile
 }
 
 type member struct {
@@ -53,6 +82,9 @@ func putEncoder(e *encoder) {
 		return // let an outsized one go rather than pin its memory
 	}
 	clear(e.path[:cap(e.path)]) // a failed encode leaves its path behind
+	for i := range e.orders {
+		e.orders[i].busy = 0 // in case a panic left one marked
+	}
 	e.members, e.path = e.members[:0], e.path[:0]
 	encoders.Put(e)
 }
@@ -60,14 +92,44 @@ func putEncoder(e *encoder) {
 // encode writes v as a JSON document. It returns a copy of the bytes and
 // the types header ("" when no []byte or time.Time was written).
 func (e *encoder) encode(v any) (data []byte, types string, err error) {
-	e.buf, e.types, e.path = e.buf[:0], e.types[:0], e.path[:0]
-	if err := e.value(v, 0); err != nil {
+	e.buf = e.buf[:0]
+	if types, err = e.appendDoc(v); err != nil {
 		return nil, "", err
 	}
-	if len(e.types) > 0 {
-		types = string(e.types)
-	}
 	return slices.Clone(e.buf), types, nil
+}
+
+// appendDoc appends v as a JSON document to e.buf and returns its types
+// header.
+func (e *encoder) appendDoc(v any) (string, error) {
+	e.types, e.path = e.types[:0], e.path[:0]
+	if err := e.value(v, 0); err != nil {
+		return "", err
+	}
+	return e.typesHeader(), nil
+}
+
+// typesHeader returns the types header of the document just written: ""
+// when no []byte or time.Time was written.
+func (e *encoder) typesHeader() string {
+	if len(e.types) == 0 {
+		return ""
+	}
+	return string(e.types)
+}
+
+// timestamp sets w's timestamp header from r, reusing the text of the last
+// one this encoder wrote: events of one batch often share a timestamp.
+func (e *encoder) timestamp(r *connect.Record, w *wireHeaders) error {
+	t := r.Timestamp
+	if t.IsZero() || t.Before(minNanoTime) || t.After(maxNanoTime) {
+		return encodeCommon(r, w)
+	}
+	if n := t.UnixNano(); e.tsText == "" || n != e.tsNanos {
+		e.tsNanos, e.tsText = n, strconv.FormatInt(n, 10)
+	}
+	w.timestamp = e.tsText
+	return nil
 }
 
 func (e *encoder) value(v any, depth int) error {
@@ -177,12 +239,24 @@ func (e *encoder) object(m map[string]any, depth int) error {
 		return e.tooDeep()
 	}
 	if len(m) <= smallObject {
+		if len(m) >= 2 {
+			var vals [smallObject]any
+			if o := e.findOrder(m, &vals); o != nil {
+				return e.writeOrdered(o, vals[:len(m)], depth)
+			}
+		}
 		var arr [smallObject]member
 		ms := arr[:0]
 		for k, v := range m {
 			ms = append(ms, member{k, v})
 		}
-		return e.writeMembers(ms, depth)
+		if err := e.writeMembers(ms, depth); err != nil {
+			return err
+		}
+		if len(ms) >= 2 {
+			e.remember(ms)
+		}
+		return nil
 	}
 	start := len(e.members)
 	for k, v := range m {
@@ -192,6 +266,110 @@ func (e *encoder) object(m map[string]any, depth int) error {
 	clear(e.members[start:])
 	e.members = e.members[:start]
 	return err
+}
+
+// findOrder returns the remembered key order holding exactly the names of
+// m, or nil, with m's values in vals in that order. As m has as many
+// names as the order, and the order's names are distinct, finding each of
+// them in m proves the sets equal.
+func (e *encoder) findOrder(m map[string]any, vals *[smallObject]any) *keyOrder {
+	for i := range e.orders {
+		o := &e.orders[i]
+		if len(o.keys) != len(m) {
+			continue
+		}
+		found := true
+		for j, k := range o.keys {
+			v, ok := m[k]
+			if !ok {
+				found = false
+				break
+			}
+			vals[j] = v
+		}
+		if found {
+			return o
+		}
+	}
+	return nil
+}
+
+// writeOrdered writes an object of o's names with values vals, in o's
+// order.
+func (e *encoder) writeOrdered(o *keyOrder, vals []any, depth int) error {
+	o.busy++
+	prev := 0
+	for i, k := range o.keys {
+		e.buf = append(e.buf, o.names[prev:o.ends[i]]...)
+		prev = o.ends[i]
+		e.path = append(e.path, pathElem{key: k, idx: -1})
+		if err := e.value(vals[i], depth+1); err != nil {
+			o.busy--
+			return err
+		}
+		e.path = e.path[:len(e.path)-1]
+	}
+	o.busy--
+	e.buf = append(e.buf, '}')
+	return nil
+}
+
+// remember records the order of ms, sorted names of an object just
+// written, once its set of names has been seen twice among objects not
+// found in the remembered orders: a set seen once may not repeat. Sets
+// with invalid UTF-8 are not remembered, as their names are replaced when
+// written (see writeMembers).
+func (e *encoder) remember(ms []member) {
+	fp := uint64(len(ms))
+	size := 1
+	for _, mb := range ms {
+		k := mb.key
+		x := uint64(len(k))
+		if len(k) > 0 {
+			x |= uint64(k[0])<<32 | uint64(k[len(k)-1])<<40 | uint64(k[len(k)/2])<<48
+		}
+		fp = (fp ^ x) * 0x100000001b3
+		size += len(k) + 4
+	}
+	if fp == 0 {
+		fp = 1
+	}
+	if seen := &e.seen[fp%orderSlots]; *seen != fp {
+		*seen = fp
+		return
+	}
+	if size > maxOrderNames {
+		return
+	}
+	// The order must be distinct valid names, sorted. After fixNames, ms
+	// may hold replaced names, some twice.
+	for i, mb := range ms {
+		if i > 0 && ms[i-1].key >= mb.key || !utf8.ValidString(mb.key) {
+			return
+		}
+	}
+	var o *keyOrder
+	for range orderSlots {
+		c := &e.orders[e.clock]
+		e.clock = (e.clock + 1) % orderSlots
+		if c.busy == 0 {
+			o = c
+			break
+		}
+	}
+	if o == nil {
+		return
+	}
+	o.keys, o.names, o.ends = o.keys[:0], append(o.names[:0], '{'), o.ends[:0]
+	for i, mb := range ms {
+		if i > 0 {
+			o.names = append(o.names, ',')
+		}
+		o.keys = append(o.keys, mb.key)
+		o.names = appendString(o.names, mb.key)
+		o.names = append(o.names, ':')
+		o.ends = append(o.ends, len(o.names))
+	}
 }
 
 func (e *encoder) stringMap(m map[string]string, depth int) error {
@@ -257,7 +435,8 @@ func sortMembers(ms []member) {
 }
 
 // writeMembers writes ms as a JSON object, sorted first: key order must
-// not depend on map iteration, since key bytes are hashed. It reorders ms.
+// not depend on map iteration, since key bytes are hashed. It reorders ms,
+// and may replace and reorder names within it (see fixNames).
 func (e *encoder) writeMembers(ms []member, depth int) error {
 	sortMembers(ms)
 	bufStart, typesStart := len(e.buf), len(e.types)
