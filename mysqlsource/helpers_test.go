@@ -20,6 +20,7 @@ import (
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/connecttest"
+	"github.com/openmessaging/connect-go/internal/testenv"
 	"github.com/openmessaging/connect-go/mysqlsource"
 	"github.com/openmessaging/connect-go/offset"
 )
@@ -32,22 +33,16 @@ type server struct {
 
 func (s server) addr() string { return net.JoinHostPort(s.host, s.port) }
 
-// needServer returns the test server, skipping the test when none is
-// configured (failing under CI=true: CI must run these tests).
+// needServer returns the test server (scripts/services.sh up mysql prints
+// its address); see testenv.
 func needServer(t testing.TB) server {
 	t.Helper()
-	addr := os.Getenv("MYSQL_ADDR")
-	if addr == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("MYSQL_ADDR is not set: start MariaDB with scripts/services.sh up mysql and export what it prints (CI must not skip these tests)")
-		}
-		t.Skip("MYSQL_ADDR is not set; run eval \"$(scripts/services.sh up mysql)\" to run the MySQL tests")
-	}
-	host, port, err := net.SplitHostPort(addr)
+	v := testenv.Lookup(t, "MariaDB", "mysql", "MYSQL_ADDR", "MYSQL_USER")
+	host, port, err := net.SplitHostPort(v[0])
 	if err != nil {
-		t.Fatalf("MYSQL_ADDR=%q: %v", addr, err)
+		t.Fatalf("MYSQL_ADDR=%q: %v", v[0], err)
 	}
-	return server{host: host, port: port, user: os.Getenv("MYSQL_USER"), password: os.Getenv("MYSQL_PASSWORD")}
+	return server{host: host, port: port, user: v[1], password: os.Getenv("MYSQL_PASSWORD")}
 }
 
 // testDB is a database of one test, dropped when it ends.

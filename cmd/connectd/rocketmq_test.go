@@ -4,33 +4,17 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-// rocketMQ returns the test broker's addresses (scripts/services.sh up
-// rocketmq prints them). Without them the test is skipped, or fails when
-// CI=true.
-func rocketMQ(t *testing.T) (namesrv, broker string) {
-	t.Helper()
-	namesrv, broker = os.Getenv("ROCKETMQ_NAMESRV"), os.Getenv("ROCKETMQ_BROKER")
-	if namesrv != "" && broker != "" {
-		return namesrv, broker
-	}
-	const how = "set ROCKETMQ_NAMESRV and ROCKETMQ_BROKER: eval \"$(scripts/services.sh up rocketmq)\""
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("connectd's RocketMQ test needs a broker in CI: %s", how)
-	}
-	t.Skipf("no RocketMQ broker: %s", how)
-	return "", ""
-}
+	"github.com/openmessaging/connect-go/internal/testenv"
+)
 
 // TestConnectdRocketMQ runs the binary over a real RocketMQ broker and stops
 // it while lines are moving: every line arrives after the restart.
 func TestConnectdRocketMQ(t *testing.T) {
-	namesrv, broker := rocketMQ(t)
+	namesrv, broker := testenv.RocketMQ(t)
 	// Without -race: rocketmq-client-go v2.1.2 closes a pull consumer's
 	// message channel while its pull goroutine may still send on it
 	// (apache/rocketmq-client-go#1051, open), which the detector reports on

@@ -4,29 +4,19 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/openmessaging/connect-go/internal/testenv"
 	"github.com/openmessaging/connect-go/transport/rocketmq"
 )
 
 // services returns the addresses of the test broker (scripts/services.sh
-// up rocketmq prints them). Without them the test is skipped, or fails
-// when CI=true: CI must run against a real broker.
+// up rocketmq prints them); see testenv.
 func services(t testing.TB) (namesrv, broker string) {
 	t.Helper()
-	namesrv, broker = os.Getenv("ROCKETMQ_NAMESRV"), os.Getenv("ROCKETMQ_BROKER")
-	if namesrv != "" && broker != "" {
-		return namesrv, broker
-	}
-	const how = "set ROCKETMQ_NAMESRV and ROCKETMQ_BROKER: eval \"$(scripts/services.sh up rocketmq)\""
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("RocketMQ tests need a broker in CI: %s", how)
-	}
-	t.Skipf("no RocketMQ broker: %s", how)
-	return "", ""
+	return testenv.RocketMQ(t)
 }
 
 // runID keeps names of one test run apart from earlier runs: topics and
