@@ -1,7 +1,3 @@
-// Package testenv gives integration tests the addresses of the real
-// services scripts/services.sh starts. Without them a test is skipped on a
-// developer's machine and fails under CI=true: CI must never pass by
-// skipping.
 package testenv
 
 import (

@@ -1,0 +1,3 @@
+// Package heapwatch samples the Go heap while a benchmark runs, for the
+// commands under bench/.
+package heapwatch
