@@ -636,6 +636,15 @@ func (r *streamer) tableFor(e *replication.TableMapEvent) (*tableSchema, error) 
 	if err != nil {
 		return nil, connect.Fatal(fmt.Errorf("mysqlsource: %w", err))
 	}
+	if r.info.mariadb() && r.live != nil && mayBeVersioned(e) {
+		p, err := r.live.period(db, table)
+		if err != nil {
+			return nil, err
+		}
+		if p.versioned {
+			ts.setPeriod(p.start, p.end)
+		}
+	}
 	ts.topic = r.s.topicFor(db, table)
 	r.schemas[key] = &cachedTable{sig: sig, schema: ts}
 	return ts, nil
@@ -732,7 +741,7 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 		}
 		return out, nil
 	}
-	if r.s.skip[op] {
+	if r.s.skip[op] && !ts.versioned {
 		return out, nil
 	}
 	rows := len(e.Rows)
@@ -761,6 +770,9 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 		src[srcRow] = int64(i)
 		switch op {
 		case connect.OpCreate, connect.OpDelete:
+			if !ts.current(e.Rows[i]) || ts.versioned && r.s.skip[op] {
+				continue // a history row: the current rows tell the changes
+			}
 			img, err := ts.binlogRow(e.Rows[i])
 			if err != nil {
 				return out, r.decodeError(ts, h, err)
@@ -771,6 +783,21 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 			}
 			out = append(out, change(ts.topic, ts.keyOf(img), op, before, after, src, at, pos(idx, i+1)))
 		case connect.OpUpdate:
+			// A system-versioned table's DELETE ends the current row: an
+			// update moving ROW END from the maximum to the change time.
+			op := op
+			wasCurrent, isCurrent := ts.current(e.Rows[2*i]), ts.current(e.Rows[2*i+1])
+			switch {
+			case wasCurrent && !isCurrent:
+				op = connect.OpDelete
+			case !wasCurrent && isCurrent:
+				op = connect.OpCreate
+			case !wasCurrent:
+				continue // history rewritten
+			}
+			if ts.versioned && r.s.skip[op] {
+				continue
+			}
 			before, err := ts.binlogRow(e.Rows[2*i])
 			if err != nil {
 				return out, r.decodeError(ts, h, err)
@@ -778,6 +805,14 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 			after, err := ts.binlogRow(e.Rows[2*i+1])
 			if err != nil {
 				return out, r.decodeError(ts, h, err)
+			}
+			switch op {
+			case connect.OpDelete:
+				out = append(out, change(ts.topic, ts.keyOf(before), op, before, nil, src, at, pos(idx, i+1)))
+				continue
+			case connect.OpCreate:
+				out = append(out, change(ts.topic, ts.keyOf(after), op, nil, after, src, at, pos(idx, i+1)))
+				continue
 			}
 			if len(ts.pk) > 0 && ts.keyChanged(before, after) {
 				// A new primary key is a delete and a create, as in
@@ -805,6 +840,9 @@ func (ts *tableSchema) binlogRow(row []any) (map[string]any, error) {
 	}
 	m := make(map[string]any, len(ts.cols))
 	for i := range ts.cols {
+		if ts.isPeriod(i) {
+			continue
+		}
 		c := &ts.cols[i]
 		v, err := c.fromBinlog(row[i])
 		if err != nil {
@@ -813,4 +851,11 @@ func (ts *tableSchema) binlogRow(row []any) (map[string]any, error) {
 		m[c.name] = v
 	}
 	return m, nil
+}
+
+// current reports whether a row image of a system-versioned table is a
+// current row (ROW END at its maximum) rather than a history row; every
+// row of other tables is current.
+func (ts *tableSchema) current(row []any) bool {
+	return !ts.versioned || ts.rowEnd < 0 || ts.rowEnd >= len(row) || currentRowEnd(row[ts.rowEnd])
 }

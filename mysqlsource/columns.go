@@ -58,6 +58,10 @@ type tableSchema struct {
 	topic     string
 	cols      []column
 	pk        []int
+	// MariaDB system versioning: the ROW START and ROW END columns (-1
+	// when not among cols), left out of records; see setPeriod.
+	versioned        bool
+	rowStart, rowEnd int
 }
 
 // binlogColumns builds the columns of a TableMapEvent. With

@@ -96,6 +96,25 @@
 // binlog, every change before it is in the snapshot, so nothing is lost or
 // doubled at the hand-over.
 //
+// MariaDB's system-versioned tables (WITH SYSTEM VERSIONING) give
+// current-state changes, as other tables do: records leave out the system
+// period columns (ROW START and ROW END: the invisible row_start and
+// row_end, or the columns named by PERIOD FOR SYSTEM_TIME, as
+// information_schema tells), and the key is the table's own primary key,
+// without the ROW END column MariaDB adds to it. The snapshot reads the
+// current rows. In the binlog, MariaDB logs an INSERT as inserts of
+// current rows (ROW END at its maximum, TIMESTAMP '2038-01-19
+// 03:14:07.999999'), an UPDATE as an update of the current row plus an
+// insert of the old version as a history row (ROW END at the change time),
+// and a DELETE as an update moving ROW END from the maximum to the change
+// time. So: an insert of a current row is a create, of a history row
+// nothing; an update keeping the row current is an update (a delete and a
+// create when the key changes); an update ending the row is a delete with
+// the old row as before image; deletes of history rows (DELETE HISTORY)
+// give nothing. The period columns are looked up in the current schema
+// when a table map first names a table with two TIMESTAMP (or BIGINT)
+// columns, and again after DDL.
+//
 // An interrupted snapshot (a restart, a lost connection, DDL on a table not
 // read yet) resumes: a new consistent snapshot transaction continues with
 // the table and after the primary key stored in the last durable record's
@@ -282,11 +301,7 @@
 // tables (InnoDB) are snapshotted consistently; MyISAM and Aria tables are
 // read as they are while the snapshot runs. XA transactions are emitted at
 // XA PREPARE. MySQL's partial JSON updates
-// (binlog_row_value_options=PARTIAL_JSON) are refused. MariaDB's
-// system-versioned tables are snapshotted without their row_start and
-// row_end columns (only current rows), while their binlog rows carry them,
-// with row_end in the primary key, and the history rows the server writes
-// on updates and deletes are emitted as changes too. Schema change events
+// (binlog_row_value_options=PARTIAL_JSON) are refused. Schema change events
 // (Debezium's schema history topic) are not emitted. The MySQL code paths
 // (FLUSH TABLES WITH READ LOCK, MySQL GTIDs, binary JSON) are written but
 // only MariaDB 10.11 is tested here.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -91,6 +92,70 @@ func TestSystemVersionedSnapshot(t *testing.T) {
 		t.Fatalf("%d snapshot reads of the system-versioned table, want 3 (%v)", n, ops(r.recs))
 	}
 	checkReplay(t, db, "sv", replay("sv", r.recs))
+}
+
+// TestSystemVersionedStream: the binlog rows of system-versioned tables
+// (implicit and explicit period columns) become current-state changes:
+// MariaDB logs an UPDATE as an update of the current row plus an insert of
+// the history row, and a DELETE as an update ending the current row.
+// Replaying snapshot and stream gives the current rows, keyed by the
+// user's primary key, without period columns.
+func TestSystemVersionedStream(t *testing.T) {
+	db := newTestDB(t)
+	db.exec(
+		"CREATE TABLE sv (id INT PRIMARY KEY, v INT NOT NULL) WITH SYSTEM VERSIONING",
+		"CREATE TABLE sx (id INT PRIMARY KEY, v INT NOT NULL, s TIMESTAMP(6) GENERATED ALWAYS AS ROW START, e TIMESTAMP(6) GENERATED ALWAYS AS ROW END, PERIOD FOR SYSTEM_TIME (s, e)) WITH SYSTEM VERSIONING",
+	)
+	for _, tbl := range []string{"sv", "sx"} {
+		db.exec(
+			"INSERT INTO "+tbl+" (id, v) VALUES (1, 1), (2, 2), (3, 3)",
+			"UPDATE "+tbl+" SET v = 20 WHERE id = 2",
+		)
+	}
+	r := startRun(t, db.config(), nil)
+	r.pollUntil(30*time.Second, "streaming", streaming(r))
+	if n := ops(r.recs)[connect.OpRead]; n != 6 {
+		t.Fatalf("%d snapshot reads of the system-versioned tables, want 6 (%v)", n, ops(r.recs))
+	}
+	snap := len(r.recs)
+	for _, tbl := range []string{"sv", "sx"} {
+		db.exec(
+			"INSERT INTO "+tbl+" (id, v) VALUES (4, 4), (5, 5)",
+			"UPDATE "+tbl+" SET v = v + 100 WHERE id IN (1, 4)",
+			"DELETE FROM "+tbl+" WHERE id IN (3, 5)",
+			"UPDATE "+tbl+" SET id = 7 WHERE id = 2",
+			"UPDATE "+tbl+" SET v = 8 WHERE id = 7",
+		)
+	}
+	// Per table: 2 c, 2 u, 2 d, a key change (d + c), 1 u.
+	want := 2 * 9
+	r.pollUntil(30*time.Second, "stream records", func(recs []*connect.Record) bool { return len(recs) >= snap+want })
+	r.poll(time.Second) // anything more (history rows) would come now
+	stream := r.recs[snap:]
+	if len(stream) != want {
+		t.Errorf("%d stream records, want %d (%v)", len(stream), want, ops(stream))
+	}
+	wantOps := map[connect.Operation]int{connect.OpCreate: 6, connect.OpUpdate: 6, connect.OpDelete: 6}
+	if got := ops(stream); !maps.Equal(got, wantOps) {
+		t.Errorf("stream operations %v, want %v", got, wantOps)
+	}
+	for _, rec := range r.recs {
+		for _, img := range []map[string]any{rec.Change.Before, rec.Change.After, rec.Key.(map[string]any)} {
+			for _, c := range []string{"row_start", "row_end", "s", "e"} {
+				if _, ok := img[c]; ok {
+					t.Errorf("%s record of %v carries period column %s: %v", rec.Change.Op, rec.Change.Source["table"], c, img)
+				}
+			}
+		}
+		if k := rec.Key.(map[string]any); len(k) != 1 {
+			t.Errorf("%s record key %v, want {id}", rec.Change.Op, k)
+		}
+		if rec.Change.Op == connect.OpDelete && rec.Change.Before == nil {
+			t.Errorf("delete without its before image: %v", rec.Key)
+		}
+	}
+	checkReplay(t, db, "sv", replay("sv", r.recs))
+	checkReplay(t, db, "sx", replay("sx", r.recs))
 }
 
 // TestStopMidSnapshotKeyChange stops the task in the middle of the

@@ -286,6 +286,7 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 	if err != nil {
 		return sn.s.fail("snapshot: read the schema of "+ref.String(), err)
 	}
+	ts = ts.visible() // current rows only: the period columns are the stream's business
 	ts.topic = sn.s.topicFor(ref.db, ref.table)
 	t := &snapTable{ref: ref, ts: ts, keyed: len(ts.pk) > 0}
 	t.dbJSON, _ = json.Marshal(ref.db)

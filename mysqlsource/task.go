@@ -62,8 +62,10 @@ func (t *task) Start(ctx context.Context, tc connect.SourceTaskContext, cfg conn
 	}
 	if !t.info.fullMetadata {
 		t.log.Warn("binlog_row_metadata is not FULL: rows are decoded with the tables' current schemas, so rows written before an ALTER TABLE and read after it may decode wrongly; set binlog_row_metadata=FULL")
-		t.live = newLiveSchemas(s)
 	}
+	// Current schemas: the columns of tables when the binlog lacks them,
+	// the system period columns of versioned tables.
+	t.live = newLiveSchemas(s)
 
 	if !found {
 		if s.snapshotMode == SnapshotNever {
