@@ -1,36 +1,17 @@
 package mysqlsource_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"maps"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/connecttest"
 	"github.com/openmessaging/connect-go/offset"
 )
-
-// syncBuffer is a bytes.Buffer safe for the task's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestCredentialsNotLogged runs statements carrying a password literal
 // (DDL and a row change with include.query): the password shows neither
@@ -39,7 +20,7 @@ func (b *syncBuffer) String() string {
 func TestCredentialsNotLogged(t *testing.T) {
 	db := newTestDB(t)
 	db.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(100))")
-	var buf syncBuffer
+	var buf connecttest.LogBuffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r := startRunLogged(t, db.config("include.query", "true"), nil, log)
 	r.pollUntil(30*time.Second, "streaming", streaming(r))

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,24 +77,6 @@ func (*idleTask) Poll(ctx context.Context) ([]*connect.Record, error) {
 
 func (*idleTask) Stop(context.Context) error { return nil }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // api is a started runtime and its REST handler, called through
 // httptest.NewRecorder: no sockets, no goroutines left behind.
 type api struct {
@@ -103,7 +84,7 @@ type api struct {
 	rt    *runtime.Runtime
 	h     http.Handler
 	token string
-	logs  *syncBuffer
+	logs  *connecttest.LogBuffer
 	// guard fails the test when a response holds testSecret.
 	guard bool
 }
@@ -112,7 +93,7 @@ const sliceRecords = 5
 
 func newAPI(t testing.TB, hopts ...runtime.HandlerOption) *api {
 	t.Helper()
-	a := &api{t: t, logs: &syncBuffer{}, guard: true}
+	a := &api{t: t, logs: &connecttest.LogBuffer{}, guard: true}
 	recs := make([]*connect.Record, sliceRecords)
 	for i := range recs {
 		recs[i] = &connect.Record{Key: "k", Value: fmt.Sprint("v", i)}

@@ -68,7 +68,7 @@ func (s secretSink) Start(ctx context.Context, cc connect.ConnectorContext, cfg 
 }
 
 func TestSecretsNeverInStatusOrLogs(t *testing.T) {
-	var logs syncBuffer
+	var logs connecttest.LogBuffer
 	rt := startRuntime(t, runtime.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		runtime.WithPlugin("secret", func() connect.Connector { return secretSink{connecttest.NewCollector().Connector()} }))
 	create(t, rt, "s", connect.Config{"connector.class": "secret", "topics": "x", "password": "hunter22"})

@@ -12,29 +12,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/openmessaging/connect-go/connecttest"
 )
-
-// syncBuffer collects a process's log for failure messages.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // buildConnectd builds the binary into a temporary directory, with -race
 // when the tests run with it.
@@ -62,7 +45,7 @@ type proc struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	url  string
-	logs *syncBuffer
+	logs *connecttest.LogBuffer
 	done chan struct{} // closed once the process exited and was waited for
 }
 
@@ -70,7 +53,7 @@ type proc struct {
 // listens. env adds variables to a CONNECTD_-free environment.
 func startConnectd(t *testing.T, bin, dataDir string, env ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, logs: &connecttest.LogBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--shutdown-timeout", "10s")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "CONNECTD_") {
@@ -308,7 +291,7 @@ func TestConnectdBinary(t *testing.T) {
 // TestRunInProcess runs the worker in the test process: startup, the REST
 // API and /metrics on one listener, a clean stop on a signal.
 func TestRunInProcess(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &connecttest.LogBuffer{}
 	sigs := make(chan os.Signal, 2)
 	exit := make(chan int, 1)
 	dataDir := t.TempDir()
