@@ -19,14 +19,11 @@ func NewBytes() *Bytes { return &Bytes{} }
 
 // Encode shares r's byte slices with the message.
 func (c *Bytes) Encode(r *connect.Record) (*connect.Message, error) {
-	if r.Change != nil {
-		return nil, fmt.Errorf("converter: encode value of topic %s: Bytes cannot carry change events", r.Topic)
-	}
 	var w wireHeaders
-	if err := encodeCommon(r, &w); err != nil {
+	m, err := rawMessage(r, "Bytes", &w)
+	if err != nil {
 		return nil, err
 	}
-	m := &connect.Message{Topic: r.Topic}
 	switch k := r.Key.(type) {
 	case nil:
 	case []byte:
@@ -85,4 +82,16 @@ func restoreJSONHeaders(r *connect.Record, w *wireHeaders) {
 		}
 		r.Headers[h.name] = h.value
 	}
+}
+
+// rawMessage starts the message of the raw converters (Bytes, String):
+// they refuse change events and carry headers and timestamp like JSON.
+func rawMessage(r *connect.Record, name string, w *wireHeaders) (*connect.Message, error) {
+	if r.Change != nil {
+		return nil, fmt.Errorf("converter: encode value of topic %s: %s cannot carry change events", r.Topic, name)
+	}
+	if err := encodeCommon(r, w); err != nil {
+		return nil, err
+	}
+	return &connect.Message{Topic: r.Topic}, nil
 }

@@ -201,25 +201,7 @@ func (e *encoder) value(v any, depth int) error {
 	case map[string]string:
 		return e.stringMap(v, depth)
 	case []map[string]any:
-		if v == nil {
-			e.buf = append(e.buf, "null"...)
-			return nil
-		}
-		if depth >= maxDepth {
-			return e.tooDeep()
-		}
-		e.buf = append(e.buf, '[')
-		for i, m := range v {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.path = append(e.path, pathElem{idx: i})
-			if err := e.object(m, depth+1); err != nil {
-				return err
-			}
-			e.path = e.path[:len(e.path)-1]
-		}
-		e.buf = append(e.buf, ']')
+		return encodeArray(e, v, depth, e.object)
 	default:
 		return e.fallback(v)
 	}
@@ -395,8 +377,12 @@ func (e *encoder) stringMap(m map[string]string, depth int) error {
 	return err
 }
 
-func (e *encoder) array(a []any, depth int) error {
-	if a == nil {
+func (e *encoder) array(a []any, depth int) error { return encodeArray(e, a, depth, e.value) }
+
+// encodeArray writes items as a JSON array, each with elem, tracking the
+// path for the types header.
+func encodeArray[T any](e *encoder, items []T, depth int, elem func(T, int) error) error {
+	if items == nil {
 		e.buf = append(e.buf, "null"...)
 		return nil
 	}
@@ -404,12 +390,12 @@ func (e *encoder) array(a []any, depth int) error {
 		return e.tooDeep()
 	}
 	e.buf = append(e.buf, '[')
-	for i, v := range a {
+	for i, v := range items {
 		if i > 0 {
 			e.buf = append(e.buf, ',')
 		}
 		e.path = append(e.path, pathElem{idx: i})
-		if err := e.value(v, depth+1); err != nil {
+		if err := elem(v, depth+1); err != nil {
 			return err
 		}
 		e.path = e.path[:len(e.path)-1]

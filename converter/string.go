@@ -18,14 +18,11 @@ func NewString() *String { return &String{} }
 
 // Encode writes the text of r's key and value.
 func (c *String) Encode(r *connect.Record) (*connect.Message, error) {
-	if r.Change != nil {
-		return nil, fmt.Errorf("converter: encode value of topic %s: String cannot carry change events", r.Topic)
-	}
 	var w wireHeaders
-	if err := encodeCommon(r, &w); err != nil {
+	m, err := rawMessage(r, "String", &w)
+	if err != nil {
 		return nil, err
 	}
-	m := &connect.Message{Topic: r.Topic}
 	var ok bool
 	if m.Key, ok = text(r.Key); !ok {
 		return nil, fmt.Errorf("converter: encode key of topic %s: String needs a string, []byte or fmt.Stringer, got %T", r.Topic, r.Key)
