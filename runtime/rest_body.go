@@ -90,6 +90,15 @@ type configPatch struct {
 // numbers or booleans (turned into their JSON text, as Kafka Connect does);
 // null is accepted only when allowNull (PATCH: remove the key). Every bad
 // key is named in one *connect.ConfigError.
+// readConfig reads and parses a config request body.
+func (h *restHandler) readConfig(w http.ResponseWriter, r *http.Request, allowNull bool) (configPatch, error) {
+	b, err := h.readBody(w, r)
+	if err != nil {
+		return configPatch{}, err
+	}
+	return parseConfig(b, allowNull)
+}
+
 func parseConfig(raw []byte, allowNull bool) (configPatch, error) {
 	var m map[string]any
 	if err := decodeStrict(raw, &m); err != nil {

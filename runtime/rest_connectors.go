@@ -408,12 +408,7 @@ func (h *restHandler) putConfig(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, nil)
 		return
 	}
-	b, err := h.readBody(w, r)
-	if err != nil {
-		h.fail(w, r, err, nil)
-		return
-	}
-	p, err := parseConfig(b, false)
+	p, err := h.readConfig(w, r, false)
 	if err != nil {
 		h.fail(w, r, err, nil)
 		return
@@ -437,12 +432,7 @@ func (h *restHandler) patchConfig(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, nil)
 		return
 	}
-	b, err := h.readBody(w, r)
-	if err != nil {
-		h.fail(w, r, err, nil)
-		return
-	}
-	p, err := parseConfig(b, true)
+	p, err := h.readConfig(w, r, true)
 	if err != nil {
 		h.fail(w, r, err, h.redactorFor(old))
 		return

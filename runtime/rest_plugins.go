@@ -142,12 +142,7 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	b, err := h.readBody(w, r)
-	if err != nil {
-		h.fail(w, r, err, nil)
-		return
-	}
-	p, err := parseConfig(b, false)
+	p, err := h.readConfig(w, r, false)
 	if err != nil {
 		h.fail(w, r, err, nil)
 		return
