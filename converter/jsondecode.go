@@ -165,20 +165,11 @@ func (d *decoder) object(depth int) (any, error) {
 			return nil, err
 		}
 		d.members = append(d.members, member{k, v})
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, errEOF
-		}
-		c := d.data[d.pos]
-		d.pos++
-		if c == ',' {
-			continue
-		}
-		if c == '}' {
+		if done, err := d.separator('}', "after object key:value pair"); err != nil {
+			return nil, err
+		} else if done {
 			break
 		}
-		d.pos--
-		return nil, d.unexpected("after object key:value pair")
 	}
 	// Sized once from the collected members instead of grown while parsing.
 	ms := d.members[start:]
@@ -189,6 +180,24 @@ func (d *decoder) object(depth int) (any, error) {
 	clear(ms)
 	d.members = d.members[:start]
 	return m, nil
+}
+
+// separator reads what follows a member or element: ',' (more follow) or
+// closing (done).
+func (d *decoder) separator(closing byte, where string) (done bool, err error) {
+	d.skipSpace()
+	if d.pos >= len(d.data) {
+		return false, errEOF
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, nil
+	case closing:
+		d.pos++
+		return true, nil
+	}
+	return false, d.unexpected(where)
 }
 
 func (d *decoder) array(depth int) (any, error) {
@@ -208,20 +217,11 @@ func (d *decoder) array(depth int) (any, error) {
 			return nil, err
 		}
 		d.elems = append(d.elems, v)
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, errEOF
-		}
-		c := d.data[d.pos]
-		d.pos++
-		if c == ',' {
-			continue
-		}
-		if c == ']' {
+		if done, err := d.separator(']', "after array element"); err != nil {
+			return nil, err
+		} else if done {
 			break
 		}
-		d.pos--
-		return nil, d.unexpected("after array element")
 	}
 	a := make([]any, len(d.elems)-start)
 	copy(a, d.elems[start:])
