@@ -58,13 +58,18 @@
 // (Kafka's FileStreamSource leaves it null and loses the order across
 // partitions).
 //
-// The sink task appends one line per record through a bufio.Writer: strings
-// and byte slices as they are, other values and change events as JSON. Put
-// only buffers; Flush writes the buffer and fsyncs the file, because the
-// runtime acknowledges messages to the transport once Flush returns, so
-// Flush must mean durable. A record that cannot be encoded is reported in a
+// The sink task appends one line per record: strings and byte slices as
+// they are, other values and change events as JSON. Put only buffers, in
+// memory; Flush writes the buffer and fsyncs the file, because the runtime
+// acknowledges messages to the transport once Flush returns, so Flush must
+// mean durable. A record that cannot be encoded is reported in a
 // *connect.BatchError while the rest of the batch is written. Stop closes
 // the file without flushing: unflushed records are delivered again anyway.
+// The file keeps whole lines only, so that a reader going line by line
+// never meets half of one: a Flush whose write fails (a full disk) cuts off
+// what it wrote, and Start cuts off a partial last line, left by a task
+// killed inside a write. Either way the records of those lines were not
+// acknowledged and come again.
 // Both connectors run one task, since several writers appending to one file
 // could interleave parts of lines.
 //
@@ -78,5 +83,7 @@
 //
 // The source follows the file it opened: a file rotated away by renaming is
 // read to its end, the new file at the path is not picked up. Lines are held
-// in memory whole, however long.
+// in memory whole, however long. The sink cannot tell a partial line of its
+// own from a last line some other writer left without a newline: it cuts
+// that one off too.
 package filestream
