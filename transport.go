@@ -57,3 +57,49 @@ type Subscription interface {
 	Nack(ctx context.Context, msgs ...*Message) error
 	Close() error
 }
+
+// DeliveryTracker is implemented by transports that hold messages only in
+// memory (transport/memory): a message Publish accepted there is lost if the
+// process dies before every consumer acknowledged it. A publisher that must
+// not count a message as safe before that (a source task committing its
+// position) publishes with PublishTracked and acts when consumed is called.
+// Transports that store messages durably do not implement it: for them
+// Publish returning nil already means the messages are safe.
+type DeliveryTracker interface {
+	// PublishTracked publishes msgs as Publish does and arranges for
+	// consumed to be called once every message of msgs has been
+	// acknowledged by every consumer group of its topic: the moment the
+	// transport may forget it. Broadcast readers do not count. A group
+	// counts from the moment it exists until it is deleted (GroupDeleter),
+	// also while it has no members; a group that appears after the publish
+	// counts too, as it starts at the oldest retained message. A topic no
+	// group reads yet keeps its messages for the first group that
+	// subscribes, so consumed waits for that group.
+	//
+	// When PublishTracked returns nil, consumed is called exactly once,
+	// unless the transport is closed first: after Close returned it is
+	// never called. When PublishTracked returns an error, consumed is never
+	// called, not even for the messages it stored. consumed runs on the
+	// goroutine of the Ack (or DeleteGroup) that completed the batch, or on
+	// that of PublishTracked itself when the batch is complete before it
+	// returns (no messages, say). Calls for different batches may run
+	// concurrently and in any order. consumed must not block and must not
+	// call into the transport. A nil consumed makes PublishTracked behave
+	// as Publish.
+	PublishTracked(ctx context.Context, consumed func(), msgs ...*Message) error
+}
+
+// GroupDeleter is implemented by transports that can forget a consumer
+// group (transport/memory), so that the group of a deleted sink connector
+// stops holding messages back.
+type GroupDeleter interface {
+	// DeleteGroup forgets consumer group group and its committed offsets
+	// on every topic. What only that group had not acknowledged is
+	// released, and DeliveryTracker callbacks that waited only for it are
+	// called. A later Subscribe with the same name starts a new group at
+	// the oldest retained message. Deleting an unknown group is not an
+	// error. While the group has members, DeleteGroup deletes nothing and
+	// returns an error matching ErrConflict: close its subscriptions
+	// first.
+	DeleteGroup(ctx context.Context, group string) error
+}

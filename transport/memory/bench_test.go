@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	connect "github.com/openmessaging/connect-go"
@@ -32,12 +33,22 @@ func benchMessages() []*connect.Message {
 func BenchmarkPublishFetchAck(b *testing.B) {
 	for _, members := range []int{1, 2} {
 		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
-			benchPublishFetchAck(b, members)
+			benchPublishFetchAck(b, members, false)
 		})
 	}
 }
 
-func benchPublishFetchAck(b *testing.B, members int) {
+// BenchmarkPublishTrackedFetchAck is BenchmarkPublishFetchAck with every
+// batch published by PublishTracked and reported consumed.
+func BenchmarkPublishTrackedFetchAck(b *testing.B) {
+	for _, members := range []int{1, 2} {
+		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
+			benchPublishFetchAck(b, members, true)
+		})
+	}
+}
+
+func benchPublishFetchAck(b *testing.B, members int, tracked bool) {
 	broker := memory.New()
 	defer broker.Close()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -57,6 +68,8 @@ func benchPublishFetchAck(b *testing.B, members int) {
 		wg  sync.WaitGroup
 	)
 	done := make(chan struct{})
+	var reported atomic.Int64
+	consumed := func() { reported.Add(1) }
 	b.ReportAllocs()
 	b.ResetTimer()
 	for _, sub := range subs {
@@ -81,13 +94,25 @@ func benchPublishFetchAck(b *testing.B, members int) {
 			}
 		}()
 	}
+	batches := int64(0)
 	for sent := 0; sent < b.N; sent += benchBatch {
-		if err := broker.Publish(ctx, msgs[:min(benchBatch, b.N-sent)]...); err != nil {
+		batch := msgs[:min(benchBatch, b.N-sent)]
+		var err error
+		if tracked {
+			err = broker.PublishTracked(ctx, consumed, batch...)
+			batches++
+		} else {
+			err = broker.Publish(ctx, batch...)
+		}
+		if err != nil {
 			b.Fatal(err)
 		}
 	}
 	<-done
 	b.StopTimer()
+	if n := reported.Load(); n != batches {
+		b.Fatalf("%d of %d batches reported consumed", n, batches)
+	}
 	cancel()
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")

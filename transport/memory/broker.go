@@ -3,6 +3,8 @@ package memory
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	connect "github.com/openmessaging/connect-go"
@@ -11,6 +13,10 @@ import (
 var (
 	_ connect.MessageTransport = (*Broker)(nil)
 	_ connect.MessageTransport = (*Client)(nil)
+	_ connect.DeliveryTracker  = (*Broker)(nil)
+	_ connect.DeliveryTracker  = (*Client)(nil)
+	_ connect.GroupDeleter     = (*Broker)(nil)
+	_ connect.GroupDeleter     = (*Client)(nil)
 )
 
 // Errors wrapped by every method called after Close; both match
@@ -78,6 +84,17 @@ func (b *Broker) Publish(ctx context.Context, msgs ...*connect.Message) error {
 	return b.own.Publish(ctx, msgs...)
 }
 
+// PublishTracked stores msgs and reports when every group consumed them;
+// see Client.PublishTracked. Broker.Close stops the reports.
+func (b *Broker) PublishTracked(ctx context.Context, consumed func(), msgs ...*connect.Message) error {
+	return b.own.PublishTracked(ctx, consumed, msgs...)
+}
+
+// DeleteGroup forgets a consumer group; see Client.DeleteGroup.
+func (b *Broker) DeleteGroup(ctx context.Context, group string) error {
+	return b.own.DeleteGroup(ctx, group)
+}
+
 // Subscribe joins a consumer group; see Client.Subscribe.
 func (b *Broker) Subscribe(ctx context.Context, group string, topics ...string) (connect.Subscription, error) {
 	return b.own.Subscribe(ctx, group, topics...)
@@ -141,6 +158,49 @@ func (b *Broker) topic(name string, queues int) (*topic, error) {
 		b.topics[name] = t
 	}
 	return t, nil
+}
+
+// deleteGroup removes group from every topic, or from none if it has
+// members on any. It locks every topic at once, in name order, so that no
+// member can join in between; nothing else holds two topic locks.
+func (b *Broker) deleteGroup(group string) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return errTransportClosed
+	}
+	topics := make([]*topic, 0, len(b.topics))
+	for _, t := range b.topics {
+		topics = append(topics, t)
+	}
+	b.mu.Unlock()
+	slices.SortFunc(topics, func(x, y *topic) int { return strings.Compare(x.name, y.name) })
+
+	for _, t := range topics {
+		t.mu.Lock()
+	}
+	var busy []string
+	for _, t := range topics {
+		if g := t.findGroup(group); g != nil && len(g.members) > 0 {
+			busy = append(busy, t.name)
+		}
+	}
+	var ready readyList
+	if len(busy) == 0 {
+		for _, t := range topics {
+			if t.removeGroup(group) {
+				t.trim(&ready)
+			}
+		}
+	}
+	for _, t := range topics {
+		t.mu.Unlock()
+	}
+	if len(busy) > 0 {
+		return fmt.Errorf("group has members on topics %q: %w", busy, connect.ErrConflict)
+	}
+	ready.fire()
+	return nil
 }
 
 // retained returns how many messages topic holds, over all its queues.

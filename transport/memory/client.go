@@ -18,6 +18,11 @@ type Client struct {
 	mu     sync.Mutex
 	closed bool
 	subs   map[connect.Subscription]struct{}
+
+	// calls is held for reading while a consumed callback of a batch
+	// published through c runs, and taken by Close once done is closed, so
+	// that none runs after Close returned.
+	calls sync.RWMutex
 }
 
 // Publish appends msgs to their topics' queues and returns once all are
@@ -33,6 +38,43 @@ type Client struct {
 // space, ctx is done (the ctx error is returned wrapped) or the client is
 // closed (connect.ErrClosed). Messages already stored then stay stored.
 func (c *Client) Publish(ctx context.Context, msgs ...*connect.Message) error {
+	return c.publish(ctx, nil, msgs)
+}
+
+// PublishTracked publishes msgs as Publish does and calls consumed once
+// every group of their topics has acknowledged all of them, as
+// connect.DeliveryTracker describes: that is when the broker drops them.
+// consumed runs on the goroutine of the Ack or DeleteGroup that completed
+// the batch, or on this one if the batch is complete before PublishTracked
+// returns. It is never called after an error, nor after c (or the Broker)
+// is closed.
+func (c *Client) PublishTracked(ctx context.Context, consumed func(), msgs ...*connect.Message) error {
+	if consumed == nil {
+		return c.publish(ctx, nil, msgs)
+	}
+	tr := &tracked{c: c, consumed: consumed}
+	tr.refs.Store(1) // the publisher's, dropped on success only
+	if err := c.publish(ctx, tr, msgs); err != nil {
+		return err
+	}
+	if tr.release() {
+		c.deliver(consumed)
+	}
+	return nil
+}
+
+// deliver calls consumed unless c is closed.
+func (c *Client) deliver(consumed func()) {
+	c.calls.RLock()
+	defer c.calls.RUnlock()
+	select {
+	case <-c.done:
+	default:
+		consumed()
+	}
+}
+
+func (c *Client) publish(ctx context.Context, tr *tracked, msgs []*connect.Message) error {
 	if c.isClosed() {
 		return fmt.Errorf("memory: publish: %w", errTransportClosed)
 	}
@@ -57,7 +99,7 @@ func (c *Client) Publish(ctx context.Context, msgs ...*connect.Message) error {
 		if err != nil {
 			return fmt.Errorf("memory: publish to %q: %w", msgs[i].Topic, err)
 		}
-		if err := t.publish(ctx, c.done, msgs[i:j]); err != nil {
+		if err := t.publish(ctx, c.done, tr, msgs[i:j]); err != nil {
 			return fmt.Errorf("memory: publish to %q: %w", msgs[i].Topic, err)
 		}
 		i = j
@@ -156,10 +198,38 @@ func (c *Client) Close() error {
 	subs := c.subs
 	c.subs = nil
 	c.mu.Unlock()
+	// Wait for consumed callbacks that began before done was closed.
+	c.calls.Lock()
+	c.calls.Unlock() //nolint:staticcheck // an empty critical section: a barrier
+
 	for s := range subs {
 		s.Close()
 	}
 	c.b.forget(c)
+	return nil
+}
+
+// DeleteGroup forgets consumer group group on every topic, as
+// connect.GroupDeleter describes: messages only it held back are dropped,
+// and the consumed callbacks of PublishTracked batches completed by that
+// run on this goroutine before DeleteGroup returns. A topic left without
+// groups keeps its messages for the next group, as a topic no group ever
+// read does. While the group has members (a Subscription ended by its ctx
+// leaves shortly after the ctx is done; Close leaves at once), it returns
+// an error matching connect.ErrConflict and deletes nothing.
+func (c *Client) DeleteGroup(ctx context.Context, group string) error {
+	if c.isClosed() {
+		return fmt.Errorf("memory: delete group %q: %w", group, errTransportClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: delete group %q: %w", group, err)
+	}
+	if group == "" {
+		return fmt.Errorf("memory: delete group: empty group name")
+	}
+	if err := c.b.deleteGroup(group); err != nil {
+		return fmt.Errorf("memory: delete group %q: %w", group, err)
+	}
 	return nil
 }
 

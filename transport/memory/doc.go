@@ -72,6 +72,18 @@
 // flip side is that a topic without consumers, or with a group that stopped
 // consuming, stops its publishers once full.
 //
+// # Delivery tracking
+//
+// What the broker holds is lost with the process, so a publisher may want
+// to know when a message is no longer needed. PublishTracked
+// (connect.DeliveryTracker) publishes a batch and calls a function once
+// every group of its topics has acknowledged all of it: the moment the
+// broker drops it. Each queue keeps the tracked batches with messages in it
+// in offset order, and a batch completes when the last queue holding some
+// of it drops them; plain Publish pays nothing for this. Groups count
+// whether or not they have members, until DeleteGroup (connect.GroupDeleter)
+// forgets one, releasing what only it held back.
+//
 // # Sharing a broker
 //
 // Everything is safe for concurrent use. Several users of one Broker (the

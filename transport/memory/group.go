@@ -33,13 +33,31 @@ type cursor struct {
 	redeliveries map[int64]int
 }
 
-// groupFor returns the group named name, creating it at the earliest
-// retained message of every queue.
-func (t *topic) groupFor(name string) *group {
+// findGroup returns the group named name, or nil.
+func (t *topic) findGroup(name string) *group {
 	for _, g := range t.groups {
 		if g.name == name {
 			return g
 		}
+	}
+	return nil
+}
+
+// removeGroup forgets the group named name; it reports whether it existed.
+func (t *topic) removeGroup(name string) bool {
+	g := t.findGroup(name)
+	if g == nil {
+		return false
+	}
+	t.groups = without(t.groups, g)
+	return true
+}
+
+// groupFor returns the group named name, creating it at the earliest
+// retained message of every queue.
+func (t *topic) groupFor(name string) *group {
+	if g := t.findGroup(name); g != nil {
+		return g
 	}
 	g := &group{name: name, cursors: make([]cursor, len(t.queues))}
 	for qi := range g.cursors {

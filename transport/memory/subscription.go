@@ -102,11 +102,11 @@ func (s *groupSub) collect(limit int) []*connect.Message {
 
 // Ack acknowledges msgs for the group. Acks of messages whose queue moved
 // to another member since they were delivered are ignored: the new owner
-// gets them again. After Close, Ack returns connect.ErrClosed.
+// gets them again. After Close, Ack returns connect.ErrClosed. The
+// consumed callbacks of the PublishTracked batches the Ack completes run
+// on the calling goroutine before Ack returns.
 func (s *groupSub) Ack(ctx context.Context, msgs ...*connect.Message) error {
-	return s.settle("ack", msgs, func(p *membership, m *connect.Message) bool {
-		return p.g.ack(s, m)
-	}, func(p *membership) { p.t.trim() })
+	return s.settle(true, msgs)
 }
 
 // Nack asks for msgs to be delivered again: each one's queue rewinds to it,
@@ -114,18 +114,23 @@ func (s *groupSub) Ack(ctx context.Context, msgs ...*connect.Message) error {
 // order. Nacks of messages whose queue moved away are ignored. After Close,
 // Nack returns connect.ErrClosed.
 func (s *groupSub) Nack(ctx context.Context, msgs ...*connect.Message) error {
-	return s.settle("nack", msgs, func(p *membership, m *connect.Message) bool {
-		return p.g.nack(s, m)
-	}, func(*membership) { s.signal() })
+	return s.settle(false, msgs)
 }
 
-// settle applies one of Ack or Nack to msgs, locking each topic once per run
-// of messages of that topic, and calls after on every topic where apply
-// returned true.
-func (s *groupSub) settle(op string, msgs []*connect.Message, apply func(*membership, *connect.Message) bool, after func(*membership)) error {
+// settle applies Ack (ack true) or Nack to msgs, locking each topic once per
+// run of messages of that topic. Where an ack moved a committed offset the
+// topic is trimmed, and the tracked batches that completed are called at
+// the end, with no lock held; where a nack rewound a queue s is woken.
+func (s *groupSub) settle(ack bool, msgs []*connect.Message) error {
 	if s.isClosed() {
+		op := "nack"
+		if ack {
+			op = "ack"
+		}
 		return fmt.Errorf("memory: %s: %w", op, errSubscriptionClosed)
 	}
+	var ready readyList
+	defer ready.fire()
 	for i := 0; i < len(msgs); {
 		if msgs[i] == nil {
 			i++
@@ -141,12 +146,19 @@ func (s *groupSub) settle(op string, msgs []*connect.Message, apply func(*member
 			if p.g != nil {
 				changed := false
 				for _, m := range msgs[i:j] {
-					if m != nil && apply(p, m) {
-						changed = true
+					switch {
+					case m == nil:
+					case ack:
+						changed = p.g.ack(s, m) || changed
+					default:
+						changed = p.g.nack(s, m) || changed
 					}
 				}
-				if changed {
-					after(p)
+				switch {
+				case changed && ack:
+					p.t.trim(&ready)
+				case changed:
+					s.signal()
 				}
 			}
 			p.t.mu.Unlock()

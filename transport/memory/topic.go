@@ -35,6 +35,9 @@ type queue struct {
 	head int                // index in buf of offset base
 	n    int
 	base int64
+	// marks are the tracked batches (PublishTracked) with messages in the
+	// queue; they complete as those messages are dropped.
+	marks marks
 }
 
 func (q *queue) end() int64 { return q.base + int64(q.n) }
@@ -105,7 +108,8 @@ func (t *topic) route(msgs []*connect.Message, qidx []int32) {
 // publish stores msgs, which all belong to t, blocking while queues are full.
 // A message whose queue is full waits along with every later message of that
 // queue, so per-queue order holds; messages of other queues go in meanwhile.
-func (t *topic) publish(ctx context.Context, closed <-chan struct{}, msgs []*connect.Message) error {
+// When tr is not nil, every stored message is marked as part of it.
+func (t *topic) publish(ctx context.Context, closed <-chan struct{}, tr *tracked, msgs []*connect.Message) error {
 	var small [128]int32
 	qidx := small[:0]
 	if len(msgs) <= len(small) {
@@ -127,6 +131,9 @@ func (t *topic) publish(ctx context.Context, closed <-chan struct{}, msgs []*con
 					continue
 				}
 				q.push(m)
+				if tr != nil {
+					q.marks.add(tr, q.end()-1)
+				}
 				touched.add(int(qidx[i]))
 			}
 		} else {
@@ -139,6 +146,9 @@ func (t *topic) publish(ctx context.Context, closed <-chan struct{}, msgs []*con
 					continue
 				}
 				q.push(msgs[i])
+				if tr != nil {
+					q.marks.add(tr, q.end()-1)
+				}
 				touched.add(int(qidx[i]))
 			}
 			waiting = waiting[:k]
@@ -187,8 +197,9 @@ func (t *topic) notify(touched *queueSet) {
 
 // trim drops the messages every group has committed and wakes blocked
 // publishers if that freed space. A topic without groups keeps everything.
-// Called with t.mu held.
-func (t *topic) trim() {
+// Tracked batches completed by the drop go to ready, to be called once t.mu
+// is released. Called with t.mu held.
+func (t *topic) trim(ready *readyList) {
 	if len(t.groups) == 0 {
 		return
 	}
@@ -198,7 +209,8 @@ func (t *topic) trim() {
 		for _, g := range t.groups[1:] {
 			low = min(low, g.cursors[qi].committed)
 		}
-		if t.queues[qi].dropBefore(low) {
+		if q := &t.queues[qi]; q.dropBefore(low) {
+			q.marks.dropBefore(q.base, ready)
 			freed = true
 		}
 	}
