@@ -29,8 +29,10 @@
 // splitting the load; redelivery after Nack and after a member or a whole
 // transport leaves without acknowledging; resuming at the committed offsets
 // after a group reopens; broadcast readers seeing everything; Close and
-// context cancellation unblocking Fetch; and no goroutine left behind after
-// each case (go.uber.org/goleak). Features switches off what a transport
+// context cancellation unblocking Fetch; for transports implementing
+// connect.DeliveryTracker, consumed called once every group acknowledged a
+// batch and never after Close; and no goroutine left behind after each case
+// (go.uber.org/goleak). Features switches off what a transport
 // does not offer and sets how long to wait for slow backends.
 //
 // The suite never reads one topic with a consumer group and a broadcast

@@ -31,6 +31,7 @@ func TestTransport(t *testing.T, newTransport func(t *testing.T) connect.Message
 		{"SubscriptionClose", "", testSubscriptionClose},
 		{"TransportClose", "", testTransportClose},
 		{"ContextCancel", "", testContextCancel},
+		{"DeliveryTracker", "", testDeliveryTracker},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
