@@ -38,7 +38,7 @@
 // autoCreateTopicEnable=true, with WithDefaultQueues queues).
 //
 // A failed send is retried WithSendRetries times with exponential backoff
-// (WithRetryBackoff), each failure logged at Warn. A batch with keys stays
+// and jitter (WithRetryBackoff), each failure logged at Warn. A batch with keys stays
 // on its queue; one without keys moves to another queue (maybe on another
 // broker). When the retries are spent Publish returns a connect.Retriable
 // error carrying the cause (connection refused, timeout, the broker's

@@ -110,8 +110,9 @@ func WithSendRetries(n int) Option {
 }
 
 // WithRetryBackoff sets the first and the largest delay between send
-// attempts; each delay doubles the previous one. Values of 0 or less are
-// ignored. Default 100ms, 2s.
+// attempts; each delay doubles the previous one, and each is randomized by
+// up to ±50% (never above max) so that publishers that failed together do
+// not retry in step. Values of 0 or less are ignored. Default 100ms, 2s.
 func WithRetryBackoff(initial, max time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if initial > 0 {

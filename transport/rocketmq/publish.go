@@ -10,6 +10,7 @@ import (
 
 	rmqerrors "github.com/apache/rocketmq-client-go/v2/errors"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/cenkalti/backoff/v4"
 	connect "github.com/openmessaging/connect-go"
 )
 
@@ -196,7 +197,7 @@ func (t *Transport) sendBatch(ctx context.Context, g *sendGroup, batch []outgoin
 	for i, o := range batch {
 		pms[i] = o.msg
 	}
-	delay := t.cfg.retryBackoff
+	nextDelay := t.retryDelays()
 	for attempt := 0; ; attempt++ {
 		if !g.keyless && g.queue != nil && !t.routes.has(g.topic, g.queue) {
 			// The queue the keys hash to is gone: only a new plan over
@@ -224,6 +225,7 @@ func (t *Transport) sendBatch(ctx context.Context, g *sendGroup, batch []outgoin
 		case attempt >= t.cfg.sendRetries || ctx.Err() != nil:
 			return connect.Retriable(err)
 		}
+		delay := nextDelay()
 		t.log.Warn("send failed, retrying", "topic", g.topic, "attempt", attempt+1, "delay", delay, "error", err)
 		timer := time.NewTimer(delay)
 		select {
@@ -235,7 +237,6 @@ func (t *Transport) sendBatch(ctx context.Context, g *sendGroup, batch []outgoin
 			return fmt.Errorf("%w (%w)", err, connect.ErrClosed)
 		case <-timer.C:
 		}
-		delay = min(2*delay, t.cfg.retryBackoffMax)
 		if g.keyless && g.queue != nil {
 			if qs := t.routes.get(g.topic); len(qs) > 1 {
 				g.queue = qs[int(t.nextQueue.Add(1)%uint32(len(qs)))]
@@ -243,6 +244,25 @@ func (t *Transport) sendBatch(ctx context.Context, g *sendGroup, batch []outgoin
 		}
 	}
 }
+
+// retryDelays returns the delays between the attempts of one send: from
+// about retryBackoff, doubling up to retryBackoffMax, each randomized by up
+// to ±retryJitter so that senders that failed together (a broker restart)
+// do not retry in step. Attempts are bounded by sendRetries, not by time.
+func (t *Transport) retryDelays() func() time.Duration {
+	bo := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(t.cfg.retryBackoff),
+		backoff.WithMaxInterval(t.cfg.retryBackoffMax),
+		backoff.WithMultiplier(2),
+		backoff.WithRandomizationFactor(retryJitter),
+		backoff.WithMaxElapsedTime(0),
+	)
+	// The package caps the interval before it randomizes it.
+	return func() time.Duration { return min(bo.NextBackOff(), t.cfg.retryBackoffMax) }
+}
+
+// retryJitter is the randomization factor of the send retry delays.
+const retryJitter = 0.5
 
 func (t *Transport) sendOnce(ctx context.Context, pms []*primitive.Message) error {
 	ctx, cancel := context.WithTimeout(ctx, t.cfg.sendTimeout)

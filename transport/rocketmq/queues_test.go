@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	connect "github.com/openmessaging/connect-go"
@@ -245,5 +246,31 @@ func TestSelectorFollowsRouteChanges(t *testing.T) {
 	}
 	if i := tr.routes.index("t", "a", 1); i != 1 {
 		t.Errorf("index of a/1 = %d", i)
+	}
+}
+
+// Send retry delays double from the first to the largest, randomized by up
+// to ±50% and never above the largest.
+func TestRetryDelays(t *testing.T) {
+	const first, largest = 100 * time.Millisecond, 2 * time.Second
+	tr := fakeTransport(nil, WithRetryBackoff(first, largest))
+	firsts := map[time.Duration]bool{}
+	for range 20 {
+		next := tr.retryDelays()
+		nominal := first
+		for i := range 8 {
+			d := next()
+			lo, hi := time.Duration(float64(nominal)*(1-retryJitter)), min(time.Duration(float64(nominal)*(1+retryJitter)), largest)
+			if d < lo || d > hi {
+				t.Fatalf("delay %d: %v, want %v to %v", i, d, lo, hi)
+			}
+			if i == 0 {
+				firsts[d] = true
+			}
+			nominal = min(2*nominal, largest)
+		}
+	}
+	if len(firsts) < 2 {
+		t.Errorf("first delays %v: no jitter", firsts)
 	}
 }
