@@ -61,9 +61,11 @@ type streamer struct {
 	wg       sync.WaitGroup
 	returned offset // resume point after the last batch Poll returned
 	deferred error  // failure to report on the next poll
+	sending  bool   // the server sent an event since connect
 
 	// reader
 	pending []*replication.BinlogEvent
+	heard   bool // an event arrived since connect
 	// resume is where reading would start again: every record before it
 	// was put in a batch.
 	resume offset
@@ -161,7 +163,7 @@ func (r *streamer) connect() error {
 		syncer.Close()
 		return r.s.fail("start reading the binlog at "+at, err)
 	}
-	r.syncer, r.st, r.pending = syncer, st, nil
+	r.syncer, r.st, r.pending, r.heard = syncer, st, nil, false
 	r.file = r.resume.File
 	r.gtids, r.gtidS = gtids, r.resume.GTIDs
 	r.inGroup, r.skipping = false, false
@@ -188,8 +190,10 @@ func (r *streamer) describe() string {
 	return s
 }
 
-// connected reports whether the reader runs.
-func (r *streamer) connected() bool { return r.syncer != nil }
+// connected reports whether the server is sending the binlog: it sent an
+// event (the first is a rotate to the binlog asked for) since connect, and
+// reading has not failed since.
+func (r *streamer) connected() bool { return r.sending }
 
 // close stops the reader and the binlog connection; batches not returned
 // yet are dropped: connect starts again after the last one returned.
@@ -201,10 +205,14 @@ func (r *streamer) close() {
 	r.wg.Wait()
 	r.syncer.Close()
 	r.syncer, r.st, r.pending, r.batches = nil, nil, nil, nil
+	r.sending = false
 }
 
-// poll returns the reader's next batch, waiting for it.
-func (r *streamer) poll(ctx context.Context) ([]*connect.Record, error) {
+// poll returns the reader's next batch, waiting for it. While it waits it
+// calls report when the connection is established or the resume point
+// moves without records (events of tables not captured), so that the
+// caller can show it.
+func (r *streamer) poll(ctx context.Context, report func()) ([]*connect.Record, error) {
 	if err := r.deferred; err != nil {
 		r.deferred = nil
 		return nil, err
@@ -230,9 +238,11 @@ func (r *streamer) poll(ctx context.Context) ([]*connect.Record, error) {
 				}
 				return nil, b.err
 			}
+			r.sending = true
 			if len(b.recs) > 0 {
 				return b.recs, nil
 			}
+			report()
 		}
 	}
 }
@@ -288,7 +298,11 @@ func (r *streamer) collect(ctx context.Context) (batch, bool) {
 			clear(out[n:])
 			return r.batch(out[:n], err), true
 		}
-		if len(out) >= r.s.maxBatch {
+		// A batch after the first event, even an empty one, tells Poll that
+		// the server is streaming.
+		first := !r.heard
+		r.heard = true
+		if first || len(out) >= r.s.maxBatch {
 			return r.batch(out, nil), true
 		}
 	}

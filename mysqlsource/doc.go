@@ -131,7 +131,12 @@
 //
 // Snapshot progress (per table: state, rows done, rows estimated from
 // information_schema) is published with SourceTaskContext.SetProgress, so
-// it shows in the task status, and logged every 10 seconds.
+// it shows in the task status, and logged every 10 seconds. While
+// streaming, the progress has phase "streaming", binlog (where a restart
+// would read again: the position resumed from until records or skipped
+// events move it) and connected: true from the server's first event after
+// connecting, without waiting for a row change, and false while the task
+// is not reading the binlog (starting, or reconnecting after an error).
 //
 // # Positions and restart
 //

@@ -229,6 +229,18 @@ func (c loggedContext) Logger() *slog.Logger { return c.log }
 // startRunLogged is startRun with the task logging to log (when not nil).
 func startRunLogged(t testing.TB, cfg connect.Config, store connect.OffsetStore, log *slog.Logger) *run {
 	t.Helper()
+	if log == nil {
+		return startRunWith(t, cfg, store, nil)
+	}
+	return startRunWith(t, cfg, store, func(tc *connecttest.SourceTaskContext) connect.SourceTaskContext {
+		return loggedContext{tc, log}
+	})
+}
+
+// startRunWith is startRun with the task given wrap(r.tc) as its context
+// (when wrap is not nil).
+func startRunWith(t testing.TB, cfg connect.Config, store connect.OffsetStore, wrap func(*connecttest.SourceTaskContext) connect.SourceTaskContext) *run {
+	t.Helper()
 	if store == nil {
 		store = offset.NewMemory()
 	}
@@ -251,8 +263,8 @@ func startRunLogged(t testing.TB, cfg connect.Config, store connect.OffsetStore,
 	}
 	r := &run{t: t, conn: conn, task: conn.NewTask(), tc: connecttest.NewSourceTaskContext(testConnector, 0, store), store: store}
 	var tc connect.SourceTaskContext = r.tc
-	if log != nil {
-		tc = loggedContext{r.tc, log}
+	if wrap != nil {
+		tc = wrap(r.tc)
 	}
 	if err := r.task.Start(ctx, tc, cfgs[0]); err != nil {
 		r.task.Stop(ctx)

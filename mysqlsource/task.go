@@ -27,6 +27,7 @@ type task struct {
 	snap       *snapshotter // while snapshotting
 	stream     *streamer    // while streaming
 	progressAt time.Time
+	shown      bool // the connected state last published
 }
 
 // Partition returns the Position.Partition of a server's records: "mysql:"
@@ -146,7 +147,7 @@ func (t *task) Poll(ctx context.Context) ([]*connect.Record, error) {
 			t.streamFrom(offset{File: from.File, Pos: from.Pos, GTIDs: from.GTIDs})
 			continue
 		}
-		recs, err := t.stream.poll(ctx)
+		recs, err := t.stream.poll(ctx, func() { t.publish(false) })
 		var purged *errPurged
 		if errors.As(err, &purged) && t.s.snapshotMode == SnapshotWhenNeeded {
 			t.log.Warn("the binlog to resume from was purged: taking a new snapshot", "error", err)
@@ -161,17 +162,18 @@ func (t *task) Poll(ctx context.Context) ([]*connect.Record, error) {
 }
 
 // publish reports the streaming position in the task status, at most every
-// second unless forced.
+// second unless forced or the connection state changed.
 func (t *task) publish(force bool) {
-	if !force && time.Since(t.progressAt) < time.Second {
+	connected := t.stream.connected()
+	if !force && connected == t.shown && time.Since(t.progressAt) < time.Second {
 		return
 	}
-	t.progressAt = time.Now()
+	t.progressAt, t.shown = time.Now(), connected
 	r := t.stream.returned
 	p := map[string]any{
 		"phase":     "streaming",
 		"binlog":    coordinates{File: r.File, Pos: r.Pos, GTIDs: r.GTIDs}.String(),
-		"connected": t.stream.connected(),
+		"connected": connected,
 	}
 	t.tc.SetProgress(p)
 }
