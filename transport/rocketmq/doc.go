@@ -104,9 +104,15 @@
 // Acknowledgement: Ack takes the *Message values Fetch returned. The
 // client's committed offset of a queue moves when a whole pulled batch is
 // acknowledged, to the lowest offset not acknowledged in that queue, so it
-// never passes a message that was not acknowledged. The client writes
-// offsets to the broker every 5s, when a queue moves to another member and
-// on Close.
+// never passes a message that was not acknowledged. The subscription
+// writes the offsets to the broker at once after an Ack moved one, then at
+// most once per WithCommitInterval (500ms) while Acks keep coming; the
+// client writes them too every 5s, when a queue moves to another member
+// and on Close. So a member that dies without Close (killed, crashed) has
+// its group read again what it acknowledged within its last commit
+// interval, never more (the client alone writes offsets only 10s after a
+// consumer starts: a sink in a crash loop would read everything again on
+// every start).
 //
 // Redelivery:
 //
@@ -122,8 +128,8 @@
 //     a crash on a live host; after about two minutes of missed heartbeats
 //     for a host that vanished).
 //   - Duplicates: a queue's new owner reads from the committed offset,
-//     which can lag what was acknowledged (by up to 5s of offset commits and
-//     one pulled batch), and rebalancing is not a handover: two members can
+//     which can lag what was acknowledged (by up to one WithCommitInterval
+//     and one pulled batch), and rebalancing is not a handover: two members can
 //     read one queue for a moment. Messages can come twice, never before an
 //     earlier message of their key came. Messages of a queue the member no
 //     longer owns are not fetched any more; an Ack for them does nothing.
@@ -209,9 +215,11 @@
 //     consumer is used (see above).
 //   - Orderly push consumers keep queue locks across rebalances (up to 60s
 //     stalls): not used; order comes from one pulled queue at a time.
-//   - Offsets are written asynchronously every 5s, one-way: acknowledged
-//     messages may come again after a rebalance or restart (at-least-once,
-//     never lost); Close commits before it leaves.
+//   - The client writes offsets 10s after a consumer starts, then every 5s,
+//     one-way: the subscription writes them itself within
+//     WithCommitInterval of an Ack; acknowledged messages may still come
+//     again after a rebalance or a crash (at-least-once, never lost);
+//     Close commits before it leaves.
 //   - Shutdown does not drain, and its goroutines outlive it (#1147):
 //     the transport stops taking from the consumer before it shuts it down;
 //     the client's goroutines (scheduled tasks sleeping up to 10s,

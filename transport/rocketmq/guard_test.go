@@ -72,6 +72,8 @@ func (c *fakeConsumer) Poll(ctx context.Context, _ time.Duration) (*consumer.Con
 
 func (c *fakeConsumer) ACK(context.Context, *consumer.ConsumeRequest, consumer.ConsumeResult) {}
 
+func (c *fakeConsumer) PersistOffset(context.Context, string) error { return nil }
+
 func TestSubscriptionSurvivesClientPanics(t *testing.T) {
 	tr := fakeTransport(&recordingProducer{})
 	tr.admin = fakeAdmin{}

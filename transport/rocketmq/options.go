@@ -34,6 +34,7 @@ type config struct {
 	maxMessageBytes int
 	pullBatchSize   int
 	fetchBuffer     int
+	commitInterval  time.Duration
 	logger          *slog.Logger
 	instanceName    string
 	producerGroup   string
@@ -55,6 +56,7 @@ func defaultConfig() config {
 		maxMessageBytes: 4 << 20,
 		pullBatchSize:   32,
 		fetchBuffer:     2048,
+		commitInterval:  500 * time.Millisecond,
 		logger:          slog.New(slog.DiscardHandler),
 		instanceName:    fmt.Sprintf("connect-go-%d-%06x", os.Getpid(), rand.Uint32()&0xffffff),
 		producerGroup:   "connect-go",
@@ -192,6 +194,21 @@ func WithFetchBuffer(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 1 {
 			c.fetchBuffer = n
+		}
+	})
+}
+
+// WithCommitInterval bounds how long a subscription keeps an acknowledged
+// offset before it writes it to the broker: it writes at once after an Ack
+// moved a queue's offset, then at most once per interval while Acks keep
+// coming. A member that dies without Close gets again, through the next
+// owner of its queues, what it acknowledged within its last interval. The
+// client alone writes offsets only 10s after a consumer starts and every
+// 5s then. Values of 0 or less are ignored. Default 500ms.
+func WithCommitInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d > 0 {
+			c.commitInterval = d
 		}
 	})
 }

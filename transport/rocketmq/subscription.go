@@ -106,6 +106,8 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		pumpCtx:   pumpCtx,
 		stopPump:  stopPump,
 		pumpDone:  make(chan struct{}),
+		acked:     make(chan struct{}, 1),
+		committer: make(chan struct{}),
 		closing:   make(chan struct{}),
 		wake:      make(chan struct{}, 1),
 		space:     make(chan struct{}, 1),
@@ -121,6 +123,11 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 	t.subs[s] = struct{}{}
 	t.mu.Unlock()
 	go s.pump()
+	if broadcast {
+		close(s.committer)
+	} else {
+		go s.commitLoop()
+	}
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	s.mu.Lock()
 	s.stopAfter = stop
@@ -144,12 +151,14 @@ type subscription struct {
 	alloc     *allocator
 	log       *slog.Logger
 
-	pumpCtx  context.Context
-	stopPump context.CancelFunc
-	pumpDone chan struct{}
-	closing  chan struct{}
-	wake     chan struct{} // ready grew
-	space    chan struct{} // ready shrank
+	pumpCtx   context.Context
+	stopPump  context.CancelFunc
+	pumpDone  chan struct{}
+	closing   chan struct{}
+	wake      chan struct{} // ready grew
+	space     chan struct{} // ready shrank
+	acked     chan struct{} // an Ack moved an offset
+	committer chan struct{} // closed when commitLoop ends
 
 	closeOnce  sync.Once
 	clientMu   sync.RWMutex // held to call the consumer; Close takes it to shut it down
@@ -339,8 +348,8 @@ func (s *subscription) take(max int) []*connect.Message {
 
 // Ack acknowledges msgs (the values Fetch returned; others are ignored).
 // The group's offset of a queue moves once whole pulled batches are
-// acknowledged, at the client's next offset commit (every 5s, on Close and
-// when the queue moves to another member).
+// acknowledged; commitLoop writes it to the broker within
+// WithCommitInterval.
 func (s *subscription) Ack(ctx context.Context, msgs ...*connect.Message) error {
 	s.mu.Lock()
 	if s.closed {
@@ -370,7 +379,45 @@ func (s *subscription) Ack(ctx context.Context, msgs ...*connect.Message) error 
 	for _, cr := range done {
 		s.ack(cr)
 	}
+	signal(s.acked)
 	return nil
+}
+
+// commitLoop writes the offsets Acks moved to the broker: at once after an
+// Ack, then at most once per commitInterval while Acks keep coming. The
+// client alone writes them 10s after the consumer started and every 5s
+// then, so a member killed early would leave its group to read again
+// everything it acknowledged.
+func (s *subscription) commitLoop() {
+	defer close(s.committer)
+	ctx := s.pumpCtx
+	for {
+		select {
+		case <-s.acked:
+		case <-ctx.Done():
+			return
+		}
+		s.commit()
+		if !sleepCtx(ctx, s.t.cfg.commitInterval) {
+			return
+		}
+	}
+}
+
+// commit writes the consumer's offsets to the brokers (one-way requests:
+// one lost on a broken connection is covered by the next).
+func (s *subscription) commit() {
+	s.clientMu.RLock()
+	defer s.clientMu.RUnlock()
+	if s.shutdown {
+		return
+	}
+	err := guard("PersistOffset", func() error {
+		return s.pc.PersistOffset(context.Background(), "")
+	})
+	if err != nil {
+		s.log.Warn("commit offsets failed; the client commits again within 5s", "error", err)
+	}
 }
 
 func (s *subscription) ack(cr *consumer.ConsumeRequest) {
@@ -441,6 +488,7 @@ func (s *subscription) Close() error {
 		close(s.closing)
 		s.stopPump()
 		<-s.pumpDone
+		<-s.committer
 		// Let a rebalance in flight finish before the client shuts down: see
 		// allocator. Passing through the allocator's lock afterwards also
 		// orders the client's unsynchronised reads of its closed flag, made

@@ -74,6 +74,7 @@ type (
 		Subscribe(topic string, selector consumer.MessageSelector) error
 		Poll(ctx context.Context, timeout time.Duration) (*consumer.ConsumeRequest, error)
 		ACK(ctx context.Context, cr *consumer.ConsumeRequest, result consumer.ConsumeResult)
+		PersistOffset(ctx context.Context, topic string) error
 	}
 )
 
