@@ -28,6 +28,16 @@ type SourceTask interface {
 	// (nothing yet, poll again). When ctx is done it returns ctx.Err() or
 	// (nil, nil) promptly. Records of one Position.Partition must come in
 	// increasing position order.
+	//
+	// Records returned together with an error were read and are delivered
+	// like any others; the error is handled after them: one marked
+	// Retriable makes the runtime poll again after a backoff, any other
+	// fails the task (which restarts from the last committed position). So
+	// a task that read part of a batch before failing returns that part
+	// with the error, and its next Poll continues after it.
+	//
+	// A record with an empty Topic goes to the connector's "topic" setting;
+	// when that is empty too, the task fails with a clear reason.
 	Poll(ctx context.Context) ([]*Record, error)
 	// Stop releases what Start acquired.
 	Stop(ctx context.Context) error

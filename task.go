@@ -53,4 +53,11 @@ type TaskStatus struct {
 	NextRestart time.Time `json:"next_restart,omitzero"`
 	// Progress is what the task published with SetProgress.
 	Progress map[string]any `json:"progress,omitempty"`
+	// OffsetCommitError is set while a source task's positions cannot be
+	// written to the offset store (a full or read-only disk, say): they
+	// stop moving, so a crash would replay more and more. The task keeps
+	// running; the next successful commit clears it.
+	OffsetCommitError string `json:"offset_commit_error,omitempty"`
+	// OffsetCommitFailingSince is when commits began to fail.
+	OffsetCommitFailingSince time.Time `json:"offset_commit_failing_since,omitzero"`
 }

@@ -15,8 +15,12 @@ import (
 	connect "github.com/openmessaging/connect-go"
 )
 
-// connectorRunner owns one connector instance and its tasks. Its methods
-// are serialised by mu; task goroutines only use what they were built with.
+// connectorRunner owns one connector instance and its tasks. Changes are
+// serialised by mu, which may be held while plugin code runs (Start, Stop,
+// TaskConfigs) and while tasks drain. Readers never take it: every change
+// ends with publishLocked, which stores an immutable view that status and
+// config reads load (so a slow plugin never holds up a status request).
+// Task goroutines only use what they were built with.
 type connectorRunner struct {
 	rt     *Runtime
 	name   string
@@ -33,17 +37,21 @@ type connectorRunner struct {
 	// is stuck in a plugin call holding mu).
 	kind atomic.Value // connect.ConnectorType
 
-	mu       sync.Mutex
-	cfg      connect.Config // as given by the user
+	view atomic.Pointer[connectorView]
+
+	mu       ctxLock
+	cfg      connect.Config // as given by the user; replaced, never modified
 	set      settings
 	target   connect.State // RUNNING, PAUSED or STOPPED: what the user asked for
 	conn     connect.Connector
 	state    connect.State
 	trace    string
 	tasks    []*taskRunner
-	taskCfgs []connect.Config
+	taskCfgs []connect.Config // replaced, never modified
 	removed  bool
-	redact   *redactor // hides the config's secrets from logs and traces
+	// removedFlag is removed, readable without mu.
+	removedFlag atomic.Bool
+	redact      *redactor // hides the config's secrets from logs and traces
 }
 
 func newConnectorRunner(rt *Runtime, name string, cfg connect.Config, kind connect.ConnectorType, target connect.State) *connectorRunner {
@@ -58,7 +66,9 @@ func newConnectorRunner(rt *Runtime, name string, cfg connect.Config, kind conne
 		set:    parseSettings(cfg),
 		target: target,
 		state:  connect.StateUnassigned,
+		mu:     newCtxLock(),
 	}
+	c.publishLocked()
 	c.kind.Store(kind)
 	c.startCtx, c.cancelStart = context.WithCancel(rt.ctx)
 	c.loopWG.Add(1)
@@ -85,21 +95,20 @@ func (c *connectorRunner) loop() {
 			}
 			return
 		case <-c.wake:
-			c.mu.Lock()
+			c.mu.lock()
 			c.reconfigureLocked()
-			c.mu.Unlock()
+			c.unlock()
 		case <-retry:
 			retry = nil
-			c.mu.Lock()
+			c.mu.lock()
 			if c.state == connect.StateFailed && c.target != connect.StateStopped && !c.removed {
 				c.state = connect.StateRestarting
-				c.startLocked()
+				c.startLocked(context.Background())
 			}
-			c.mu.Unlock()
+			c.unlock()
 		}
-		c.mu.Lock()
-		failed := c.state == connect.StateFailed && !c.removed
-		c.mu.Unlock()
+		v := c.view.Load()
+		failed := v.state == connect.StateFailed && !c.isRemoved()
 		switch {
 		case failed && retry == nil:
 			timer = time.NewTimer(bo.NextBackOff())
@@ -129,15 +138,16 @@ func safely(what string, fn func() error) (err error) {
 }
 
 // startLocked (re)starts the connector instance and its tasks according to
-// target, stopping what runs first. A failure leaves the connector FAILED;
-// the loop retries it with backoff.
-func (c *connectorRunner) startLocked() {
+// target, stopping what runs first. ctx bounds stopping what runs (within
+// the shutdown timeout at most) and Connector.Start. A failure leaves the
+// connector FAILED; the loop retries it with backoff.
+func (c *connectorRunner) startLocked(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, c.rt.cfg.shutdownTimeout)
+	defer cancel()
 	if c.conn != nil || len(c.tasks) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), c.rt.cfg.shutdownTimeout)
 		if err := c.stopLocked(ctx); err != nil {
 			c.log.Warn("stop before restart", "error", c.redact.text(err.Error()))
 		}
-		cancel()
 	}
 	if c.target == connect.StateStopped {
 		c.state, c.trace = connect.StateStopped, ""
@@ -148,7 +158,8 @@ func (c *connectorRunner) startLocked() {
 	} else {
 		c.gate.resume()
 	}
-	conn, cfgs, err := c.launchLocked()
+	c.publishLocked()
+	conn, cfgs, err := c.launchLocked(ctx)
 	if err != nil {
 		c.failLocked(err)
 		return
@@ -159,22 +170,28 @@ func (c *connectorRunner) startLocked() {
 }
 
 // launchLocked makes and starts a connector instance and asks it for task
-// configs. On an error nothing of it keeps running.
-func (c *connectorRunner) launchLocked() (connect.Connector, []connect.Config, error) {
+// configs. Start's ctx is cancelled when ctx is done while Start runs, and
+// when the runner shuts down. On an error nothing of it keeps running.
+func (c *connectorRunner) launchLocked(ctx context.Context) (connect.Connector, []connect.Config, error) {
 	factory := c.rt.cfg.plugins[c.set.class]
 	if factory == nil {
 		return nil, nil, fmt.Errorf("plugin %q is not registered with this worker", c.set.class)
 	}
 	var conn connect.Connector
+	startCtx, cancelStart := context.WithCancel(c.startCtx)
+	unbind := context.AfterFunc(ctx, cancelStart)
 	err := safely("connector start", func() error {
 		conn = factory()
 		spec := conn.Spec()
 		c.redact = newRedactor(spec.Config, c.cfg)
-		return conn.Start(c.startCtx, connectorContext{c}, spec.Config.Apply(c.cfg))
+		return conn.Start(startCtx, connectorContext{c}, spec.Config.Apply(c.cfg))
 	})
+	if !unbind() && err == nil {
+		err = fmt.Errorf("not started within the request's deadline: %w", ctx.Err())
+	}
 	if err != nil {
 		if conn != nil {
-			c.stopConnector(conn)
+			c.stopConnector(ctx, conn)
 		}
 		return nil, nil, fmt.Errorf("start connector: %w", err)
 	}
@@ -185,7 +202,7 @@ func (c *connectorRunner) launchLocked() (connect.Connector, []connect.Config, e
 		return err
 	})
 	if err != nil {
-		c.stopConnector(conn)
+		c.stopConnector(ctx, conn)
 		return nil, nil, fmt.Errorf("task configs: %w", err)
 	}
 	if len(cfgs) > c.set.tasksMax {
@@ -194,9 +211,11 @@ func (c *connectorRunner) launchLocked() (connect.Connector, []connect.Config, e
 	return conn, cfgs, nil
 }
 
-// stopConnector stops a connector instance within the shutdown timeout.
-func (c *connectorRunner) stopConnector(conn connect.Connector) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.rt.cfg.shutdownTimeout)
+// stopConnector stops a connector instance within ctx and the shutdown
+// timeout. A connector instance is stopped once: past ctx, what it still
+// holds is its own to release.
+func (c *connectorRunner) stopConnector(ctx context.Context, conn connect.Connector) error {
+	ctx, cancel := context.WithTimeout(ctx, c.rt.cfg.shutdownTimeout)
 	defer cancel()
 	err := safely("connector stop", func() error { return conn.Stop(ctx) })
 	if err != nil {
@@ -223,7 +242,7 @@ func (c *connectorRunner) startTasksLocked(cfgs []connect.Config) {
 			set:    c.set,
 			log:    c.log.With("task", i),
 			gate:   c.gate,
-			stats:  c.rt.inst.forTask(c.name, i),
+			stats:  c.rt.inst.forTask(c.name, i, c.connectorKind()),
 			redact: c.redact,
 		}
 		switch cn := c.conn.(type) {
@@ -255,7 +274,7 @@ func (c *connectorRunner) stopTasksLocked(ctx context.Context) error {
 func (c *connectorRunner) stopLocked(ctx context.Context) error {
 	err := c.stopTasksLocked(ctx)
 	if c.conn != nil {
-		err = errors.Join(err, c.stopConnector(c.conn))
+		err = errors.Join(err, c.stopConnector(ctx, c.conn))
 		c.conn = nil
 	}
 	return err
@@ -277,12 +296,12 @@ func (c *connectorRunner) reconfigureLocked() {
 		c.log.Error("task reconfiguration failed", "error", c.redact.text(err.Error()))
 		return
 	}
-	c.applyTaskConfigsLocked(cfgs)
+	c.applyTaskConfigsLocked(context.Background(), cfgs)
 }
 
 // applyTaskConfigsLocked restarts the tasks with cfgs unless they are the
-// configs the tasks run with.
-func (c *connectorRunner) applyTaskConfigsLocked(cfgs []connect.Config) {
+// configs the tasks run with. ctx bounds stopping the old tasks.
+func (c *connectorRunner) applyTaskConfigsLocked(ctx context.Context, cfgs []connect.Config) {
 	if len(cfgs) > c.set.tasksMax {
 		cfgs = cfgs[:c.set.tasksMax]
 	}
@@ -290,7 +309,7 @@ func (c *connectorRunner) applyTaskConfigsLocked(cfgs []connect.Config) {
 		return
 	}
 	c.log.Info("task configs changed; restarting tasks", "tasks", len(cfgs))
-	ctx, cancel := context.WithTimeout(context.Background(), c.rt.cfg.shutdownTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.rt.cfg.shutdownTimeout)
 	defer cancel()
 	if err := c.stopTasksLocked(ctx); err != nil {
 		c.log.Warn("stop tasks for reconfiguration", "error", c.redact.text(err.Error()))
@@ -302,10 +321,10 @@ func (c *connectorRunner) applyTaskConfigsLocked(cfgs []connect.Config) {
 // restart only if their configs change.
 func (c *connectorRunner) restartInstanceLocked(ctx context.Context) error {
 	if c.conn != nil {
-		c.stopConnector(c.conn)
+		c.stopConnector(ctx, c.conn)
 		c.conn = nil
 	}
-	conn, cfgs, err := c.launchLocked()
+	conn, cfgs, err := c.launchLocked(ctx)
 	if err != nil {
 		serr := c.stopTasksLocked(ctx)
 		c.failLocked(err)
@@ -313,17 +332,18 @@ func (c *connectorRunner) restartInstanceLocked(ctx context.Context) error {
 	}
 	c.conn = conn
 	c.state, c.trace = c.target, ""
-	c.applyTaskConfigsLocked(cfgs)
+	c.applyTaskConfigsLocked(ctx, cfgs)
 	return nil
 }
 
 // shutdown stops everything and ends the loop.
 func (c *connectorRunner) shutdown(ctx context.Context) error {
 	c.cancelStart()
-	c.mu.Lock()
+	c.removedFlag.Store(true)
+	c.mu.lock()
 	c.removed = true
 	err := c.stopLocked(ctx)
-	c.mu.Unlock()
+	c.unlock()
 	close(c.closed)
 	c.loopWG.Wait()
 	return err
@@ -342,22 +362,8 @@ func (c *connectorRunner) connectorKind() connect.ConnectorType {
 	return c.kind.Load().(connect.ConnectorType)
 }
 
-func (c *connectorRunner) status() connect.ConnectorStatus {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := connect.ConnectorStatus{
-		Name: c.name, Type: c.connectorKind(), State: c.state, WorkerID: c.rt.workerID, Trace: c.trace,
-		Tasks: make([]connect.TaskStatus, 0, len(c.tasks)),
-	}
-	for _, t := range c.tasks {
-		ts := t.status()
-		if c.state == connect.StatePaused && ts.State == connect.StateRunning {
-			ts.State = connect.StatePaused
-		}
-		st.Tasks = append(st.Tasks, ts)
-	}
-	return st
-}
+// isRemoved reports, without mu, whether the runner was shut down.
+func (c *connectorRunner) isRemoved() bool { return c.removedFlag.Load() }
 
 // connectorContext implements connect.ConnectorContext.
 type connectorContext struct{ c *connectorRunner }

@@ -5,16 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/token"
 	"maps"
+	"reflect"
 	"strconv"
 
 	connect "github.com/openmessaging/connect-go"
 )
 
-// Stages named in the dead-letter headers.
+// Stages named in the dead-letter headers: Kafka Connect's Stage names.
+// The converters turn a whole record into a message, so conversion failures
+// are VALUE_CONVERTER's.
 const (
-	stageConvert = "convert"
-	stagePut     = "put"
+	stageConvert = "VALUE_CONVERTER"
+	stagePut     = "TASK_PUT"
 )
 
 // Headers added to a dead-letter message, under Kafka Connect's names so
@@ -26,8 +30,12 @@ const (
 	HeaderErrorConnector = "__connect.errors.connector.name"
 	HeaderErrorTask      = "__connect.errors.task.id"
 	HeaderErrorStage     = "__connect.errors.stage"
-	HeaderErrorClass     = "__connect.errors.class.name"
-	HeaderErrorMessage   = "__connect.errors.exception.message"
+	// HeaderErrorClass names what ran the failed stage: the converter's or
+	// the sink task's type, as "import/path.Type".
+	HeaderErrorClass = "__connect.errors.class.name"
+	// HeaderErrorExceptionClass names the error: see errorClass.
+	HeaderErrorExceptionClass = "__connect.errors.exception.class.name"
+	HeaderErrorMessage        = "__connect.errors.exception.message"
 )
 
 // tolerate handles a record that failed at stage. Under errors.tolerance=all
@@ -35,11 +43,11 @@ const (
 // counted) and tolerate returns nil; otherwise tolerate returns the error
 // that fails the task. orig is the transport message (sink side) and rec the
 // record (source side); either may be nil.
-func (t *taskRunner) tolerate(ctx context.Context, stage string, orig *connect.Message, rec *connect.Record, cause error) error {
+func (t *taskRunner) tolerate(ctx context.Context, stage string, executing any, orig *connect.Message, rec *connect.Record, cause error) error {
 	t.stats.failed.Add(ctx, 1, t.stats.attrs)
 	set := t.set
 	if !set.tolerateAll {
-		return fmt.Errorf("%s failed (errors.tolerance=none): %w", stage, cause)
+		return fmt.Errorf("record failed at stage %s (errors.tolerance=none): %w", stage, cause)
 	}
 	if set.logErrors {
 		t.log.Warn("record failed; tolerated", "stage", stage, "error", t.redact.text(cause.Error()), "dead_letter_topic", set.deadLetter)
@@ -47,7 +55,7 @@ func (t *taskRunner) tolerate(ctx context.Context, stage string, orig *connect.M
 	if set.deadLetter == "" {
 		return nil
 	}
-	dl := t.deadLetterMessage(stage, orig, rec, cause)
+	dl := t.deadLetterMessage(stage, executing, orig, rec, cause)
 	if err := t.c.rt.transport.Publish(ctx, dl); err != nil {
 		return fmt.Errorf("send failed record to dead-letter topic %s: %w", set.deadLetter, err)
 	}
@@ -55,7 +63,7 @@ func (t *taskRunner) tolerate(ctx context.Context, stage string, orig *connect.M
 	return nil
 }
 
-func (t *taskRunner) deadLetterMessage(stage string, orig *connect.Message, rec *connect.Record, cause error) *connect.Message {
+func (t *taskRunner) deadLetterMessage(stage string, executing any, orig *connect.Message, rec *connect.Record, cause error) *connect.Message {
 	dl := &connect.Message{Topic: t.set.deadLetter}
 	h := connect.Headers{}
 	switch {
@@ -74,7 +82,8 @@ func (t *taskRunner) deadLetterMessage(stage string, orig *connect.Message, rec 
 	h[HeaderErrorConnector] = t.c.name
 	h[HeaderErrorTask] = strconv.Itoa(t.id)
 	h[HeaderErrorStage] = stage
-	h[HeaderErrorClass] = errorClass(cause)
+	h[HeaderErrorClass] = typeName(executing)
+	h[HeaderErrorExceptionClass] = errorClass(stage, cause)
 	h[HeaderErrorMessage] = t.redact.text(cause.Error())
 	dl.Headers = h
 	return dl
@@ -93,19 +102,67 @@ func describeRecord(r *connect.Record) []byte {
 	return fmt.Appendf(nil, "%#v", v)
 }
 
-// errorClass names the innermost error's type, and whether it was retriable.
-func errorClass(err error) string {
-	inner := err
-	for {
-		next := errors.Unwrap(inner)
-		if next == nil {
-			break
+// errorClass names what failed for HeaderErrorClass, the way Kafka Connect
+// names the exception class: the outermost error of an exported type that
+// is more than a wrapper (an *strconv.NumError, a *mysql.MySQLError), as
+// "import/path.Type"; when the chain holds only wrappers and errors.New
+// values, the kind of failure: connect.RetriableError, connect.FatalError,
+// or the stage's (connect.ConversionError, connect.WriteError).
+func errorClass(stage string, err error) string {
+	if name := meaningfulType(err); name != "" {
+		return name
+	}
+	switch {
+	case connect.IsRetriable(err):
+		return "connect.RetriableError"
+	case errors.Is(err, connect.ErrFatal):
+		return "connect.FatalError"
+	case stage == stageConvert:
+		return "connect.ConversionError"
+	default:
+		return "connect.WriteError"
+	}
+}
+
+// typeName names v's type as "import/path.Type".
+func typeName(v any) string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return ""
+	}
+	if t.PkgPath() == "" {
+		return t.String()
+	}
+	return t.PkgPath() + "." + t.Name()
+}
+
+// meaningfulType walks err's tree breadth first, outermost first, and
+// names the first error of an exported type outside the errors and fmt
+// packages.
+func meaningfulType(err error) string {
+	queue := []error{err}
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		if e == nil {
+			continue
 		}
-		inner = next
+		t := reflect.TypeOf(e)
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if pkg := t.PkgPath(); t.Name() != "" && token.IsExported(t.Name()) && pkg != "errors" && pkg != "fmt" {
+			return pkg + "." + t.Name()
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			queue = append(queue, u.Unwrap())
+		case interface{ Unwrap() []error }:
+			queue = append(queue, u.Unwrap()...)
+		}
 	}
-	class := fmt.Sprintf("%T", inner)
-	if connect.IsRetriable(err) {
-		class += " (retriable)"
-	}
-	return class
+	return ""
 }

@@ -81,7 +81,7 @@ func TestUndecodableRecordGoesToDeadLetterTopic(t *testing.T) {
 		runtime.HeaderErrorOffset:    "1",
 		runtime.HeaderErrorConnector: "sink",
 		runtime.HeaderErrorTask:      "0",
-		runtime.HeaderErrorStage:     "convert",
+		runtime.HeaderErrorStage:     "VALUE_CONVERTER",
 	}
 	for k, v := range want {
 		if m.Headers[k] != v {
@@ -163,7 +163,7 @@ func TestUnencodableSourceRecordDeadLettered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 1 || msgs[0].Headers[runtime.HeaderErrorStage] != "convert" || msgs[0].Headers[runtime.HeaderErrorTopic] != "out" {
+	if len(msgs) != 1 || msgs[0].Headers[runtime.HeaderErrorStage] != "VALUE_CONVERTER" || msgs[0].Headers[runtime.HeaderErrorTopic] != "out" {
 		t.Fatalf("dead letters: %+v", msgs)
 	}
 	eventually(t, 5*time.Second, "position past the bad record", func() bool {
@@ -226,7 +226,7 @@ func TestUnencodableSourceRecordFailsTask(t *testing.T) {
 	create(t, rt, "src", connect.Config{"connector.class": "slice"})
 	eventually(t, 10*time.Second, "task failed on the bad record", func() bool {
 		ts := taskStates(rt, "src")
-		return len(ts) == 1 && ts[0].Restarts >= 1 && strings.Contains(ts[0].Trace, "convert failed (errors.tolerance=none)")
+		return len(ts) == 1 && ts[0].Restarts >= 1 && strings.Contains(ts[0].Trace, "record failed at stage VALUE_CONVERTER (errors.tolerance=none)")
 	})
 	ps, err := rt.Offsets(context.Background(), "src")
 	if err != nil {

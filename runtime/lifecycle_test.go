@@ -182,7 +182,7 @@ func TestMetricsCountRecords(t *testing.T) {
 	create(t, rt, "src", connect.Config{"connector.class": "gen"})
 	waitCollected(t, col, 300, 10*time.Second)
 
-	want := map[string]int64{"connect.source.records.polled": 300, "connect.source.records.published": 300, "connect.sink.records.put": 300}
+	want := map[string]int64{"connect.source.records.polled": 300, "messaging.client.sent.messages": 300, "messaging.client.consumed.messages": 300, "connect.sink.records.put": 300}
 	eventually(t, 5*time.Second, "metrics", func() bool {
 		var rm metricdata.ResourceMetrics
 		if err := reader.Collect(context.Background(), &rm); err != nil {

@@ -79,7 +79,7 @@ func (h *restHandler) fail(w http.ResponseWriter, r *http.Request, err error, re
 		code, msg = http.StatusNotFound, err.Error()
 	case errors.Is(err, connect.ErrAlreadyExists), errors.Is(err, connect.ErrConflict):
 		code, msg = http.StatusConflict, err.Error()
-	case errors.Is(err, connect.ErrClosed):
+	case errors.Is(err, connect.ErrClosed), errors.Is(err, ErrUnavailable), errors.Is(err, ErrNotStarted):
 		code, msg = http.StatusServiceUnavailable, err.Error()
 	default:
 		code, msg = http.StatusInternalServerError, err.Error()

@@ -16,7 +16,7 @@ func (rt *Runtime) lifecycle() (started, stopped bool) {
 // Connect's PATCH /offsets with a null offset.
 func (rt *Runtime) deleteOffsets(ctx context.Context, name string, partitions []string) error {
 	if len(partitions) == 0 {
-		return rt.whileStopped(name, func() error { return nil })
+		return rt.whileStopped(ctx, name, func() error { return nil })
 	}
 	return rt.ResetOffsets(ctx, name, partitions...)
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"net/http"
 	rtdebug "runtime/debug"
+	"strings"
 	"sync"
 )
 
@@ -52,21 +53,26 @@ func (h *restHandler) serverInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 type healthBody struct {
-	Status  string `json:"status"`
-	Message string `json:"message"`
+	Status  string   `json:"status"`
+	Message string   `json:"message"`
+	Reasons []string `json:"reasons,omitempty"`
 }
 
 // GET /health, as Kafka Connect's (KIP-1017): 200 once started, 503 before
-// and after.
+// and after. A degraded worker (offsets that cannot be saved) answers 200
+// with status "degraded" and the reasons: it still serves, and restarting
+// it would not help, but monitoring that reads the body sees it.
 func (h *restHandler) health(w http.ResponseWriter, r *http.Request) {
-	started, stopped := h.rt.lifecycle()
-	switch {
-	case !started:
-		writeJSON(w, http.StatusServiceUnavailable, healthBody{"starting", "Worker is still starting up."})
-	case stopped:
-		writeJSON(w, http.StatusServiceUnavailable, healthBody{"stopping", "Worker is shutting down."})
+	hs := h.rt.Health()
+	switch hs.Status {
+	case HealthStarting:
+		writeJSON(w, http.StatusServiceUnavailable, healthBody{Status: hs.Status, Message: "Worker is still starting up."})
+	case HealthStopping:
+		writeJSON(w, http.StatusServiceUnavailable, healthBody{Status: hs.Status, Message: "Worker is shutting down."})
+	case HealthDegraded:
+		writeJSON(w, http.StatusOK, healthBody{Status: hs.Status, Message: "Worker is running, but: " + strings.Join(hs.Reasons, "; "), Reasons: hs.Reasons})
 	default:
-		writeJSON(w, http.StatusOK, healthBody{"healthy", "Worker has completed startup and is ready to handle requests."})
+		writeJSON(w, http.StatusOK, healthBody{Status: hs.Status, Message: "Worker has completed startup and is ready to handle requests."})
 	}
 }
 

@@ -40,11 +40,16 @@ type Runtime struct {
 	cancel  context.CancelFunc
 	crashed atomic.Bool
 
+	// mu guards the fields below; it is never held during I/O or plugin
+	// calls.
 	mu         sync.Mutex
+	starting   bool
 	started    bool
 	stopped    bool
 	connectors map[string]*connectorRunner
-	unwatch    func() bool // stops watching Start's ctx
+	creating   map[string]bool // names being persisted by CreateConnector
+	unwatch    func() bool     // stops watching Start's ctx
+	unobserve  func()          // unregisters the metric gauges
 	watchWG    sync.WaitGroup
 }
 
@@ -57,18 +62,18 @@ func New(opts ...Option) *Runtime {
 			o.apply(&cfg)
 		}
 	}
-	rt := &Runtime{cfg: cfg, log: cfg.logger, connectors: make(map[string]*connectorRunner)}
+	rt := &Runtime{cfg: cfg, log: cfg.logger, connectors: make(map[string]*connectorRunner), creating: make(map[string]bool)}
 	rt.workerID = cfg.workerID
 	if rt.workerID == "" {
 		host, _ := os.Hostname()
 		rt.workerID = host + ":" + strconv.Itoa(os.Getpid())
 	}
 	rt.log = rt.log.With("worker", rt.workerID)
-	rt.inst = newInstruments(cfg.meterProvider, cfg.tracerProvider)
 	rt.transport, rt.offsets, rt.converter = cfg.transport, cfg.offsets, cfg.converter
 	if rt.transport == nil {
 		rt.transport, rt.ownTransport = memory.New(), true
 	}
+	rt.inst = newInstruments(cfg.meterProvider, cfg.tracerProvider, rt.transport)
 	if rt.offsets == nil {
 		rt.offsets, rt.ownOffsets = offset.NewMemory(), true
 	}
@@ -86,22 +91,21 @@ func (rt *Runtime) WorkerID() string { return rt.workerID }
 // the runtime down gracefully, like Stop with the shutdown timeout.
 func (rt *Runtime) Start(ctx context.Context) error {
 	rt.mu.Lock()
-	if rt.started {
+	if rt.started || rt.starting {
 		rt.mu.Unlock()
-		return errors.New("runtime: already started")
+		return fmt.Errorf("runtime: start: %w", ErrAlreadyStarted)
 	}
-	if err := rt.open(ctx); err != nil {
+	rt.starting = true
+	rt.mu.Unlock()
+
+	// I/O happens without rt.mu, so that readers (status, health) answer
+	// meanwhile.
+	stored, err := rt.openAndLoad(ctx)
+	rt.mu.Lock()
+	rt.starting = false
+	if err != nil {
 		rt.mu.Unlock()
 		return err
-	}
-	var stored []StoredConnector
-	if cs := rt.cfg.connectorStore; cs != nil {
-		var err error
-		if stored, err = cs.Load(ctx); err != nil {
-			rt.closeOwned()
-			rt.mu.Unlock()
-			return fmt.Errorf("runtime: start: %w", err)
-		}
 	}
 	rt.started = true
 	rt.ctx, rt.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -120,20 +124,39 @@ func (rt *Runtime) Start(ctx context.Context) error {
 		}
 	}()
 	rt.unwatch = func() bool { close(stopWatching); return true }
+	rt.unobserve = rt.observeGauges()
 	restored := rt.restoreLocked(stored)
 	rt.mu.Unlock()
 
 	// Connectors start outside rt.mu: a slow Connector.Start must not hold
 	// the whole runtime up.
 	for _, c := range restored {
-		c.mu.Lock()
+		c.mu.lock()
 		if c.usableLocked() == nil {
-			c.startLocked()
+			c.startLocked(context.Background())
 		}
-		c.mu.Unlock()
+		c.unlock()
 	}
 	rt.log.Info("runtime started")
 	return nil
+}
+
+// openAndLoad opens the transport and the offset store and loads the
+// stored connectors.
+func (rt *Runtime) openAndLoad(ctx context.Context) ([]StoredConnector, error) {
+	if err := rt.open(ctx); err != nil {
+		return nil, err
+	}
+	cs := rt.cfg.connectorStore
+	if cs == nil {
+		return nil, nil
+	}
+	stored, err := cs.Load(ctx)
+	if err != nil {
+		rt.closeOwned()
+		return nil, fmt.Errorf("runtime: start: %w", err)
+	}
+	return stored, nil
 }
 
 // open opens the transport and the offset store when they need it.
@@ -192,7 +215,7 @@ func (rt *Runtime) persist(ctx context.Context, name string, cfg connect.Config,
 		return nil
 	}
 	if err := rt.cfg.connectorStore.Save(ctx, StoredConnector{Name: name, Config: cfg, Target: target}); err != nil {
-		return fmt.Errorf("runtime: persist connector %q: %w", name, err)
+		return fmt.Errorf("runtime: persist connector %q: %w: %w", name, ErrUnavailable, err)
 	}
 	return nil
 }
@@ -237,6 +260,7 @@ func (rt *Runtime) stop(ctx context.Context, unwatch bool) error {
 		}
 	}
 	errs = append(errs, shutdownAll(ctx, sinks)...)
+	rt.unobserve()
 	rt.cancel()
 	errs = append(errs, rt.closeOwned())
 	rt.log.Info("runtime stopped")
@@ -284,10 +308,9 @@ func (rt *Runtime) drain(ctx context.Context, sinks []*connectorRunner) error {
 		var waiting int64
 		var stuck []string
 		for _, c := range sinks {
-			c.mu.Lock()
-			running := c.state == connect.StateRunning && c.target == connect.StateRunning
-			topics := c.set.topics
-			c.mu.Unlock()
+			v := c.view.Load()
+			running := v.state == connect.StateRunning && v.target == connect.StateRunning
+			topics := v.topics
 			lag := l.Lag(sinkGroup(c.name), topics...)
 			switch {
 			case lag == 0:
@@ -325,6 +348,7 @@ func (rt *Runtime) crash() {
 	rt.unwatch()
 	runners := slices.Collect(maps.Values(rt.connectors))
 	rt.mu.Unlock()
+	rt.unobserve()
 	rt.cancel()
 	for _, c := range runners {
 		c.shutdown(context.Background()) //nolint:errcheck // a crash reports nothing
@@ -334,7 +358,7 @@ func (rt *Runtime) crash() {
 
 func (rt *Runtime) running() error {
 	if !rt.started {
-		return errors.New("runtime: not started")
+		return fmt.Errorf("runtime: %w", ErrNotStarted)
 	}
 	if rt.stopped {
 		return fmt.Errorf("runtime: %w", connect.ErrClosed)
@@ -451,11 +475,20 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 		rt.mu.Unlock()
 		return err
 	}
-	if _, ok := rt.connectors[name]; ok {
+	if _, ok := rt.connectors[name]; ok || rt.creating[name] {
 		rt.mu.Unlock()
 		return fmt.Errorf("runtime: connector %q: %w", name, connect.ErrAlreadyExists)
 	}
-	if err := rt.persist(ctx, name, cfg, connect.StateRunning); err != nil {
+	rt.creating[name] = true
+	rt.mu.Unlock()
+
+	err = rt.persist(ctx, name, cfg, connect.StateRunning)
+	rt.mu.Lock()
+	delete(rt.creating, name)
+	if err == nil {
+		err = rt.running()
+	}
+	if err != nil {
 		rt.mu.Unlock()
 		return err
 	}
@@ -463,20 +496,22 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 	rt.connectors[name] = c
 	rt.mu.Unlock()
 
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	rt.log.Info("connector created", "connector", name, "class", cfg[KeyConnectorClass])
+	if err := c.mu.lockCtx(ctx); err != nil {
+		return fmt.Errorf("runtime: connector %q created, start pending: %w", name, err)
+	}
+	defer c.unlock()
 	if err := c.usableLocked(); err != nil {
 		return err
 	}
-	c.startLocked()
-	rt.log.Info("connector created", "connector", name, "class", cfg[KeyConnectorClass])
+	c.startLocked(ctx)
 	return nil
 }
 
 // PutConnectorConfig creates the connector, or replaces its config and
 // restarts it. created reports which.
 func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg connect.Config) (created bool, err error) {
-	c, err := rt.connector(name)
+	_, err = rt.connector(name)
 	if errors.Is(err, connect.ErrNotFound) {
 		return true, rt.CreateConnector(ctx, name, cfg)
 	}
@@ -487,32 +522,31 @@ func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg conn
 	if err != nil {
 		return false, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.usableLocked(); err != nil {
-		return false, err
-	}
-	if err := rt.persist(ctx, name, cfg, c.target); err != nil {
-		return false, err
-	}
-	if err := c.stopLocked(ctx); err != nil {
-		c.log.Warn("stop for reconfiguration", "error", c.redact.text(err.Error()))
-	}
-	c.cfg, c.set = maps.Clone(cfg), parseSettings(cfg)
-	c.kind.Store(kind)
-	c.startLocked()
-	return false, nil
+	return false, rt.locked(ctx, name, func(c *connectorRunner) error {
+		if err := rt.persist(ctx, name, cfg, c.target); err != nil {
+			return err
+		}
+		if err := c.stopLocked(ctx); err != nil {
+			c.log.Warn("stop for reconfiguration", "error", c.redact.text(err.Error()))
+		}
+		c.cfg, c.set = maps.Clone(cfg), parseSettings(cfg)
+		c.kind.Store(kind)
+		c.startLocked(ctx)
+		return nil
+	})
 }
 
 // locked runs fn with the named connector's lock held, unless the connector
-// is gone.
-func (rt *Runtime) locked(name string, fn func(c *connectorRunner) error) error {
+// is gone or ctx is done before the lock is free.
+func (rt *Runtime) locked(ctx context.Context, name string, fn func(c *connectorRunner) error) error {
 	c, err := rt.connector(name)
 	if err != nil {
 		return err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	if err := c.mu.lockCtx(ctx); err != nil {
+		return fmt.Errorf("runtime: connector %q is busy: %w", name, err)
+	}
+	defer c.unlock()
 	if err := c.usableLocked(); err != nil {
 		return err
 	}
@@ -548,9 +582,7 @@ func (rt *Runtime) ConnectorConfig(name string) (connect.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return maps.Clone(c.cfg), nil
+	return c.config(), nil
 }
 
 // TaskConfigs returns the configs of the connector's tasks.
@@ -559,13 +591,7 @@ func (rt *Runtime) TaskConfigs(name string) ([]connect.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]connect.Config, len(c.taskCfgs))
-	for i, tc := range c.taskCfgs {
-		out[i] = maps.Clone(tc)
-	}
-	return out, nil
+	return c.taskConfigs(), nil
 }
 
 // ConnectorStatus returns the state of the connector and its tasks.
@@ -580,26 +606,35 @@ func (rt *Runtime) ConnectorStatus(name string) (connect.ConnectorStatus, error)
 // DeleteConnector stops the connector gracefully and forgets it. Its stored
 // offsets are kept (as Kafka Connect does): a connector created again under
 // the same name resumes from them. Use ResetOffsets first to start over.
+// When the connector store cannot forget it, nothing changes and the error
+// matches ErrUnavailable.
 func (rt *Runtime) DeleteConnector(ctx context.Context, name string) error {
-	rt.mu.Lock()
-	if err := rt.running(); err != nil {
-		rt.mu.Unlock()
+	c, err := rt.connector(name)
+	if err != nil {
 		return err
 	}
-	c, ok := rt.connectors[name]
-	if !ok {
-		rt.mu.Unlock()
-		return fmt.Errorf("runtime: connector %q: %w", name, connect.ErrNotFound)
-	}
-	delete(rt.connectors, name)
-	rt.mu.Unlock()
-	var err error
-	if cs := rt.cfg.connectorStore; cs != nil {
-		if rerr := cs.Remove(ctx, name); rerr != nil {
-			err = fmt.Errorf("runtime: forget connector %q: %w", name, rerr)
+	// Forget it in the store first: a delete that could not be persisted
+	// must not leave a connector that comes back after a restart.
+	err = rt.locked(ctx, name, func(c *connectorRunner) error {
+		if cs := rt.cfg.connectorStore; cs != nil {
+			if err := cs.Remove(ctx, name); err != nil {
+				return fmt.Errorf("runtime: forget connector %q: %w: %w", name, ErrUnavailable, err)
+			}
 		}
+		c.removedFlag.Store(true)
+		c.removed = true
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return errors.Join(c.shutdown(ctx), err)
+	rt.mu.Lock()
+	if rt.connectors[name] == c {
+		delete(rt.connectors, name)
+	}
+	rt.mu.Unlock()
+	rt.log.Info("connector deleted", "connector", name)
+	return c.shutdown(ctx)
 }
 
 // PauseConnector keeps the connector's tasks started but stops them moving
@@ -621,7 +656,7 @@ func (rt *Runtime) StopConnector(ctx context.Context, name string) error {
 }
 
 func (rt *Runtime) setTarget(ctx context.Context, name string, target connect.State) error {
-	return rt.locked(name, func(c *connectorRunner) error {
+	return rt.locked(ctx, name, func(c *connectorRunner) error {
 		if err := rt.persist(ctx, name, c.cfg, target); err != nil {
 			return err
 		}
@@ -633,7 +668,7 @@ func (rt *Runtime) setTarget(ctx context.Context, name string, target connect.St
 			err = c.stopLocked(ctx)
 			c.state, c.trace = connect.StateStopped, ""
 		case prev == connect.StateStopped:
-			c.startLocked()
+			c.startLocked(ctx)
 		case c.state == connect.StateFailed:
 			// The retry starts it in the new target state.
 		case target == connect.StatePaused:
@@ -657,14 +692,14 @@ type RestartOptions struct {
 // RestartConnector restarts the connector instance and, with IncludeTasks,
 // its tasks. With OnlyFailed, only failed parts restart.
 func (rt *Runtime) RestartConnector(ctx context.Context, name string, o RestartOptions) error {
-	return rt.locked(name, func(c *connectorRunner) error {
+	return rt.locked(ctx, name, func(c *connectorRunner) error {
 		if c.target == connect.StateStopped {
 			return fmt.Errorf("runtime: restart connector %q: it is STOPPED; resume it: %w", name, connect.ErrConflict)
 		}
 		switch failed := c.state == connect.StateFailed; {
 		case failed, o.IncludeTasks && !o.OnlyFailed:
 			c.state = connect.StateRestarting
-			c.startLocked()
+			c.startLocked(ctx)
 		case o.IncludeTasks:
 			for _, t := range c.tasks {
 				if s := t.status().State; s == connect.StateFailed || s == connect.StateRestarting {
@@ -681,7 +716,7 @@ func (rt *Runtime) RestartConnector(ctx context.Context, name string, o RestartO
 // RestartTask restarts one task: at once if it is waiting out a restart
 // backoff, else by stopping and starting it.
 func (rt *Runtime) RestartTask(ctx context.Context, name string, id int) error {
-	return rt.locked(name, func(c *connectorRunner) error {
+	return rt.locked(ctx, name, func(c *connectorRunner) error {
 		if id < 0 || id >= len(c.tasks) {
 			return fmt.Errorf("runtime: task %d of connector %q: %w", id, name, connect.ErrNotFound)
 		}
@@ -714,23 +749,89 @@ func (rt *Runtime) Offsets(ctx context.Context, name string) ([]connect.Position
 // AlterOffsets stores positions for the connector. It must be STOPPED
 // (connect.ErrConflict otherwise), as in Kafka Connect.
 func (rt *Runtime) AlterOffsets(ctx context.Context, name string, positions []connect.Position) error {
-	return rt.whileStopped(name, func() error { return rt.offsets.Put(ctx, name, positions...) })
+	return rt.whileStopped(ctx, name, func() error { return storeErr(rt.offsets.Put(ctx, name, positions...)) })
 }
 
 // ResetOffsets deletes the connector's stored positions (or only those of
 // the given partitions), so that it starts from the beginning when
 // resumed. It must be STOPPED.
 func (rt *Runtime) ResetOffsets(ctx context.Context, name string, partitions ...string) error {
-	return rt.whileStopped(name, func() error { return rt.offsets.Delete(ctx, name, partitions...) })
+	return rt.whileStopped(ctx, name, func() error { return storeErr(rt.offsets.Delete(ctx, name, partitions...)) })
+}
+
+// storeErr marks an offset store failure as ErrUnavailable, unless it is a
+// problem with the request itself.
+func storeErr(err error) error {
+	if err == nil || errors.Is(err, connect.ErrInvalidConfig) || errors.Is(err, connect.ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("runtime: offset store: %w: %w", ErrUnavailable, err)
 }
 
 // whileStopped runs fn while holding the connector STOPPED, so that no
 // resume starts tasks on offsets being changed.
-func (rt *Runtime) whileStopped(name string, fn func() error) error {
-	return rt.locked(name, func(c *connectorRunner) error {
+func (rt *Runtime) whileStopped(ctx context.Context, name string, fn func() error) error {
+	return rt.locked(ctx, name, func(c *connectorRunner) error {
 		if c.state != connect.StateStopped {
 			return fmt.Errorf("runtime: connector %q is %s; stop it first: %w", name, c.state, connect.ErrConflict)
 		}
 		return fn()
 	})
+}
+
+// Errors of the runtime, matched with errors.Is.
+var (
+	// ErrNotStarted is returned by calls made before Start.
+	ErrNotStarted = errors.New("not started")
+	// ErrAlreadyStarted is returned by a second Start.
+	ErrAlreadyStarted = errors.New("already started")
+	// ErrUnavailable is returned when a change cannot be made durable (the
+	// connector store or the offset store failed): nothing of the change
+	// was applied, and trying again later may succeed. The REST API answers
+	// it with 503.
+	ErrUnavailable = errors.New("unavailable")
+)
+
+// Health states, as GET /health reports them.
+const (
+	HealthStarting = "starting"
+	HealthHealthy  = "healthy"
+	HealthDegraded = "degraded" // running, but something needs an operator: see Reasons
+	HealthStopping = "stopping"
+)
+
+// Health is the worker's health.
+type Health struct {
+	Status  string
+	Reasons []string // why the worker is degraded
+}
+
+// Health reports whether the runtime is started and whether something
+// needs an operator: today, source tasks whose positions cannot be written
+// to the offset store. It never waits for plugin code.
+func (rt *Runtime) Health() Health {
+	rt.mu.Lock()
+	started, stopped := rt.started, rt.stopped
+	runners := slices.Collect(maps.Values(rt.connectors))
+	rt.mu.Unlock()
+	switch {
+	case !started:
+		return Health{Status: HealthStarting}
+	case stopped:
+		return Health{Status: HealthStopping}
+	}
+	var reasons []string
+	for _, c := range runners {
+		for _, ts := range c.status().Tasks {
+			if ts.OffsetCommitError != "" {
+				reasons = append(reasons, fmt.Sprintf("connector %s task %d: offsets not committed since %s: %s",
+					c.name, ts.ID, ts.OffsetCommitFailingSince.Format(time.RFC3339), ts.OffsetCommitError))
+			}
+		}
+	}
+	if len(reasons) > 0 {
+		sort.Strings(reasons)
+		return Health{Status: HealthDegraded, Reasons: reasons}
+	}
+	return Health{Status: HealthHealthy}
 }

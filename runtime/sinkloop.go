@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
@@ -18,6 +19,10 @@ import (
 // following Flush succeeded. When Put or Flush fail, the batch is nacked so
 // the transport delivers it again: after a backoff when the error is
 // retriable, to the restarted task otherwise.
+//
+// A graceful stop (ctx done) stops fetching; the batch in flight still goes
+// through Put, Flush and Ack, bounded by the stop's deadline (drainCtx),
+// so that a stop neither loses it nor has it delivered again.
 func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 	if err := task.Start(ctx, taskContext{t}, t.cfg); err != nil {
 		t.stopTask(task)
@@ -25,11 +30,17 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 	}
 	defer t.stopTask(task)
 	rt := t.c.rt
-	sub, err := rt.transport.Subscribe(ctx, sinkGroup(t.c.name), t.set.topics...)
+	// The subscription and the in-flight batch outlive ctx until the drain
+	// deadline: Close would hand the unacked batch to another member.
+	work, stopWork := t.drainingCtx(ctx)
+	defer stopWork()
+	sub, err := rt.transport.Subscribe(work, sinkGroup(t.c.name), t.set.topics...)
 	if err != nil {
 		return fmt.Errorf("subscribe to %v: %w", t.set.topics, err)
 	}
 	defer sub.Close()
+	t.sub.Store(&sub)
+	defer t.sub.Store(nil)
 	t.running()
 
 	retry := newRetrier(t.set.retryTimeout, t.set.retryMax, t.retrying)
@@ -39,9 +50,15 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 		}
 		msgs, err := sub.Fetch(ctx, t.set.batchSize)
 		if ctx.Err() != nil {
-			return nil
+			if len(msgs) == 0 {
+				return nil
+			}
+			// Fetched as the stop came: deliver them rather than have
+			// them redelivered.
+			err = nil
 		}
 		if err != nil {
+			t.stats.error(ctx, "fetch")
 			if err := retry.retry(ctx, "fetch", err); err != nil {
 				return err
 			}
@@ -50,18 +67,24 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 		if len(msgs) == 0 {
 			continue
 		}
-		err = t.deliver(ctx, task, sub, msgs)
+		t.stats.consumed.Add(ctx, int64(len(msgs)), t.stats.attrs)
+		err = t.deliver(work, task, sub, msgs)
 		if err == nil {
 			retry.ok()
+			if ctx.Err() != nil {
+				return nil
+			}
 			continue
+		}
+		if work.Err() != nil {
+			return nil
+		}
+		// Not acknowledged: delivered again, now or to the restarted task.
+		if nerr := sub.Nack(work, msgs...); nerr != nil {
+			t.log.Warn("nack failed", "error", nerr)
 		}
 		if ctx.Err() != nil {
 			return nil
-		}
-		t.stats.failed.Add(ctx, int64(len(msgs)), t.stats.attrs)
-		// Not acknowledged: delivered again, now or to the restarted task.
-		if nerr := sub.Nack(ctx, msgs...); nerr != nil {
-			t.log.Warn("nack failed", "error", nerr)
 		}
 		if err := retry.retry(ctx, "deliver", err); err != nil {
 			if ctx.Err() != nil {
@@ -73,11 +96,38 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 	}
 }
 
+// drainingCtx returns a context that outlives ctx until the deadline of
+// the graceful stop that cancelled it (drainCtx), or a crash of the runtime.
+func (t *taskRunner) drainingCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	rt := t.c.rt
+	work, cancel := context.WithCancel(rt.ctx)
+	var unbindDrain func() bool
+	var mu sync.Mutex
+	unbind := context.AfterFunc(ctx, func() {
+		if rt.crashed.Load() {
+			cancel()
+			return
+		}
+		mu.Lock()
+		unbindDrain = context.AfterFunc(t.drainCtx(), cancel)
+		mu.Unlock()
+	})
+	return work, func() {
+		unbind()
+		mu.Lock()
+		if unbindDrain != nil {
+			unbindDrain()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
 // deliver converts, puts, flushes and acknowledges one fetched batch.
 func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub connect.Subscription, msgs []*connect.Message) error {
 	rt := t.c.rt
 	began := time.Now()
-	ctx, span := rt.inst.tracer.Start(ctx, "connect.sink.batch", trace.WithAttributes(t.stats.kv...))
+	ctx, span := rt.inst.tracer.Start(ctx, "connect.sink.batch", trace.WithAttributes(t.stats.kv...), trace.WithLinks(traceLinks(msgs)...))
 	defer span.End()
 
 	records := make([]*connect.Record, 0, len(msgs))
@@ -91,7 +141,7 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 		})
 		if err != nil {
 			err = fmt.Errorf("decode message %s/%d@%d: %w", m.Topic, m.Queue, m.Offset, err)
-			if err := t.tolerate(ctx, stageConvert, m, nil, err); err != nil {
+			if err := t.tolerate(ctx, stageConvert, rt.converter, m, nil, err); err != nil {
 				span.RecordError(err)
 				return connect.Fatal(err)
 			}
@@ -100,45 +150,82 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 		records = append(records, r)
 		origin = append(origin, m)
 	}
+	written := 0
 	if len(records) > 0 {
-		if err := safely("put", func() error { return task.Put(ctx, records) }); err != nil {
-			var be *connect.BatchError
-			if !errors.As(err, &be) {
-				span.RecordError(err)
-				return fmt.Errorf("put: %w", err)
-			}
-			if allRetriable(be) {
-				span.RecordError(err)
-				return connect.Retriable(fmt.Errorf("put: %w", err))
-			}
-			for _, f := range be.Failed {
-				if f.Index < 0 || f.Index >= len(origin) {
-					return connect.Fatal(fmt.Errorf("put: batch error names record %d of %d", f.Index, len(origin)))
-				}
-				if err := t.tolerate(ctx, stagePut, origin[f.Index], records[f.Index], f.Err); err != nil {
-					span.RecordError(err)
-					return connect.Fatal(err)
-				}
-			}
+		var err error
+		if written, err = t.put(ctx, task, records, origin); err != nil {
+			span.RecordError(err)
+			t.stats.error(ctx, "put")
+			return err
 		}
 		if err := safely("flush", func() error { return task.Flush(ctx) }); err != nil {
 			span.RecordError(err)
+			t.stats.error(ctx, "flush")
 			return fmt.Errorf("flush: %w", err)
 		}
 	}
 	if err := sub.Ack(ctx, msgs...); err != nil {
+		t.stats.error(ctx, "ack")
 		return connect.Retriable(fmt.Errorf("ack: %w", err))
 	}
-	t.stats.put.Add(ctx, int64(len(records)), t.stats.attrs)
+	t.stats.put.Add(ctx, int64(written), t.stats.attrs)
 	t.stats.batchSeconds.Record(ctx, time.Since(began).Seconds(), t.stats.attrs)
 	return nil
 }
 
-func allRetriable(be *connect.BatchError) bool {
-	for _, f := range be.Failed {
-		if !connect.IsRetriable(f.Err) {
-			return false
+// put hands records to the task. A *connect.BatchError is settled here:
+// records failed with a permanent error go to the dead-letter topic (or
+// fail the task) per errors.tolerance, once; when some failed with a
+// retriable error, every record but the permanently failed ones is put
+// again after a backoff (so a key's later records are written again after
+// its retried one, keeping per-key order for idempotent writes), until the
+// retry timeout. Any other error fails the whole batch.
+func (t *taskRunner) put(ctx context.Context, task connect.SinkTask, records []*connect.Record, origin []*connect.Message) (written int, err error) {
+	retry := newRetrier(t.set.retryTimeout, t.set.retryMax, t.retrying)
+	for {
+		err := safely("put", func() error { return task.Put(ctx, records) })
+		if err == nil {
+			retry.ok()
+			return len(records), nil
+		}
+		var be *connect.BatchError
+		if !errors.As(err, &be) {
+			return 0, fmt.Errorf("put: %w", err)
+		}
+		var dropped map[int]bool
+		retriable := false
+		for _, f := range be.Failed {
+			if f.Index < 0 || f.Index >= len(records) {
+				return 0, connect.Fatal(fmt.Errorf("put: batch error names record %d of %d", f.Index, len(records)))
+			}
+			if connect.IsRetriable(f.Err) {
+				retriable = true
+				continue
+			}
+			if err := t.tolerate(ctx, stagePut, task, origin[f.Index], records[f.Index], f.Err); err != nil {
+				return 0, connect.Fatal(err)
+			}
+			if dropped == nil {
+				dropped = make(map[int]bool)
+			}
+			dropped[f.Index] = true
+		}
+		if !retriable {
+			return len(records) - len(dropped), nil
+		}
+		if len(dropped) > 0 {
+			keep, keepOrigin := records[:0:0], origin[:0:0]
+			for i := range records {
+				if !dropped[i] {
+					keep, keepOrigin = append(keep, records[i]), append(keepOrigin, origin[i])
+				}
+			}
+			records, origin = keep, keepOrigin
+		}
+		t.stats.retried.Add(ctx, int64(len(records)), t.stats.attrs)
+		t.stats.error(ctx, "put")
+		if err := retry.retry(ctx, "put", connect.Retriable(be)); err != nil {
+			return 0, connect.Fatal(err)
 		}
 	}
-	return len(be.Failed) > 0
 }

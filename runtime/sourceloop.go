@@ -121,63 +121,85 @@ type sourceLoop struct {
 // (the converters').
 func (l *sourceLoop) poll(ctx context.Context, ordered, work chan<- *pubBatch) error {
 	t := l.t
-	rt := t.c.rt
 	retry := newRetrier(l.set.retryTimeout, l.set.retryMax, t.retrying)
 	for {
 		if err := t.gate.wait(ctx); err != nil {
 			return causeOrNil(ctx)
 		}
 		var records []*connect.Record
-		err := safely("poll", func() error {
+		pollErr := safely("poll", func() error {
 			var err error
 			records, err = l.task.Poll(ctx)
 			return err
 		})
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && len(records) == 0 {
 			return causeOrNil(ctx)
 		}
-		if err != nil {
-			t.stats.failed.Add(ctx, 1, t.stats.attrs)
-			if err := retry.retry(ctx, "poll", err); err != nil {
+		// Records returned with an error were read: they are delivered
+		// first, then the error is handled (SourceTask.Poll's contract).
+		if len(records) > 0 {
+			if err := l.submit(ctx, records, ordered, work); err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				return causeOrNil(ctx)
+			}
+		}
+		if pollErr != nil {
+			t.stats.error(ctx, "poll")
+			if err := retry.retry(ctx, "poll", pollErr); err != nil {
 				if ctx.Err() != nil {
 					return causeOrNil(ctx)
 				}
 				return err
 			}
-			t.stats.retried.Add(ctx, 1, t.stats.attrs)
 			continue
 		}
 		retry.ok()
-		if len(records) == 0 {
-			continue
-		}
-		polled := time.Now()
-		t.stats.polled.Add(ctx, int64(len(records)), t.stats.attrs)
-		for len(records) > 0 {
-			n := min(len(records), l.set.batchSize)
-			chunk := records[:n]
-			records = records[n:]
-			handle, err := l.tracker.Submit(chunk)
-			if err != nil {
-				return connect.Fatal(err)
-			}
-			_, span := rt.inst.tracer.Start(ctx, "connect.source.batch", trace.WithAttributes(t.stats.kv...))
-			b := &pubBatch{records: chunk, converted: make(chan struct{}), handle: handle, polled: polled, span: span}
-			select {
-			case ordered <- b:
-			case <-ctx.Done():
-				span.End()
-				return causeOrNil(ctx)
-			}
-			select {
-			case work <- b:
-			case <-ctx.Done():
-				b.err = errSkipped
-				close(b.converted)
-				return causeOrNil(ctx)
+	}
+}
+
+// submit hands polled records to the converters and the publisher in
+// batches of at most batch.size.max. It returns an error when the task
+// must fail, and nil when ctx is done (stop).
+func (l *sourceLoop) submit(ctx context.Context, records []*connect.Record, ordered, work chan<- *pubBatch) error {
+	t := l.t
+	rt := t.c.rt
+	polled := time.Now()
+	t.stats.polled.Add(ctx, int64(len(records)), t.stats.attrs)
+	if l.set.topic == "" {
+		for _, r := range records {
+			if r.Topic == "" {
+				return connect.Fatal(fmt.Errorf("record at %s names no topic and the connector config sets no %q: set %q to the topic this connector's records go to",
+					describePosition(r.Position), KeyTopic, KeyTopic))
 			}
 		}
 	}
+	for len(records) > 0 {
+		n := min(len(records), l.set.batchSize)
+		chunk := records[:n]
+		records = records[n:]
+		handle, err := l.tracker.Submit(chunk)
+		if err != nil {
+			return connect.Fatal(err)
+		}
+		_, span := rt.inst.tracer.Start(ctx, "connect.source.batch", trace.WithAttributes(t.stats.kv...))
+		b := &pubBatch{records: chunk, converted: make(chan struct{}), handle: handle, polled: polled, span: span}
+		select {
+		case ordered <- b:
+		case <-ctx.Done():
+			span.End()
+			return causeOrNil(ctx)
+		}
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			b.err = errSkipped
+			close(b.converted)
+			return causeOrNil(ctx)
+		}
+	}
+	return nil
 }
 
 // causeOrNil is nil for a plain cancel (stop) and the failure otherwise.
@@ -196,6 +218,7 @@ func (l *sourceLoop) convertAll(ctx context.Context, in <-chan *pubBatch) {
 			b.err = errSkipped
 		} else {
 			b.msgs, b.err = l.convert(ctx, b.records)
+			injectTrace(b.span, b.msgs)
 		}
 		b.records = nil
 		close(b.converted)
@@ -210,7 +233,7 @@ func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record) ([]
 	for _, r := range records {
 		m, err := l.encode(r)
 		if err != nil {
-			if err := t.tolerate(ctx, stageConvert, nil, r, err); err != nil {
+			if err := t.tolerate(ctx, stageConvert, t.c.rt.converter, nil, r, err); err != nil {
 				return nil, err
 			}
 			continue
@@ -221,10 +244,7 @@ func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record) ([]
 }
 
 func (l *sourceLoop) encode(r *connect.Record) (*connect.Message, error) {
-	if r.Topic == "" {
-		if l.set.topic == "" {
-			return nil, fmt.Errorf("record at %s has no topic and the connector sets no %q", describePosition(r.Position), KeyTopic)
-		}
+	if r.Topic == "" { // submit checked that the connector sets a topic
 		r = r.Clone()
 		r.Topic = l.set.topic
 	}
@@ -275,6 +295,7 @@ func (l *sourceLoop) publish(ctx context.Context, in <-chan *pubBatch, fail cont
 				failed = true
 				break
 			}
+			t.stats.error(ctx, "publish")
 			t.stats.retried.Add(ctx, int64(len(b.msgs)), t.stats.attrs)
 			if err := retry.retry(ctx, "publish", err); err != nil {
 				b.span.RecordError(err)
@@ -302,9 +323,7 @@ func (l *sourceLoop) commitEvery(ctx context.Context, every time.Duration, stop 
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			if err := l.commit(ctx); err != nil {
-				l.t.log.Warn("offset commit failed; will retry", "error", err)
-			}
+			l.commit(ctx) //nolint:errcheck // shown in the task's status; retried next tick
 		}
 	}
 }
@@ -322,8 +341,12 @@ func (l *sourceLoop) commit(ctx context.Context) error {
 	began := time.Now()
 	if err := t.c.rt.offsets.Put(ctx, t.c.name, positions...); err != nil {
 		l.tracker.Restore(positions)
-		return fmt.Errorf("commit offsets: %w", err)
+		t.stats.error(ctx, "offset.commit")
+		err = fmt.Errorf("commit offsets: %w", err)
+		t.commitFailed(err)
+		return err
 	}
+	t.commitFailed(nil)
 	t.stats.commitSecs.Record(ctx, time.Since(began).Seconds(), t.stats.attrs)
 	if l.committer != nil {
 		if err := safely("commit", func() error { return l.committer.Commit(ctx, positions) }); err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -40,6 +41,13 @@ type taskRunner struct {
 	next     time.Time
 	progress map[string]any
 	stopCtx  context.Context // bounds the graceful drain once stopping
+	// commitErr is the last offset commit failure, set while commits fail
+	// since commitSince.
+	commitErr   string
+	commitSince time.Time
+
+	// sub is a sink task's current subscription, for the lag gauge.
+	sub atomic.Pointer[connect.Subscription]
 }
 
 func (t *taskRunner) start(parent context.Context) {
@@ -51,6 +59,7 @@ func (t *taskRunner) start(parent context.Context) {
 	go func() {
 		defer close(t.done)
 		t.run(ctx)
+		t.log.Info("task stopped")
 	}()
 }
 
@@ -144,7 +153,7 @@ func (t *taskRunner) run(ctx context.Context) {
 		t.mu.Lock()
 		t.state, t.trace, t.next = connect.StateFailed, trace, time.Now().Add(delay)
 		t.mu.Unlock()
-		t.log.Error("task failed; restarting", "error", trace, "restart_in", delay)
+		t.log.Error("task failed", "error", trace, "restart_in", delay, "restart_at", time.Now().Add(delay).Format(time.RFC3339Nano))
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -157,8 +166,10 @@ func (t *taskRunner) run(ctx context.Context) {
 		t.mu.Lock()
 		t.state, t.next = connect.StateRestarting, time.Time{}
 		t.restarts++
+		restarts := t.restarts
 		t.mu.Unlock()
-		t.log.Info("restarting task", "restarts", t.restarts)
+		t.stats.restarts.Add(context.Background(), 1, t.stats.attrs)
+		t.log.Info("task restarting", "restarts", restarts)
 	}
 }
 
@@ -178,9 +189,11 @@ func (t *taskRunner) runOnce(ctx context.Context) (err error) {
 	}
 }
 
-// running marks the task RUNNING once it started, keeping the last trace
-// visible only while it matters.
-func (t *taskRunner) running() { t.setState(connect.StateRunning, "") }
+// running marks the task RUNNING once it started.
+func (t *taskRunner) running() {
+	t.setState(connect.StateRunning, "")
+	t.log.Info("task started")
+}
 
 func (t *taskRunner) setState(s connect.State, trace string) {
 	t.mu.Lock()
@@ -207,6 +220,28 @@ func (t *taskRunner) retrying(err error) {
 	t.log.Warn("retriable error; retrying with backoff", "error", t.trace)
 }
 
+// commitFailed shows an offset commit failure in the task's status and
+// logs it (at error once, then at warn); nil clears it after a success.
+func (t *taskRunner) commitFailed(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err == nil {
+		if t.commitErr != "" {
+			t.log.Info("offset commits succeed again", "failing_since", t.commitSince)
+		}
+		t.commitErr, t.commitSince = "", time.Time{}
+		return
+	}
+	msg := t.redact.text(err.Error())
+	if t.commitErr == "" {
+		t.commitSince = time.Now()
+		t.log.Error("offset commit failed; positions are not moving, a crash would replay everything since", "error", msg)
+	} else {
+		t.log.Warn("offset commit still failing", "error", msg, "since", t.commitSince)
+	}
+	t.commitErr = msg
+}
+
 // requestRestart restarts a task waiting out its backoff at once.
 func (t *taskRunner) requestRestart() {
 	select {
@@ -221,6 +256,7 @@ func (t *taskRunner) status() connect.TaskStatus {
 	st := connect.TaskStatus{
 		ID: t.id, State: t.state, WorkerID: t.c.rt.workerID, Trace: t.trace,
 		Restarts: t.restarts, NextRestart: t.next, Progress: maps.Clone(t.progress),
+		OffsetCommitError: t.commitErr, OffsetCommitFailingSince: t.commitSince,
 	}
 	if st.State == connect.StateRunning && t.gate.isPaused() {
 		st.State = connect.StatePaused
