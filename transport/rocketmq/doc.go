@@ -189,7 +189,8 @@
 // elsewhere calls rlog.SetLogger after the first Open. The same once, the
 // transport sets the client's process-wide panic handler
 // (primitive.PanicHandler), unless one is set: a panic in a client
-// goroutine is logged at Error instead of ending the process.
+// goroutine is logged at Error instead of ending the process, and fails
+// the subscriptions (see "Known client edges").
 //
 // # Connection loss
 //
@@ -210,7 +211,18 @@
 //     SendAsync is not used; every call into the client is guarded with
 //     recover and turned into an error (retriable for sends) and a log
 //     record; the panic handler covers the goroutines the client runs under
-//     its own recover wrapper (most of them).
+//     its own recover wrapper (most of them). Such a goroutine is gone for
+//     good (a queue's puller, a consumer's rebalances or heartbeats: the
+//     client never starts them again), and the handler cannot tell whose
+//     it was, so it fails every subscription of every open transport:
+//     each logs at Error, and its Fetch returns an error matching
+//     ErrClientPanicked, not retriable, until it is closed (Ack and Nack
+//     still work). The runtime restarts the sink task; its new member
+//     reads from the committed offsets, so nothing is lost. A panic in a
+//     goroutine a closed subscription left behind (see #1147 below) fails
+//     the open ones too, at the cost of a restart. An application that
+//     set primitive.PanicHandler before the first Open keeps its own
+//     handler, and none of this happens.
 //   - The push consumer ignores errors and loses order on retry: the pull
 //     consumer is used (see above).
 //   - Orderly push consumers keep queue locks across rebalances (up to 60s

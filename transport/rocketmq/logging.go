@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -35,7 +36,7 @@ func (c *clientLogger) attach(t *Transport, l *slog.Logger) {
 	c.once.Do(func() {
 		rlog.SetLogger(rlogAdapter{c})
 		if primitive.PanicHandler == nil {
-			primitive.PanicHandler = c.panicked
+			primitive.PanicHandler = c.recovered
 		}
 	})
 	c.mu.Lock()
@@ -98,11 +99,25 @@ func expected(msg string, fields map[string]any) bool {
 	return false
 }
 
-// panicked is the client's panic handler: a panic in one of its goroutines
-// is logged instead of ending the process. The goroutine is gone; what it
-// did (pulling a queue, say) resumes at the next rebalance or restart.
-func (c *clientLogger) panicked(v any) {
-	c.log(slog.LevelError, "recovered panic in a client goroutine", map[string]any{
+// recovered is the client's panic handler: a panic in one of its
+// goroutines is logged instead of ending the process. The goroutine is
+// gone, and the client never starts it again: a queue's puller, say, and
+// the queue stalls. The handler cannot tell whose goroutine it was, so
+// every subscription of every open transport fails; see ErrClientPanicked.
+func (c *clientLogger) recovered(v any) {
+	c.logPanic("recovered panic in a client goroutine", v)
+	c.mu.RLock()
+	ts := slices.Collect(maps.Keys(c.loggers))
+	c.mu.RUnlock()
+	cause := fmt.Errorf("panic: %v", v)
+	for _, t := range ts {
+		t.failSubscriptions(cause)
+	}
+}
+
+// logPanic logs the panic v, recovered in the goroutine that panicked.
+func (c *clientLogger) logPanic(msg string, v any) {
+	c.log(slog.LevelError, msg, map[string]any{
 		"panic": v,
 		"stack": string(debug.Stack()),
 	})

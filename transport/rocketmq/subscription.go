@@ -18,6 +18,15 @@ import (
 
 var _ connect.Subscription = (*subscription)(nil)
 
+// ErrClientPanicked is matched (errors.Is) by the error Fetch returns once
+// a goroutine of the RocketMQ client panicked. The client does not start
+// the goroutine again (a queue's puller, say), so the subscription may
+// have stopped receiving some of its queues for good. The error is not
+// connect.Retriable: close the subscription and subscribe again (the
+// runtime restarts the task); the new member reads from the committed
+// offsets, so nothing is lost.
+var ErrClientPanicked = errors.New("rocketmq: a goroutine of the RocketMQ client panicked")
+
 // Subscribe joins consumer group group on topics, creating topics that do
 // not exist yet (with WithDefaultQueues queues; that needs WithBrokerAddrs).
 // The subscription is a pull consumer of its own, with its own client
@@ -107,6 +116,7 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		stopPump:  stopPump,
 		pumpDone:  make(chan struct{}),
 		acked:     make(chan struct{}, 1),
+		broken:    make(chan struct{}),
 		committer: make(chan struct{}),
 		closing:   make(chan struct{}),
 		wake:      make(chan struct{}, 1),
@@ -158,6 +168,7 @@ type subscription struct {
 	wake      chan struct{} // ready grew
 	space     chan struct{} // ready shrank
 	acked     chan struct{} // an Ack moved an offset
+	broken    chan struct{} // closed by fail
 	committer chan struct{} // closed when commitLoop ends
 
 	closeOnce  sync.Once
@@ -165,6 +176,7 @@ type subscription struct {
 	shutdown   bool         // under clientMu
 	mu         sync.Mutex
 	closed     bool
+	failed     error // set by fail: what Fetch returns
 	stopAfter  func() bool
 	ready      []*delivery
 	readyBytes int
@@ -287,7 +299,8 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 }
 
 // Fetch returns up to max messages, waiting until at least one is there,
-// ctx is done (its error) or the subscription closes (connect.ErrClosed).
+// ctx is done (its error), the subscription closes (connect.ErrClosed) or
+// fails (ErrClientPanicked).
 // Messages come in queue order per queue: redeliveries after a Nack first.
 func (s *subscription) Fetch(ctx context.Context, max int) ([]*connect.Message, error) {
 	if max < 1 {
@@ -301,6 +314,10 @@ func (s *subscription) Fetch(ctx context.Context, max int) ([]*connect.Message, 
 		if s.closed {
 			s.mu.Unlock()
 			return nil, fmt.Errorf("rocketmq: fetch: %w", connect.ErrClosed)
+		}
+		if err := s.failed; err != nil {
+			s.mu.Unlock()
+			return nil, err
 		}
 		out := s.take(max)
 		more := len(s.ready) > 0
@@ -317,8 +334,24 @@ func (s *subscription) Fetch(ctx context.Context, max int) ([]*connect.Message, 
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-s.closing:
+		case <-s.broken:
 		}
 	}
+}
+
+// fail makes every later Fetch return an error matching ErrClientPanicked
+// (cause says why), until Close. Ack and Nack go on working, so that what
+// was delivered can still be committed.
+func (s *subscription) fail(cause error) {
+	s.mu.Lock()
+	if s.closed || s.failed != nil {
+		s.mu.Unlock()
+		return
+	}
+	s.failed = fmt.Errorf("%w (%v): close subscription %s and subscribe again", ErrClientPanicked, cause, s.group)
+	s.mu.Unlock()
+	close(s.broken)
+	s.log.Error("subscription failed: a client goroutine died and the client does not restart it; Fetch fails until the subscription is closed", "cause", cause)
 }
 
 // take hands out up to max ready messages. Messages of a queue this member

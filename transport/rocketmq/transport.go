@@ -198,6 +198,19 @@ func (t *Transport) Close() error {
 	return nil
 }
 
+// failSubscriptions fails every subscription of t (see subscription.fail).
+func (t *Transport) failSubscriptions(cause error) {
+	t.mu.Lock()
+	subs := make([]*subscription, 0, len(t.subs))
+	for s := range t.subs {
+		subs = append(subs, s)
+	}
+	t.mu.Unlock()
+	for _, s := range subs {
+		s.fail(cause)
+	}
+}
+
 func (t *Transport) forget(s *subscription) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -360,7 +373,7 @@ func guard(op string, f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("rocketmq client panicked in %s: %v", op, r)
-			clientLog.panicked(r)
+			clientLog.logPanic("recovered panic in a client call", r)
 		}
 	}()
 	return f()
