@@ -30,9 +30,11 @@
 // on, without checking them again.
 //
 // The connector is the part that runs once per configured instance. Here
-// there is nothing to split, so Start keeps the config and TaskConfigs hands
-// it to a single task. A connector reading many tables would return one
-// config per group of tables instead, at most maxTasks of them.
+// there is nothing to split, so connect.NewSource and connect.NewSink make
+// it from the spec and a function returning a new task: it keeps the config
+// and hands it to a single task. A connector reading many tables would
+// return one config per group of tables instead, at most maxTasks of them
+// (connect.WithSplitList does that for a list setting).
 //
 // The source task does the work. Start opens the file and asks its
 // SourceTaskContext for the stored position; Poll reads complete lines and

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 
 	connect "github.com/openmessaging/connect-go"
@@ -30,36 +29,15 @@ var sinkSpec = connect.Spec{
 // Sink is the FileStreamSink connector. It runs one task: several tasks
 // appending to one file could interleave parts of their lines.
 type Sink struct {
-	cfg connect.Config
+	connect.SinkConnector
 }
 
 // NewSink returns the connector; hand it to the runtime as a factory:
 //
 //	runtime.WithPlugin("file-sink", func() connect.Connector { return filestream.NewSink() })
-func NewSink() *Sink { return &Sink{} }
-
-// Spec describes the connector and its settings.
-func (s *Sink) Spec() connect.Spec { return sinkSpec }
-
-// Start keeps the config for the task.
-func (s *Sink) Start(_ context.Context, _ connect.ConnectorContext, cfg connect.Config) error {
-	s.cfg = cfg
-	return nil
+func NewSink() *Sink {
+	return &Sink{connect.NewSink(sinkSpec, func() connect.SinkTask { return &sinkTask{} })}
 }
-
-// TaskConfigs returns one config, however many tasks are allowed.
-func (s *Sink) TaskConfigs(maxTasks int) ([]connect.Config, error) {
-	if maxTasks < 1 {
-		return nil, fmt.Errorf("filestream: maxTasks is %d, need 1", maxTasks)
-	}
-	return []connect.Config{maps.Clone(s.cfg)}, nil
-}
-
-// Stop has nothing to release.
-func (s *Sink) Stop(context.Context) error { return nil }
-
-// NewTask returns a task appending to the file.
-func (s *Sink) NewTask() connect.SinkTask { return &sinkTask{} }
 
 type sinkTask struct {
 	path string

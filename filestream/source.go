@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"time"
@@ -57,39 +56,17 @@ func positive(v string) error {
 }
 
 // Source is the FileStreamSource connector. It has nothing to split, so it
-// runs one task, which does the work.
+// runs one task, which does the work: one file is read by one reader.
 type Source struct {
-	cfg connect.Config
+	connect.SourceConnector
 }
 
 // NewSource returns the connector; hand it to the runtime as a factory:
 //
 //	runtime.WithPlugin("file-source", func() connect.Connector { return filestream.NewSource() })
-func NewSource() *Source { return &Source{} }
-
-// Spec describes the connector and its settings.
-func (s *Source) Spec() connect.Spec { return sourceSpec }
-
-// Start keeps the config for the task.
-func (s *Source) Start(_ context.Context, _ connect.ConnectorContext, cfg connect.Config) error {
-	s.cfg = cfg
-	return nil
+func NewSource() *Source {
+	return &Source{connect.NewSource(sourceSpec, func() connect.SourceTask { return &sourceTask{} })}
 }
-
-// TaskConfigs returns one config, however many tasks are allowed: one file
-// is read by one reader.
-func (s *Source) TaskConfigs(maxTasks int) ([]connect.Config, error) {
-	if maxTasks < 1 {
-		return nil, fmt.Errorf("filestream: maxTasks is %d, need 1", maxTasks)
-	}
-	return []connect.Config{maps.Clone(s.cfg)}, nil
-}
-
-// Stop has nothing to release.
-func (s *Source) Stop(context.Context) error { return nil }
-
-// NewTask returns a task tailing the file.
-func (s *Source) NewTask() connect.SourceTask { return &sourceTask{} }
 
 // sourceOffset is the task's position in the file: the byte offset just
 // after the last line it emitted, where the next line starts.
