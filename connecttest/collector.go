@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 
 	connect "github.com/openmessaging/connect-go"
 )
 
-var (
-	_ connect.SinkConnector = (*collectorConnector)(nil)
-	_ connect.SinkTask      = (*collectorTask)(nil)
-)
+var _ connect.SinkTask = (*collectorTask)(nil)
 
 // ErrInjected is what Collector's Put and Flush return when a failure was
 // asked for with FailPut or FailFlush without an error of its own.
@@ -75,7 +71,14 @@ func NewCollector() *Collector {
 // Connector returns a new sink connector writing into c. Its tasks split
 // nothing: TaskConfigs returns maxTasks copies of the connector's config.
 func (c *Collector) Connector() connect.SinkConnector {
-	return &collectorConnector{c: c}
+	return connect.NewSink(collectorSpec, func() connect.SinkTask { return &collectorTask{c: c} },
+		connect.WithParallelTasks())
+}
+
+var collectorSpec = connect.Spec{
+	Name:        "Collector",
+	Version:     "test",
+	Description: "Keeps the records it receives in memory, for tests.",
 }
 
 // FailPut makes the next n calls of Put, across all tasks, fail with err
@@ -142,39 +145,6 @@ func (c *Collector) collect(rs []*connect.Record) {
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
-
-type collectorConnector struct {
-	c   *Collector
-	cfg connect.Config
-}
-
-func (cc *collectorConnector) Spec() connect.Spec {
-	return connect.Spec{
-		Name:        "Collector",
-		Version:     "test",
-		Description: "Keeps the records it receives in memory, for tests.",
-	}
-}
-
-func (cc *collectorConnector) Start(_ context.Context, _ connect.ConnectorContext, cfg connect.Config) error {
-	cc.cfg = cfg
-	return nil
-}
-
-func (cc *collectorConnector) TaskConfigs(maxTasks int) ([]connect.Config, error) {
-	if maxTasks < 1 {
-		return nil, fmt.Errorf("connecttest: Collector: maxTasks %d < 1", maxTasks)
-	}
-	out := make([]connect.Config, maxTasks)
-	for i := range out {
-		out[i] = maps.Clone(cc.cfg)
-	}
-	return out, nil
-}
-
-func (cc *collectorConnector) Stop(context.Context) error { return nil }
-
-func (cc *collectorConnector) NewTask() connect.SinkTask { return &collectorTask{c: cc.c} }
 
 // collectorTask is used from one goroutine at a time, as the SinkTask
 // contract says, so only the Collector needs a lock.

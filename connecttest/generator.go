@@ -21,7 +21,7 @@ const GeneratorPartition = "generator"
 //
 // Settings: batch.size (default 100), the most records one Poll returns.
 type Generator struct {
-	indexed
+	connect.SourceConnector
 }
 
 // NewGenerator returns a source emitting fn(0), fn(1), ... and stopping after
@@ -32,7 +32,7 @@ func NewGenerator(fn func(i int64) *connect.Record, limit int64) *Generator {
 	if fn == nil {
 		fn = func(i int64) *connect.Record { return &connect.Record{Value: strconv.FormatInt(i, 10)} }
 	}
-	return &Generator{indexed{
+	seq := &indexed{
 		spec: connect.Spec{
 			Name:        "Generator",
 			Version:     "test",
@@ -46,5 +46,6 @@ func NewGenerator(fn func(i int64) *connect.Record, limit int64) *Generator {
 			}
 			return fn(i)
 		},
-	}}
+	}
+	return &Generator{seq.connector()}
 }

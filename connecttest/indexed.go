@@ -3,7 +3,6 @@ package connecttest
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -25,42 +24,20 @@ var topicField = connect.Field{
 	Description: "Topic for records that name none.",
 }
 
-// indexed is the connector behind SliceSource and Generator: record i of a
-// sequence sits at position {partition, i}; a task resumes after the stored
-// index and blocks in Poll once the sequence ends.
+// indexed is the sequence behind SliceSource and Generator: record i sits at
+// position {partition, i}; a task resumes after the stored index and blocks
+// in Poll once the sequence ends.
 type indexed struct {
 	spec      connect.Spec
 	partition string
 	// record returns record i, or nil past the end. It is called from the
 	// task's Poll goroutine only.
 	record func(i int64) *connect.Record
-
-	cfg connect.Config // set by Start
 }
 
-// Spec describes the connector.
-func (s *indexed) Spec() connect.Spec { return s.spec }
-
-// Start keeps cfg for the task.
-func (s *indexed) Start(_ context.Context, _ connect.ConnectorContext, cfg connect.Config) error {
-	s.cfg = maps.Clone(cfg)
-	return nil
-}
-
-// TaskConfigs returns one config: one task replays the whole sequence.
-func (s *indexed) TaskConfigs(maxTasks int) ([]connect.Config, error) {
-	if maxTasks < 1 {
-		return nil, fmt.Errorf("connecttest: %s: maxTasks %d < 1", s.spec.Name, maxTasks)
-	}
-	return []connect.Config{maps.Clone(s.cfg)}, nil
-}
-
-// Stop does nothing.
-func (s *indexed) Stop(context.Context) error { return nil }
-
-// NewTask returns a task replaying the sequence.
-func (s *indexed) NewTask() connect.SourceTask {
-	return &indexedTask{src: s}
+// connector returns a source whose single task replays the whole sequence.
+func (s *indexed) connector() connect.SourceConnector {
+	return connect.NewSource(s.spec, func() connect.SourceTask { return &indexedTask{src: s} })
 }
 
 type indexedTask struct {

@@ -23,13 +23,13 @@ const SlicePartition = "slice"
 //
 // Settings: batch.size (default 100), the most records one Poll returns.
 type SliceSource struct {
-	indexed
+	connect.SourceConnector
 }
 
 // NewSliceSource returns a source emitting records, in order. The records
 // are not modified.
 func NewSliceSource(records ...*connect.Record) *SliceSource {
-	return &SliceSource{indexed{
+	seq := &indexed{
 		spec: connect.Spec{
 			Name:        "SliceSource",
 			Version:     "test",
@@ -43,5 +43,6 @@ func NewSliceSource(records ...*connect.Record) *SliceSource {
 			}
 			return records[i]
 		},
-	}}
+	}
+	return &SliceSource{seq.connector()}
 }
