@@ -1,6 +1,9 @@
 // Command custom-connector is the smallest complete custom source and sink:
 // a source that counts from 1 to 10 and a sink that prints what it gets,
-// run in-process on the embedded defaults.
+// run in-process on the embedded defaults. Each is a task type plus a spec:
+// connect.NewSource and connect.NewSink make the connector part, which keeps
+// the config and hands it to one task. This file is 159 lines (wc -l);
+// writing out the five methods of both connectors took 175.
 //
 //	go run ./examples/custom-connector
 package main
@@ -19,32 +22,23 @@ import (
 
 // --- The source -------------------------------------------------------------
 
-// counter is a source connector. The connector value only validates the
-// config and splits the work into tasks; the tasks move the data.
-type counter struct{ cfg connect.Config }
-
-func (c *counter) Spec() connect.Spec {
-	return connect.Spec{
+// newCounter returns the source connector. A connector only validates the
+// config and splits the work into tasks; counting is one stream, so
+// connect.NewSource makes one that hands the config to a single task, and
+// the task moves the data.
+func newCounter() connect.Connector {
+	spec := connect.Spec{
 		Name:        "Counter",
 		Version:     "1.0.0",
 		Description: "Emits the numbers 1..limit.",
 		Config: connect.ConfigSpec{
-			// Every field is typed and described; Validate rejects bad values
-			// with the field's name before anything starts.
+			// Every field is typed and described; the runtime rejects bad
+			// values with the field's name before anything starts.
 			{Name: "limit", Type: connect.TypeInt, Default: "10", Description: "Last number to emit.", Validate: connect.IntAtLeast(1)},
 		},
 	}
+	return connect.NewSource(spec, func() connect.SourceTask { return &counterTask{} })
 }
-
-func (c *counter) Start(_ context.Context, _ connect.ConnectorContext, cfg connect.Config) error {
-	c.cfg = cfg // defaults already applied
-	return nil
-}
-
-// TaskConfigs: counting is one stream, so one task whatever maxTasks says.
-func (c *counter) TaskConfigs(int) ([]connect.Config, error) { return []connect.Config{c.cfg}, nil }
-func (c *counter) Stop(context.Context) error                { return nil }
-func (c *counter) NewTask() connect.SourceTask               { return &counterTask{} }
 
 type counterTask struct {
 	next, limit int
@@ -88,21 +82,11 @@ func (t *counterTask) Stop(context.Context) error { return nil }
 
 // --- The sink ---------------------------------------------------------------
 
-// printer is a sink connector writing records to stdout.
-type printer struct {
-	out  io.Writer
-	seen *sync.WaitGroup
+// newPrinter returns a sink connector writing records to out, with one task.
+func newPrinter(out io.Writer, seen *sync.WaitGroup) connect.Connector {
+	spec := connect.Spec{Name: "Printer", Version: "1.0.0", Description: "Prints records."}
+	return connect.NewSink(spec, func() connect.SinkTask { return &printerTask{out: out, seen: seen} })
 }
-
-func (p *printer) Spec() connect.Spec {
-	return connect.Spec{Name: "Printer", Version: "1.0.0", Description: "Prints records."}
-}
-func (p *printer) Start(context.Context, connect.ConnectorContext, connect.Config) error { return nil }
-func (p *printer) TaskConfigs(max int) ([]connect.Config, error) {
-	return []connect.Config{{}}, nil
-}
-func (p *printer) Stop(context.Context) error { return nil }
-func (p *printer) NewTask() connect.SinkTask  { return &printerTask{out: p.out, seen: p.seen} }
 
 type printerTask struct {
 	out     io.Writer
@@ -149,8 +133,8 @@ func run(out io.Writer) error {
 	var seen sync.WaitGroup
 	seen.Add(10)
 	rt := runtime.New(
-		runtime.WithPlugin("counter", func() connect.Connector { return &counter{} }),
-		runtime.WithPlugin("printer", func() connect.Connector { return &printer{out: out, seen: &seen} }),
+		runtime.WithPlugin("counter", newCounter),
+		runtime.WithPlugin("printer", func() connect.Connector { return newPrinter(out, &seen) }),
 	)
 	if err := rt.Start(ctx); err != nil {
 		return err
