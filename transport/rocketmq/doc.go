@@ -142,6 +142,16 @@
 // queue besides (the broker caps a pull at 32 messages or 256 KiB), so
 // memory stays bounded whatever the backlog.
 //
+// A subscription's Lag method (the runtime's connect.sink.lag) sums, over
+// the queues the member owns, the queue's end as the broker reported it in
+// the reply to the latest pull the subscription took a batch from, minus
+// the offset the client commits; it makes no request, so it is current
+// while the member keeps up (a long poll returns new messages at once),
+// up to the client's read-ahead (32 pulls per queue) old while it works
+// through a backlog, and stays at its last value, missing newer messages,
+// while the member takes nothing (buffers full, nothing acknowledged). A
+// queue counts from its first batch; broadcast readers report 0.
+//
 // # Broadcast
 //
 // Broadcast reads a topic with a consumer group of its own

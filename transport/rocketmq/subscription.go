@@ -122,6 +122,7 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		wake:      make(chan struct{}, 1),
 		space:     make(chan struct{}, 1),
 		inflight:  map[*connect.Message]*delivery{},
+		lags:      map[queueID]*queueLag{},
 	}
 	t.mu.Lock()
 	if t.closed.Load() {
@@ -181,6 +182,7 @@ type subscription struct {
 	ready      []*delivery
 	readyBytes int
 	inflight   map[*connect.Message]*delivery
+	lags       map[queueID]*queueLag // by queue taken from; see Lag
 }
 
 // maxReadyBytes bounds the values a subscription holds before Fetch takes
@@ -198,8 +200,10 @@ type delivery struct {
 // request is a ConsumeRequest of the client and how many of its messages
 // are not acknowledged yet.
 type request struct {
-	cr   *consumer.ConsumeRequest
-	left int
+	cr    *consumer.ConsumeRequest
+	left  int
+	first int64     // offset of its first message
+	lag   *queueLag // its queue's state, see Lag
 }
 
 type queueID struct {
@@ -251,6 +255,9 @@ func (s *subscription) pump() {
 		if s.closed {
 			s.mu.Unlock()
 			return
+		}
+		if len(ds) > 0 {
+			s.track(cr, ds[0].req)
 		}
 		s.ready = append(s.ready, ds...)
 		for _, d := range ds {
@@ -398,6 +405,10 @@ func (s *subscription) Ack(ctx context.Context, msgs ...*connect.Message) error 
 		delete(s.inflight, m)
 		if d.req.left--; d.req.left == 0 {
 			done = append(done, d.req.cr)
+			// Its queue's Lag state may keep the request a while (behind
+			// an older batch not acknowledged): not its messages.
+			d.req.cr = nil
+			d.req.lag.acked()
 		}
 	}
 	s.mu.Unlock()
@@ -512,7 +523,7 @@ func (s *subscription) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
-		s.ready, s.inflight = nil, nil
+		s.ready, s.inflight, s.lags = nil, nil, nil
 		stop := s.stopAfter
 		s.mu.Unlock()
 		if stop != nil {
