@@ -107,11 +107,13 @@ type RecordError struct {
 }
 
 // BatchError reports a partial failure of SinkTask.Put: the records it names
-// were not written, every other record of the batch was. The runtime sends
-// the named records to the dead-letter topic or fails the task, according to
-// errors.tolerance. When every failure is retriable the runtime instead
-// delivers the whole batch again after a backoff (so writes should be
-// idempotent).
+// were not written, every other record of the batch was. The runtime settles
+// each named record by its error: one failed permanently goes to the
+// dead-letter topic or fails the task, according to errors.tolerance, once;
+// when any failed with a Retriable error, the runtime puts the batch again
+// after a backoff, without the permanently failed records (so a key's later
+// records are written again after its retried one, keeping per-key order;
+// writes should be idempotent), until errors.retry.timeout.
 type BatchError struct {
 	Failed []RecordError
 }

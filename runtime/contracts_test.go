@@ -539,7 +539,9 @@ func TestOffsetCommitFailureShowsInStatusAndHealth(t *testing.T) {
 	store := &failingStore{OffsetStore: offset.NewMemory()}
 	store.fail.Store(true)
 	rt := startRuntime(t, runtime.WithOffsetStore(store),
+		runtime.WithPlugin("collect", func() connect.Connector { return connecttest.NewCollector().Connector() }),
 		runtime.WithPlugin("gen", func() connect.Connector { return connecttest.NewGenerator(seqRecord("g", 3), 0) }))
+	create(t, rt, "sink", connect.Config{"connector.class": "collect", "topics": "g"})
 	create(t, rt, "gen", connect.Config{"connector.class": "gen"})
 	eventually(t, 10*time.Second, "commit failure in the status", func() bool {
 		ts := taskStates(rt, "gen")

@@ -144,6 +144,7 @@ func TestUnencodableSourceRecordDeadLettered(t *testing.T) {
 	broker := memory.New()
 	defer broker.Close()
 	rt := startRuntime(t, runtime.WithTransport(broker),
+		runtime.WithPlugin("collect", func() connect.Connector { return connecttest.NewCollector().Connector() }),
 		runtime.WithPlugin("slice", func() connect.Connector {
 			return connecttest.NewSliceSource(
 				&connect.Record{Topic: "out", Value: map[string]any{"ok": 1}},
@@ -151,6 +152,8 @@ func TestUnencodableSourceRecordDeadLettered(t *testing.T) {
 				&connect.Record{Topic: "out", Value: map[string]any{"ok": 2}},
 			)
 		}))
+	// Positions commit once the records were consumed.
+	create(t, rt, "sink", connect.Config{"connector.class": "collect", "topics": "out"})
 	create(t, rt, "src", connect.Config{"connector.class": "slice", "errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

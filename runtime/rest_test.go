@@ -571,6 +571,8 @@ func TestRESTPlugins(t *testing.T) {
 
 func TestRESTOffsets(t *testing.T) {
 	a := newAPI(t)
+	// Positions commit once the records were consumed.
+	a.want(http.StatusCreated, "PUT", "/connectors/sink/config", `{"connector.class":"CollectorSink","topics":"t"}`, nil)
 	a.want(http.StatusCreated, "PUT", "/connectors/src/config", `{"connector.class":"SliceSource","topic":"t"}`, nil)
 	type offsets struct {
 		Offsets []struct {

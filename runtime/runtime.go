@@ -287,6 +287,29 @@ func shutdownAll(ctx context.Context, runners []*connectorRunner) []error {
 	return errs
 }
 
+// sinkRunningOn reports whether a sink connector of this runtime that
+// consumes one of topics is running.
+func (rt *Runtime) sinkRunningOn(topics []string) bool {
+	rt.mu.Lock()
+	runners := slices.Collect(maps.Values(rt.connectors))
+	rt.mu.Unlock()
+	for _, c := range runners {
+		if c.connectorKind() != connect.TypeSink {
+			continue
+		}
+		v := c.view.Load()
+		if v.state != connect.StateRunning || v.target != connect.StateRunning {
+			continue
+		}
+		for _, topic := range topics {
+			if slices.Contains(v.topics, topic) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // lagger is implemented by transports that tell how far a consumer group
 // is behind (transport/memory).
 type lagger interface {
@@ -295,8 +318,9 @@ type lagger interface {
 
 // drain waits until the sinks consumed everything the transport holds for
 // them, or ctx is done. Sinks that are not running (paused, stopped,
-// failed) cannot drain: what they have not consumed is reported as lost,
-// since the runtime's in-memory broker dies with it.
+// failed) cannot drain: what they have not consumed dies with the
+// runtime's in-memory broker, and since source positions are committed only
+// once consumed, the sources of this runtime replay it after a restart.
 func (rt *Runtime) drain(ctx context.Context, sinks []*connectorRunner) error {
 	l, ok := rt.transport.(lagger)
 	if !ok {
@@ -322,7 +346,7 @@ func (rt *Runtime) drain(ctx context.Context, sinks []*connectorRunner) error {
 		}
 		if waiting == 0 {
 			if len(stuck) > 0 {
-				return fmt.Errorf("runtime: stop: records left in the in-memory transport for sinks that are not running, lost with it: %v", stuck)
+				rt.log.Warn("records left in the in-memory transport for sinks that are not running; their sources replay them after a restart", "sinks", stuck)
 			}
 			return nil
 		}
@@ -634,7 +658,15 @@ func (rt *Runtime) DeleteConnector(ctx context.Context, name string) error {
 	}
 	rt.mu.Unlock()
 	rt.log.Info("connector deleted", "connector", name)
-	return c.shutdown(ctx)
+	err = c.shutdown(ctx)
+	// An in-memory consumer group outlives its members and would hold
+	// messages (and the positions of sources waiting for it) forever.
+	if gd, ok := rt.transport.(connect.GroupDeleter); ok && c.connectorKind() == connect.TypeSink {
+		if gerr := gd.DeleteGroup(ctx, sinkGroup(name)); gerr != nil {
+			rt.log.Warn("delete consumer group of deleted sink", "connector", name, "error", gerr)
+		}
+	}
+	return err
 }
 
 // PauseConnector keeps the connector's tasks started but stops them moving

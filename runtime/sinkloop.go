@@ -67,6 +67,13 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 		if len(msgs) == 0 {
 			continue
 		}
+		if t.gate.isPaused() && ctx.Err() == nil {
+			// Paused while the fetch waited: a paused task moves no data.
+			if err := sub.Nack(work, msgs...); err != nil {
+				t.log.Warn("nack failed", "error", err)
+			}
+			continue
+		}
 		t.stats.consumed.Add(ctx, int64(len(msgs)), t.stats.attrs)
 		err = t.deliver(work, task, sub, msgs)
 		if err == nil {

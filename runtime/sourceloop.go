@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,8 +48,11 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 	t.running()
 
 	rt := t.c.rt
-	l := &sourceLoop{t: t, task: task, tracker: offsets.New(), set: t.set}
+	l := &sourceLoop{t: t, task: task, tracker: offsets.New(), set: t.set, topics: map[string]bool{}}
 	l.committer, _ = task.(connect.SourceCommitter)
+	if dt, ok := rt.transport.(connect.DeliveryTracker); ok {
+		l.delivery, l.consumed = dt, make(chan struct{}, 1)
+	}
 
 	pollCtx, stopPolling := context.WithCancelCause(ctx)
 	defer stopPolling(nil)
@@ -93,6 +98,9 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 	unbind := context.AfterFunc(drain, stopPublishing)
 	wg.Wait()
 	unbind()
+	if pollErr == nil {
+		l.awaitConsumed(drain)
+	}
 	close(commitStop)
 	cwg.Wait()
 	if err := l.commit(drain); err != nil && pollErr == nil {
@@ -113,6 +121,73 @@ type sourceLoop struct {
 	tracker   *offsets.Tracker
 	set       settings
 	commitMu  sync.Mutex // serialises periodic and final commits
+
+	// delivery is set when the transport holds messages only in memory: a
+	// batch is then acknowledged in the tracker once every consumer group
+	// consumed it (not when Publish returns), so that a crash replays what
+	// the sinks had not yet taken. consumed is signalled each time.
+	delivery connect.DeliveryTracker
+	consumed chan struct{}
+	topicsMu sync.Mutex
+	topics   map[string]bool // topics published to, for awaitConsumed
+}
+
+// awaitConsumed waits, when acknowledgements come from the consumers, until
+// every published batch was consumed, while a sink of this runtime that
+// reads one of the task's topics is running, acknowledgements keep coming
+// (none for consumeIdle ends the wait: a group of another runtime, or a
+// paused one, may never take them) and ctx allows. What was not consumed
+// is not committed, so it is replayed after a restart.
+func (l *sourceLoop) awaitConsumed(ctx context.Context) {
+	if l.delivery == nil {
+		return
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	idle := time.NewTimer(consumeIdle)
+	defer idle.Stop()
+	for l.tracker.Pending() > 0 {
+		l.topicsMu.Lock()
+		topics := slices.Collect(maps.Keys(l.topics))
+		l.topicsMu.Unlock()
+		if !l.t.c.rt.sinkRunningOn(topics) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-idle.C:
+			return
+		case <-l.consumed:
+			idle.Reset(consumeIdle)
+		case <-tick.C:
+		}
+	}
+}
+
+// consumeIdle is how long a stopping source waits for its records to be
+// consumed without any progress.
+const consumeIdle = time.Second
+
+// publishBatch publishes b's messages. With a DeliveryTracker the batch is
+// acknowledged once consumed, else once published.
+func (l *sourceLoop) publishBatch(ctx context.Context, b *pubBatch) error {
+	if l.delivery == nil {
+		return l.t.c.rt.transport.Publish(ctx, b.msgs...)
+	}
+	l.topicsMu.Lock()
+	for _, m := range b.msgs {
+		l.topics[m.Topic] = true
+	}
+	l.topicsMu.Unlock()
+	handle := b.handle
+	return l.delivery.PublishTracked(ctx, func() {
+		l.tracker.Ack(handle)
+		select {
+		case l.consumed <- struct{}{}:
+		default:
+		}
+	}, b.msgs...)
 }
 
 // poll returns nil when ctx is cancelled (stop) and an error when the task
@@ -271,7 +346,6 @@ func describePosition(p connect.Position) string {
 // cause and drops what is queued (those positions are never committed).
 func (l *sourceLoop) publish(ctx context.Context, in <-chan *pubBatch, fail context.CancelCauseFunc) {
 	t := l.t
-	rt := t.c.rt
 	retry := newRetrier(l.set.retryTimeout, l.set.retryMax, t.retrying)
 	failed := false
 	for b := range in {
@@ -286,7 +360,7 @@ func (l *sourceLoop) publish(ctx context.Context, in <-chan *pubBatch, fail cont
 			continue
 		}
 		for len(b.msgs) > 0 {
-			err := rt.transport.Publish(ctx, b.msgs...)
+			err := l.publishBatch(ctx, b)
 			if err == nil {
 				retry.ok()
 				break
@@ -305,7 +379,9 @@ func (l *sourceLoop) publish(ctx context.Context, in <-chan *pubBatch, fail cont
 			}
 		}
 		if !failed {
-			l.tracker.Ack(b.handle)
+			if l.delivery == nil || len(b.msgs) == 0 {
+				l.tracker.Ack(b.handle)
+			}
 			t.stats.published.Add(ctx, int64(len(b.msgs)), t.stats.attrs)
 			t.stats.batchSeconds.Record(ctx, time.Since(b.polled).Seconds(), t.stats.attrs)
 		}
