@@ -13,6 +13,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/redact"
 )
 
 // connectorRunner owns one connector instance and its tasks. Changes are
@@ -51,7 +52,7 @@ type connectorRunner struct {
 	removed  bool
 	// removedFlag is removed, readable without mu.
 	removedFlag atomic.Bool
-	redact      *redactor // hides the config's secrets from logs and traces
+	redact      *redact.Redactor // hides the config's secrets from logs and traces
 }
 
 func newConnectorRunner(rt *Runtime, name string, cfg connect.Config, kind connect.ConnectorType, target connect.State) *connectorRunner {
@@ -146,7 +147,7 @@ func (c *connectorRunner) startLocked(ctx context.Context) {
 	defer cancel()
 	if c.conn != nil || len(c.tasks) > 0 {
 		if err := c.stopLocked(ctx); err != nil {
-			c.log.Warn("stop before restart", "error", c.redact.text(err.Error()))
+			c.log.Warn("stop before restart", "error", c.redact.Text(err.Error()))
 		}
 	}
 	if c.target == connect.StateStopped {
@@ -183,7 +184,7 @@ func (c *connectorRunner) launchLocked(ctx context.Context) (connect.Connector, 
 	err := safely("connector start", func() error {
 		conn = factory()
 		spec := conn.Spec()
-		c.redact = newRedactor(spec.Config, c.cfg)
+		c.redact = redact.New(spec.Config, c.cfg)
 		return conn.Start(startCtx, connectorContext{c}, spec.Config.Apply(c.cfg))
 	})
 	if !unbind() && err == nil {
@@ -220,13 +221,13 @@ func (c *connectorRunner) stopConnector(ctx context.Context, conn connect.Connec
 	err := safely("connector stop", func() error { return conn.Stop(ctx) })
 	if err != nil {
 		err = fmt.Errorf("stop connector %s: %w", c.name, err)
-		c.log.Warn("connector stop failed", "error", c.redact.text(err.Error()))
+		c.log.Warn("connector stop failed", "error", c.redact.Text(err.Error()))
 	}
 	return err
 }
 
 func (c *connectorRunner) failLocked(err error) {
-	c.state, c.trace = connect.StateFailed, c.redact.text(err.Error())
+	c.state, c.trace = connect.StateFailed, c.redact.Text(err.Error())
 	c.log.Error("connector failed", "error", c.trace)
 	c.kick()
 }
@@ -293,7 +294,7 @@ func (c *connectorRunner) reconfigureLocked() {
 		return err
 	})
 	if err != nil {
-		c.log.Error("task reconfiguration failed", "error", c.redact.text(err.Error()))
+		c.log.Error("task reconfiguration failed", "error", c.redact.Text(err.Error()))
 		return
 	}
 	c.applyTaskConfigsLocked(context.Background(), cfgs)
@@ -312,7 +313,7 @@ func (c *connectorRunner) applyTaskConfigsLocked(ctx context.Context, cfgs []con
 	ctx, cancel := context.WithTimeout(ctx, c.rt.cfg.shutdownTimeout)
 	defer cancel()
 	if err := c.stopTasksLocked(ctx); err != nil {
-		c.log.Warn("stop tasks for reconfiguration", "error", c.redact.text(err.Error()))
+		c.log.Warn("stop tasks for reconfiguration", "error", c.redact.Text(err.Error()))
 	}
 	c.startTasksLocked(cfgs)
 }

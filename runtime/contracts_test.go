@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -655,26 +653,5 @@ func TestTaskLifecycleLogs(t *testing.T) {
 		if strings.Contains(line, `msg="task `) && (!strings.Contains(line, "connector=sink") || !strings.Contains(line, "task=0")) {
 			t.Errorf("lifecycle line without connector and task: %s", line)
 		}
-	}
-}
-
-// Over HTTP, a config change the connector store cannot persist is a 503
-// naming the reason; a degraded worker's /health says why.
-func TestRESTUnpersistableChangeIs503(t *testing.T) {
-	cs := &failingConnectorStore{ConnectorStore: runtime.NewFileConnectorStore(t.TempDir() + "/connectors.json")}
-	col := connecttest.NewCollector()
-	rt := startRuntime(t, runtime.WithConnectorStore(cs),
-		runtime.WithPlugin("collect", func() connect.Connector { return col.Connector() }))
-	cs.fail.Store(true)
-	h := rt.Handler()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest("PUT", "/connectors/s/config", strings.NewReader(`{"connector.class":"collect","topics":"a"}`))
-	req.Header.Set("Content-Type", "application/json")
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "read-only file system") {
-		t.Fatalf("PUT config with a failing store: %d %s, want 503 with the reason", rec.Code, rec.Body)
-	}
-	if names := rt.Connectors(); len(names) != 0 {
-		t.Fatalf("connector created although not persisted: %v", names)
 	}
 }

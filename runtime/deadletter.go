@@ -50,7 +50,7 @@ func (t *taskRunner) tolerate(ctx context.Context, stage string, executing any, 
 		return fmt.Errorf("record failed at stage %s (errors.tolerance=none): %w", stage, cause)
 	}
 	if set.logErrors {
-		t.log.Warn("record failed; tolerated", "stage", stage, "error", t.redact.text(cause.Error()), "dead_letter_topic", set.deadLetter)
+		t.log.Warn("record failed; tolerated", "stage", stage, "error", t.redact.Text(cause.Error()), "dead_letter_topic", set.deadLetter)
 	}
 	if set.deadLetter == "" {
 		return nil
@@ -84,7 +84,7 @@ func (t *taskRunner) deadLetterMessage(stage string, executing any, orig *connec
 	h[HeaderErrorStage] = stage
 	h[HeaderErrorClass] = typeName(executing)
 	h[HeaderErrorExceptionClass] = errorClass(stage, cause)
-	h[HeaderErrorMessage] = t.redact.text(cause.Error())
+	h[HeaderErrorMessage] = t.redact.Text(cause.Error())
 	dl.Headers = h
 	return dl
 }

@@ -3,10 +3,6 @@ package runtime_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
@@ -48,33 +44,6 @@ func ExampleNew() {
 	// got 1
 	// got 2
 	// source source RUNNING 1 task
-}
-
-// The REST handler speaks Kafka Connect's API; mount it on any server.
-func ExampleRuntime_Handler() {
-	ctx := context.Background()
-	rt := runtime.New(runtime.WithPlugin("collect", func() connect.Connector { return connecttest.NewCollector().Connector() }))
-	if err := rt.Start(ctx); err != nil {
-		panic(err)
-	}
-	defer rt.Stop(ctx)
-	srv := httptest.NewServer(rt.Handler())
-	defer srv.Close()
-
-	body := `{"name": "sink", "config": {"connector.class": "collect", "topics": "numbers"}}`
-	resp, err := http.Post(srv.URL+"/connectors", "application/json", strings.NewReader(body))
-	must(err)
-	resp.Body.Close()
-	fmt.Println(resp.Status)
-
-	resp, err = http.Get(srv.URL + "/connectors")
-	must(err)
-	names, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	fmt.Println(strings.TrimSpace(string(names)))
-	// Output:
-	// 201 Created
-	// ["sink"]
 }
 
 func must(err error) {

@@ -551,7 +551,7 @@ func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg conn
 			return err
 		}
 		if err := c.stopLocked(ctx); err != nil {
-			c.log.Warn("stop for reconfiguration", "error", c.redact.text(err.Error()))
+			c.log.Warn("stop for reconfiguration", "error", c.redact.Text(err.Error()))
 		}
 		c.cfg, c.set = maps.Clone(cfg), parseSettings(cfg)
 		c.kind.Store(kind)
@@ -784,11 +784,11 @@ func (rt *Runtime) AlterOffsets(ctx context.Context, name string, positions []co
 	return rt.whileStopped(ctx, name, func() error { return storeErr(rt.offsets.Put(ctx, name, positions...)) })
 }
 
-// ResetOffsets deletes the connector's stored positions (or only those of
-// the given partitions), so that it starts from the beginning when
-// resumed. It must be STOPPED.
-func (rt *Runtime) ResetOffsets(ctx context.Context, name string, partitions ...string) error {
-	return rt.whileStopped(ctx, name, func() error { return storeErr(rt.offsets.Delete(ctx, name, partitions...)) })
+// ResetOffsets deletes all the connector's stored positions, so that it
+// starts from the beginning when resumed. It must be STOPPED. DeleteOffsets
+// deletes some.
+func (rt *Runtime) ResetOffsets(ctx context.Context, name string) error {
+	return rt.whileStopped(ctx, name, func() error { return storeErr(rt.offsets.Delete(ctx, name)) })
 }
 
 // storeErr marks an offset store failure as ErrUnavailable, unless it is a
@@ -867,3 +867,22 @@ func (rt *Runtime) Health() Health {
 	}
 	return Health{Status: HealthHealthy}
 }
+
+// ShutdownTimeout is how long a graceful stop may take (WithShutdownTimeout):
+// the REST API bounds the changes it makes on behalf of a request with it.
+func (rt *Runtime) ShutdownTimeout() time.Duration { return rt.cfg.shutdownTimeout }
+
+// DeleteOffsets deletes the stored positions of the given partitions of a
+// STOPPED connector (Kafka Connect's PATCH /offsets with a null offset); no
+// partitions deletes nothing. ResetOffsets deletes them all.
+func (rt *Runtime) DeleteOffsets(ctx context.Context, name string, partitions ...string) error {
+	return rt.whileStopped(ctx, name, func() error {
+		if len(partitions) == 0 {
+			return nil
+		}
+		return storeErr(rt.offsets.Delete(ctx, name, partitions...))
+	})
+}
+
+// Logger returns the runtime's logger (WithLogger), with the worker id.
+func (rt *Runtime) Logger() *slog.Logger { return rt.log }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/redact"
 )
 
 // healthyRun is how long a task must run before its restart backoff resets.
@@ -28,7 +29,7 @@ type taskRunner struct {
 	gate   *gate
 	make   func() any // returns a new connect.SourceTask or connect.SinkTask
 	stats  taskMetrics
-	redact *redactor
+	redact *redact.Redactor
 
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -149,7 +150,7 @@ func (t *taskRunner) run(ctx context.Context) {
 			bo.Reset()
 		}
 		delay := bo.NextBackOff()
-		trace := t.redact.text(err.Error())
+		trace := t.redact.Text(err.Error())
 		t.mu.Lock()
 		t.state, t.trace, t.next = connect.StateFailed, trace, time.Now().Add(delay)
 		t.mu.Unlock()
@@ -216,7 +217,7 @@ func (t *taskRunner) retrying(err error) {
 		t.trace = ""
 		return
 	}
-	t.trace = "retrying: " + t.redact.text(err.Error())
+	t.trace = "retrying: " + t.redact.Text(err.Error())
 	t.log.Warn("retriable error; retrying with backoff", "error", t.trace)
 }
 
@@ -232,7 +233,7 @@ func (t *taskRunner) commitFailed(err error) {
 		t.commitErr, t.commitSince = "", time.Time{}
 		return
 	}
-	msg := t.redact.text(err.Error())
+	msg := t.redact.Text(err.Error())
 	if t.commitErr == "" {
 		t.commitSince = time.Now()
 		t.log.Error("offset commit failed; positions are not moving, a crash would replay everything since", "error", msg)
@@ -266,7 +267,7 @@ func (t *taskRunner) status() connect.TaskStatus {
 
 func (t *taskRunner) stopTask(task interface{ Stop(context.Context) error }) {
 	if err := safely("task stop", func() error { return task.Stop(t.drainCtx()) }); err != nil {
-		t.log.Warn("task stop failed", "error", t.redact.text(err.Error()))
+		t.log.Warn("task stop failed", "error", t.redact.Text(err.Error()))
 	}
 }
 

@@ -9,5 +9,5 @@ eval "$services_env"
 go test -race -count=1 -timeout 40m ./...
 # A short fuzzing pass over the parsers that take outside input.
 go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10s ./converter/
-go test -run '^$' -fuzz '^FuzzConnectorConfigBody$' -fuzztime 10s ./runtime/
-go test -run '^$' -fuzz '^FuzzOffsetsBody$' -fuzztime 10s ./runtime/
+go test -run '^$' -fuzz '^FuzzConnectorConfigBody$' -fuzztime 10s ./runtime/rest/
+go test -run '^$' -fuzz '^FuzzOffsetsBody$' -fuzztime 10s ./runtime/rest/

@@ -17,6 +17,7 @@ import (
 
 	"github.com/openmessaging/connect-go/offset"
 	"github.com/openmessaging/connect-go/runtime"
+	"github.com/openmessaging/connect-go/runtime/rest"
 )
 
 // Files in the data directory.
@@ -155,9 +156,9 @@ func startWorker(cfg config, log *slog.Logger) (_ *worker, err error) {
 	w.rt = rt
 
 	w.srv = &http.Server{
-		Handler: rt.Handler(
-			runtime.WithAuthToken(cfg.AuthToken),
-			runtime.WithRoute("GET /metrics", metrics),
+		Handler: rest.NewHandler(rt,
+			rest.WithAuthToken(cfg.AuthToken),
+			rest.WithRoute("GET /metrics", metrics),
 		),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,

@@ -1,4 +1,4 @@
-package runtime
+package rest
 
 import (
 	"bytes"
@@ -72,7 +72,7 @@ func (h *restHandler) alterOffsets(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	// Deletions first, then puts: a partition both deleted and set in one
 	// request ends up set. The two steps are not one atomic change.
-	if err := h.rt.deleteOffsets(ctx, name, del); err != nil {
+	if err := h.rt.DeleteOffsets(ctx, name, del...); err != nil {
 		h.fail(w, r, err, nil)
 		return
 	}

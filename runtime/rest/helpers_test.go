@@ -1,4 +1,4 @@
-package runtime_test
+package rest_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/connecttest"
 	"github.com/openmessaging/connect-go/runtime"
+	"github.com/openmessaging/connect-go/runtime/rest"
 )
 
 // testSecret is the password of every SecretSource in the REST tests. No
@@ -91,7 +92,7 @@ type api struct {
 
 const sliceRecords = 5
 
-func newAPI(t testing.TB, hopts ...runtime.HandlerOption) *api {
+func newAPI(t testing.TB, hopts ...rest.Option) *api {
 	t.Helper()
 	a := &api{t: t, logs: &connecttest.LogBuffer{}, guard: true}
 	recs := make([]*connect.Record, sliceRecords)
@@ -119,7 +120,7 @@ func newAPI(t testing.TB, hopts ...runtime.HandlerOption) *api {
 		}
 		a.checkLogs()
 	})
-	a.h = a.rt.Handler(hopts...)
+	a.h = rest.NewHandler(a.rt, hopts...)
 	return a
 }
 
@@ -238,4 +239,16 @@ func secretConfig(extra ...string) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// eventually polls cond until it holds or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -1,4 +1,4 @@
-package runtime
+package rest
 
 import (
 	"context"
@@ -12,17 +12,19 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/redact"
+	"github.com/openmessaging/connect-go/runtime"
 )
 
-// HandlerOption configures the REST handler returned by Runtime.Handler.
-// Nil arguments are ignored, so the default stays.
-type HandlerOption interface {
-	applyHandler(*handlerConfig)
+// Option configures the handler returned by NewHandler. Nil arguments are
+// ignored, so the default stays.
+type Option interface {
+	apply(*handlerConfig)
 }
 
-type handlerOptionFunc func(*handlerConfig)
+type optionFunc func(*handlerConfig)
 
-func (f handlerOptionFunc) applyHandler(c *handlerConfig) { f(c) }
+func (f optionFunc) apply(c *handlerConfig) { f(c) }
 
 // WorkerInfo is one live worker as GET /getClusterInfo reports it.
 type WorkerInfo struct {
@@ -50,8 +52,8 @@ const DefaultMaxBodyBytes = 1 << 20
 // "Authorization: Bearer <token>"; other requests get 401. The token is
 // compared in constant time. Default: no authentication (the empty token
 // keeps it off).
-func WithAuthToken(token string) HandlerOption {
-	return handlerOptionFunc(func(c *handlerConfig) {
+func WithAuthToken(token string) Option {
+	return optionFunc(func(c *handlerConfig) {
 		if token != "" {
 			h := sha256.Sum256([]byte(token))
 			c.tokenHash = &h
@@ -61,8 +63,8 @@ func WithAuthToken(token string) HandlerOption {
 
 // WithMaxBodyBytes limits request bodies to n bytes; a larger body gets
 // 413. Default: DefaultMaxBodyBytes.
-func WithMaxBodyBytes(n int64) HandlerOption {
-	return handlerOptionFunc(func(c *handlerConfig) {
+func WithMaxBodyBytes(n int64) Option {
+	return optionFunc(func(c *handlerConfig) {
 		if n > 0 {
 			c.maxBodyBytes = n
 		}
@@ -72,8 +74,8 @@ func WithMaxBodyBytes(n int64) HandlerOption {
 // WithWorkers sets where GET /getClusterInfo learns the live workers of the
 // cluster. Default: this worker alone, with the time of the request as its
 // heartbeat.
-func WithWorkers(f func(ctx context.Context) []WorkerInfo) HandlerOption {
-	return handlerOptionFunc(func(c *handlerConfig) {
+func WithWorkers(f func(ctx context.Context) []WorkerInfo) Option {
+	return optionFunc(func(c *handlerConfig) {
 		if f != nil {
 			c.workers = f
 		}
@@ -83,8 +85,8 @@ func WithWorkers(f func(ctx context.Context) []WorkerInfo) HandlerOption {
 // WithRoute mounts h at pattern (http.ServeMux syntax, "GET /metrics") next
 // to the connector API, behind the same authentication. cmd/connectd serves
 // Prometheus metrics this way. Default: none.
-func WithRoute(pattern string, h http.Handler) HandlerOption {
-	return handlerOptionFunc(func(c *handlerConfig) {
+func WithRoute(pattern string, h http.Handler) Option {
+	return optionFunc(func(c *handlerConfig) {
 		if pattern != "" && h != nil {
 			c.routes = append(c.routes, route{pattern, h})
 		}
@@ -94,13 +96,13 @@ func WithRoute(pattern string, h http.Handler) HandlerOption {
 // restHandler serves the REST API of one runtime. It holds no goroutines:
 // dropping it is enough.
 type restHandler struct {
-	rt  *Runtime
+	rt  *runtime.Runtime
 	cfg handlerConfig
 	mux *http.ServeMux
 	log *slog.Logger
 }
 
-// Handler returns the REST API of the runtime, to mount on any
+// NewHandler returns the REST API of runtime rt, to mount on any
 // http.Server; it starts nothing. It serves Kafka Connect's API (same
 // paths, bodies and status codes) and RocketMQ Connect's seed endpoints:
 //
@@ -147,13 +149,13 @@ type restHandler struct {
 // object; the API shows the partition as {"partition": "<string>"} and
 // accepts that or the bare string back. The offset is the source's JSON.
 //
-// Handler panics if a WithRoute pattern is invalid or conflicts with the
+// NewHandler panics if a WithRoute pattern is invalid or conflicts with the
 // API's routes, as http.ServeMux does.
-func (rt *Runtime) Handler(opts ...HandlerOption) http.Handler {
+func NewHandler(rt *runtime.Runtime, opts ...Option) http.Handler {
 	cfg := handlerConfig{maxBodyBytes: DefaultMaxBodyBytes}
 	for _, o := range opts {
 		if o != nil {
-			o.applyHandler(&cfg)
+			o.apply(&cfg)
 		}
 	}
 	if cfg.workers == nil {
@@ -161,7 +163,7 @@ func (rt *Runtime) Handler(opts ...HandlerOption) http.Handler {
 			return []WorkerInfo{{ID: rt.WorkerID(), LastHeartbeat: time.Now()}}
 		}
 	}
-	h := &restHandler{rt: rt, cfg: cfg, mux: http.NewServeMux(), log: rt.log.With("component", "rest")}
+	h := &restHandler{rt: rt, cfg: cfg, mux: http.NewServeMux(), log: rt.Logger().With("component", "rest")}
 	h.routes()
 	for _, r := range cfg.routes {
 		h.mux.Handle(r.pattern, r.h)
@@ -220,7 +222,7 @@ func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path,
-				"panic", h.allSecrets().text(fmt.Sprint(p)), "stack", string(debug.Stack()))
+				"panic", h.allSecrets().Text(fmt.Sprint(p)), "stack", string(debug.Stack()))
 			if !rw.wrote {
 				writeError(rw, http.StatusInternalServerError, "internal error", nil)
 			}
@@ -247,7 +249,7 @@ func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // allSecrets returns a redactor hiding the secrets of every connector, for
 // texts that may come from anywhere (a panic).
-func (h *restHandler) allSecrets() *redactor {
+func (h *restHandler) allSecrets() *redact.Redactor {
 	var cfgs []connect.Config
 	for _, name := range h.rt.Connectors() {
 		if cfg, err := h.rt.ConnectorConfig(name); err == nil {

@@ -1,4 +1,4 @@
-package runtime_test
+package rest_test
 
 import (
 	"bytes"

@@ -1,4 +1,6 @@
-package runtime
+// Package redact hides the secret settings of connector configs from what
+// the runtime logs and what the REST API returns.
+package redact
 
 import (
 	"maps"
@@ -13,21 +15,21 @@ import (
 // only: scrubbing "1" out of every text would hide more than it protects.
 const minScrubLen = 4
 
-// redactor hides the secrets of one config from what the REST API returns:
+// Redactor hides the secrets of one config from what the REST API returns:
 // the values of the spec's secret fields (and their aliases) become
 // connect.Masked under their own keys, and wherever else the same value
 // shows up (a task config that renamed the key, a DSN built from the
 // password, an error message or a trace quoting it) it is replaced too.
-// A nil *redactor hides nothing.
-type redactor struct {
+// A nil *Redactor hides nothing.
+type Redactor struct {
 	keys   map[string]bool
 	values []string // longest first, so that a secret containing another is replaced whole
 }
 
-// newRedactor returns the redactor of spec's secret fields, with the secret
+// New returns the redactor of spec's secret fields, with the secret
 // values found in cfgs.
-func newRedactor(spec connect.ConfigSpec, cfgs ...connect.Config) *redactor {
-	r := &redactor{keys: map[string]bool{}}
+func New(spec connect.ConfigSpec, cfgs ...connect.Config) *Redactor {
+	r := &Redactor{keys: map[string]bool{}}
 	for _, f := range spec {
 		if !f.Secret {
 			continue
@@ -50,8 +52,8 @@ func newRedactor(spec connect.ConfigSpec, cfgs ...connect.Config) *redactor {
 	return r
 }
 
-// config returns a copy of cfg with secrets masked.
-func (r *redactor) config(cfg connect.Config) connect.Config {
+// Config returns a copy of cfg with secrets masked.
+func (r *Redactor) Config(cfg connect.Config) connect.Config {
 	out := maps.Clone(cfg)
 	if out == nil {
 		out = connect.Config{}
@@ -64,13 +66,13 @@ func (r *redactor) config(cfg connect.Config) connect.Config {
 			out[k] = connect.Masked
 			continue
 		}
-		out[k] = r.text(v)
+		out[k] = r.Text(v)
 	}
 	return out
 }
 
-// text returns s with every secret value replaced by connect.Masked.
-func (r *redactor) text(s string) string {
+// Text returns s with every secret value replaced by connect.Masked.
+func (r *Redactor) Text(s string) string {
 	if r == nil {
 		return s
 	}
@@ -82,15 +84,15 @@ func (r *redactor) text(s string) string {
 	return s
 }
 
-// value returns v (as from a task's progress) with secrets replaced in
+// Value returns v (as from a task's progress) with secrets replaced in
 // every string it holds.
-func (r *redactor) value(v any) any {
+func (r *Redactor) Value(v any) any {
 	if r == nil || len(r.values) == 0 {
 		return v
 	}
 	switch x := v.(type) {
 	case string:
-		return r.text(x)
+		return r.Text(x)
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
@@ -98,23 +100,23 @@ func (r *redactor) value(v any) any {
 				out[k] = connect.Masked
 				continue
 			}
-			out[k] = r.value(e)
+			out[k] = r.Value(e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = r.value(e)
+			out[i] = r.Value(e)
 		}
 		return out
 	}
 	return v
 }
 
-// unmask puts back, in a config about to replace old, the secret values a
+// Unmask puts back, in a config about to replace old, the secret values a
 // client sent as connect.Masked: so that what GET returned can be edited
 // and sent back without knowing the secrets.
-func (r *redactor) unmask(cfg, old connect.Config) {
+func (r *Redactor) Unmask(cfg, old connect.Config) {
 	for k, v := range cfg {
 		if v == connect.Masked && r.keys[k] {
 			if ov, ok := old[k]; ok {

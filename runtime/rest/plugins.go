@@ -1,10 +1,12 @@
-package runtime
+package rest
 
 import (
 	"errors"
 	"net/http"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/redact"
+	"github.com/openmessaging/connect-go/runtime"
 )
 
 // pluginInfo is Kafka Connect's PluginInfo.
@@ -109,7 +111,7 @@ func keyInfo(f connect.Field, i int) configKeyInfo {
 	if f.Required {
 		k.Importance = "HIGH"
 	}
-	if _, ok := SettingsSpec.Field(f.Name); ok {
+	if _, ok := runtime.SettingsSpec.Field(f.Name); ok {
 		k.Group = groupCommon
 	}
 	return k
@@ -148,12 +150,12 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := p.cfg
-	red := newRedactor(spec.Config, cfg)
-	if c, ok := cfg[KeyConnectorClass]; ok && c != plugin {
-		h.fail(w, r, errorf(http.StatusBadRequest, "%s %q in the config does not match the plugin %q of the request", KeyConnectorClass, c, plugin), red)
+	red := redact.New(spec.Config, cfg)
+	if c, ok := cfg[runtime.KeyConnectorClass]; ok && c != plugin {
+		h.fail(w, r, errorf(http.StatusBadRequest, "%s %q in the config does not match the plugin %q of the request", runtime.KeyConnectorClass, c, plugin), red)
 		return
 	}
-	cfg[KeyConnectorClass] = plugin
+	cfg[runtime.KeyConnectorClass] = plugin
 	verr := h.rt.Validate(r.Context(), cfg)
 	var ce *connect.ConfigError
 	if verr != nil && !errors.As(verr, &ce) {
@@ -169,7 +171,7 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 					extra = append(extra, fe.Field)
 				}
 			}
-			reasons[fe.Field] = append(reasons[fe.Field], red.text(fe.Reason))
+			reasons[fe.Field] = append(reasons[fe.Field], red.Text(fe.Reason))
 		}
 	}
 	applied := spec.Config.Apply(cfg)
@@ -180,7 +182,7 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 			if f.Secret {
 				val = connect.Masked
 			} else {
-				val = red.text(val)
+				val = red.Text(val)
 			}
 			v.Value = &val
 		}
@@ -190,7 +192,7 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 		f := connect.Field{Name: name}
 		v := configValueInfo{Name: name, Errors: reasons[name], Visible: true}
 		if val, ok := cfg[name]; ok {
-			val = red.text(val)
+			val = red.Text(val)
 			v.Value = &val
 		}
 		out.Configs = append(out.Configs, configInfo{Definition: keyInfo(f, len(spec.Config)+i), Value: v})

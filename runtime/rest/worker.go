@@ -1,14 +1,10 @@
-package runtime
+package rest
 
 import (
+	"github.com/openmessaging/connect-go/runtime"
 	"net/http"
-	rtdebug "runtime/debug"
 	"strings"
-	"sync"
 )
-
-// modulePath is this module's path, to find its version in the build info.
-const modulePath = "github.com/openmessaging/connect-go"
 
 // ServerInfo is the body of GET /: Kafka Connect's fields, with the
 // module's version and VCS revision. There is no Kafka cluster; the cluster
@@ -20,35 +16,8 @@ type serverInfo struct {
 	WorkerID       string `json:"worker_id"`
 }
 
-var buildVersion = sync.OnceValues(func() (version, commit string) {
-	version, commit = "(devel)", ""
-	bi, ok := rtdebug.ReadBuildInfo()
-	if !ok {
-		return
-	}
-	if bi.Main.Path == modulePath {
-		version = bi.Main.Version
-	} else {
-		for _, d := range bi.Deps {
-			if d.Path == modulePath {
-				version = d.Version
-			}
-		}
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && bi.Main.Path == modulePath {
-			commit = s.Value
-		}
-	}
-	if version == "" {
-		version = "(devel)"
-	}
-	return version, commit
-})
-
-// GET /
 func (h *restHandler) serverInfo(w http.ResponseWriter, r *http.Request) {
-	v, c := buildVersion()
+	v, c := runtime.Version()
 	writeJSON(w, http.StatusOK, serverInfo{Version: v, Commit: c, KafkaClusterID: "standalone", WorkerID: h.rt.WorkerID()})
 }
 
@@ -65,11 +34,11 @@ type healthBody struct {
 func (h *restHandler) health(w http.ResponseWriter, r *http.Request) {
 	hs := h.rt.Health()
 	switch hs.Status {
-	case HealthStarting:
+	case runtime.HealthStarting:
 		writeJSON(w, http.StatusServiceUnavailable, healthBody{Status: hs.Status, Message: "Worker is still starting up."})
-	case HealthStopping:
+	case runtime.HealthStopping:
 		writeJSON(w, http.StatusServiceUnavailable, healthBody{Status: hs.Status, Message: "Worker is shutting down."})
-	case HealthDegraded:
+	case runtime.HealthDegraded:
 		writeJSON(w, http.StatusOK, healthBody{Status: hs.Status, Message: "Worker is running, but: " + strings.Join(hs.Reasons, "; "), Reasons: hs.Reasons})
 	default:
 		writeJSON(w, http.StatusOK, healthBody{Status: hs.Status, Message: "Worker has completed startup and is ready to handle requests."})

@@ -1,4 +1,4 @@
-package runtime_test
+package rest_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/runtime"
+	"github.com/openmessaging/connect-go/runtime/rest"
 )
 
 type connectorInfo struct {
@@ -58,7 +59,7 @@ func TestRESTServerInfoAndHealth(t *testing.T) {
 
 	// Before Start and after Stop the worker is not healthy.
 	rt := runtime.New()
-	h := rt.Handler()
+	h := rest.NewHandler(rt)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "starting") {
@@ -321,11 +322,11 @@ func TestRESTContentTypeAndSize(t *testing.T) {
 		t.Errorf("charset parameter: %s", r)
 	}
 
-	big := `{"name":"big","config":{"connector.class":"SecretSource","x":"` + strings.Repeat("a", runtime.DefaultMaxBodyBytes) + `"}}`
+	big := `{"name":"big","config":{"connector.class":"SecretSource","x":"` + strings.Repeat("a", rest.DefaultMaxBodyBytes) + `"}}`
 	a.wantError(http.StatusRequestEntityTooLarge, "POST", "/connectors", big)
-	a.wantError(http.StatusRequestEntityTooLarge, "GET", "/connectors/big?config="+strings.Repeat("a", runtime.DefaultMaxBodyBytes+1), "")
+	a.wantError(http.StatusRequestEntityTooLarge, "GET", "/connectors/big?config="+strings.Repeat("a", rest.DefaultMaxBodyBytes+1), "")
 
-	small := newAPI(t, runtime.WithMaxBodyBytes(64))
+	small := newAPI(t, rest.WithMaxBodyBytes(64))
 	small.wantError(http.StatusRequestEntityTooLarge, "PUT", "/connectors/db/config", secretConfig("x", strings.Repeat("b", 64)))
 }
 
@@ -687,8 +688,8 @@ func TestRESTSeedAPI(t *testing.T) {
 
 func TestRESTClusterInfoFromOption(t *testing.T) {
 	hb := time.UnixMilli(1700000000000)
-	a := newAPI(t, runtime.WithWorkers(func(context.Context) []runtime.WorkerInfo {
-		return []runtime.WorkerInfo{{ID: "a", LastHeartbeat: hb}, {ID: "b", LastHeartbeat: hb}}
+	a := newAPI(t, rest.WithWorkers(func(context.Context) []rest.WorkerInfo {
+		return []rest.WorkerInfo{{ID: "a", LastHeartbeat: hb}, {ID: "b", LastHeartbeat: hb}}
 	}))
 	r := a.want(http.StatusOK, "GET", "/getClusterInfo", "", nil)
 	if got := strings.TrimSpace(string(r.body)); got != `{"status":200,"body":{"a":1700000000000,"b":1700000000000}}` {
@@ -698,7 +699,7 @@ func TestRESTClusterInfoFromOption(t *testing.T) {
 
 func TestRESTAuth(t *testing.T) {
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "{}") })
-	a := newAPI(t, runtime.WithAuthToken("t0ken"), runtime.WithRoute("GET /metrics", metrics))
+	a := newAPI(t, rest.WithAuthToken("t0ken"), rest.WithRoute("GET /metrics", metrics))
 	for _, hdr := range []string{"", "Bearer wrong", "Bearer", "Basic dDBrZW4=", "t0ken", "Bearer t0ken2"} {
 		for _, p := range []string{"/", "/connectors", "/connector-plugins", "/no/such/route", "/metrics", "/getClusterInfo"} {
 			e := a.wantError(http.StatusUnauthorized, "GET", p, "", "Authorization", hdr)
@@ -770,7 +771,7 @@ func TestRESTOverHTTP(t *testing.T) {
 	pr, pw := io.Pipe()
 	go func() {
 		pw.Write([]byte(`{"connector.class":"SecretSource","x":"`))
-		for range runtime.DefaultMaxBodyBytes / 1024 {
+		for range rest.DefaultMaxBodyBytes / 1024 {
 			if _, err := pw.Write([]byte(strings.Repeat("z", 1024))); err != nil {
 				break
 			}
@@ -789,7 +790,7 @@ func TestRESTOverHTTP(t *testing.T) {
 
 func TestRESTPanicIsA500(t *testing.T) {
 	boom := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom " + testSecret) })
-	a := newAPI(t, runtime.WithRoute("GET /boom", boom))
+	a := newAPI(t, rest.WithRoute("GET /boom", boom))
 	a.want(http.StatusCreated, "PUT", "/connectors/db/config", secretConfig(), nil)
 	a.wantError(http.StatusInternalServerError, "GET", "/boom", "")
 }

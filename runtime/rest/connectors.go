@@ -1,4 +1,4 @@
-package runtime
+package rest
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/redact"
+	"github.com/openmessaging/connect-go/runtime"
 )
 
 // connectorInfo is Kafka Connect's ConnectorInfo.
@@ -67,22 +69,22 @@ type messageBody struct {
 // when the client goes away: a half-done stop would skip committing
 // offsets.
 func (h *restHandler) opCtx(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(r.Context()), h.rt.cfg.shutdownTimeout)
+	return context.WithTimeout(context.WithoutCancel(r.Context()), h.rt.ShutdownTimeout())
 }
 
 // specOf returns the config spec of cfg's plugin with the runtime's
 // settings, or the runtime's settings alone for an unknown plugin.
 func (h *restHandler) specOf(cfg connect.Config) (connect.ConfigSpec, connect.ConnectorType) {
-	spec, kind, err := h.rt.PluginSpec(cfg[KeyConnectorClass])
+	spec, kind, err := h.rt.PluginSpec(cfg[runtime.KeyConnectorClass])
 	if err != nil {
-		return SettingsSpec, ""
+		return runtime.SettingsSpec, ""
 	}
 	return spec.Config, kind
 }
 
 // redactorFor hides the secrets of every given config, by the specs of
 // their plugins.
-func (h *restHandler) redactorFor(cfgs ...connect.Config) *redactor {
+func (h *restHandler) redactorFor(cfgs ...connect.Config) *redact.Redactor {
 	var spec connect.ConfigSpec
 	for _, c := range cfgs {
 		if c != nil {
@@ -90,7 +92,7 @@ func (h *restHandler) redactorFor(cfgs ...connect.Config) *redactor {
 			spec = append(spec, s...)
 		}
 	}
-	return newRedactor(spec, cfgs...)
+	return redact.New(spec, cfgs...)
 }
 
 // connView is what the API shows of one connector, secrets masked.
@@ -98,7 +100,7 @@ type connView struct {
 	cfg   connect.Config // raw
 	tasks []connect.Config
 	kind  connect.ConnectorType
-	red   *redactor
+	red   *redact.Redactor
 }
 
 func (h *restHandler) view(name string) (connView, error) {
@@ -111,18 +113,18 @@ func (h *restHandler) view(name string) (connView, error) {
 		return connView{}, err
 	}
 	spec, kind := h.specOf(cfg)
-	return connView{cfg: cfg, tasks: tasks, kind: kind, red: newRedactor(spec, append([]connect.Config{cfg}, tasks...)...)}, nil
+	return connView{cfg: cfg, tasks: tasks, kind: kind, red: redact.New(spec, append([]connect.Config{cfg}, tasks...)...)}, nil
 }
 
 func (v connView) info(name string) connectorInfo {
-	info := connectorInfo{Name: name, Config: v.red.config(v.cfg), Tasks: make([]taskID, len(v.tasks)), Type: v.kind}
+	info := connectorInfo{Name: name, Config: v.red.Config(v.cfg), Tasks: make([]taskID, len(v.tasks)), Type: v.kind}
 	for i := range v.tasks {
 		info.Tasks[i] = taskID{Connector: name, Task: i}
 	}
 	return info
 }
 
-func (h *restHandler) status(name string, red *redactor) (connectorStateInfo, error) {
+func (h *restHandler) status(name string, red *redact.Redactor) (connectorStateInfo, error) {
 	st, err := h.rt.ConnectorStatus(name)
 	if err != nil {
 		return connectorStateInfo{}, err
@@ -136,7 +138,7 @@ func (h *restHandler) status(name string, red *redactor) (connectorStateInfo, er
 	}
 	out := connectorStateInfo{
 		Name:      st.Name,
-		Connector: stateInfo{State: st.State, WorkerID: st.WorkerID, Trace: red.text(st.Trace)},
+		Connector: stateInfo{State: st.State, WorkerID: st.WorkerID, Trace: red.Text(st.Trace)},
 		Tasks:     make([]taskState, len(st.Tasks)),
 		Type:      st.Type,
 	}
@@ -146,11 +148,11 @@ func (h *restHandler) status(name string, red *redactor) (connectorStateInfo, er
 	return out, nil
 }
 
-func taskStateOf(t connect.TaskStatus, red *redactor) taskState {
-	ts := taskState{ID: t.ID, State: t.State, WorkerID: t.WorkerID, Trace: red.text(t.Trace),
+func taskStateOf(t connect.TaskStatus, red *redact.Redactor) taskState {
+	ts := taskState{ID: t.ID, State: t.State, WorkerID: t.WorkerID, Trace: red.Text(t.Trace),
 		Restarts: t.Restarts, NextRestart: t.NextRestart}
 	if t.Progress != nil {
-		ts.Progress, _ = red.value(t.Progress).(map[string]any)
+		ts.Progress, _ = red.Value(t.Progress).(map[string]any)
 	}
 	return ts
 }
@@ -341,13 +343,13 @@ func createdCode(created bool) int {
 
 // put creates the connector or replaces its config, putting back the
 // secrets the client sent masked.
-func (h *restHandler) put(ctx context.Context, name string, cfg connect.Config) (created bool, red *redactor, err error) {
+func (h *restHandler) put(ctx context.Context, name string, cfg connect.Config) (created bool, red *redact.Redactor, err error) {
 	old, _ := h.rt.ConnectorConfig(name)
 	red = h.redactorFor(cfg, old)
 	if cfg, err = withName(cfg, name); err != nil {
 		return false, red, err
 	}
-	red.unmask(cfg, old) // the values put back are old's, which red knows
+	red.Unmask(cfg, old) // the values put back are old's, which red knows
 	created, err = h.rt.PutConnectorConfig(ctx, name, cfg)
 	return created, red, err
 }
@@ -381,7 +383,7 @@ func (h *restHandler) remove(w http.ResponseWriter, r *http.Request) bool {
 	if err != nil && !errors.Is(err, connect.ErrNotFound) && !errors.Is(err, connect.ErrClosed) &&
 		!slices.Contains(h.rt.Connectors(), name) {
 		// Forgotten, but a task did not stop cleanly: the delete happened.
-		h.log.Warn("connector deleted; stopping it reported an error", "connector", name, "error", v.red.text(err.Error()))
+		h.log.Warn("connector deleted; stopping it reported an error", "connector", name, "error", v.red.Text(err.Error()))
 		err = nil
 	}
 	if err != nil {
@@ -398,7 +400,7 @@ func (h *restHandler) getConfig(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, nil)
 		return
 	}
-	writeJSON(w, http.StatusOK, v.red.config(v.cfg))
+	writeJSON(w, http.StatusOK, v.red.Config(v.cfg))
 }
 
 // PUT /connectors/{name}/config: create (201) or replace (200).
@@ -475,7 +477,7 @@ func (h *restHandler) getTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]taskInfo, len(v.tasks))
 	for i, tc := range v.tasks {
-		out[i] = taskInfo{ID: taskID{Connector: name, Task: i}, Config: v.red.config(tc)}
+		out[i] = taskInfo{ID: taskID{Connector: name, Task: i}, Config: v.red.Config(tc)}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -522,7 +524,7 @@ func (h *restHandler) restartConnector(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := h.opCtx(r)
 	defer cancel()
-	if err := h.rt.RestartConnector(ctx, name, RestartOptions{IncludeTasks: includeTasks, OnlyFailed: onlyFailed}); err != nil {
+	if err := h.rt.RestartConnector(ctx, name, runtime.RestartOptions{IncludeTasks: includeTasks, OnlyFailed: onlyFailed}); err != nil {
 		h.fail(w, r, err, h.redactorOf(name))
 		return
 	}
@@ -540,7 +542,7 @@ func (h *restHandler) restartConnector(w http.ResponseWriter, r *http.Request) {
 
 // redactorOf returns the redactor of a connector's secrets, or nil when the
 // connector is gone.
-func (h *restHandler) redactorOf(name string) *redactor {
+func (h *restHandler) redactorOf(name string) *redact.Redactor {
 	v, err := h.view(name)
 	if err != nil {
 		return nil

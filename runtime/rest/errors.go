@@ -1,4 +1,4 @@
-package runtime
+package rest
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/redact"
+	"github.com/openmessaging/connect-go/runtime"
 )
 
 // errorBody is Kafka Connect's error entity, plus the bad fields of an
@@ -51,7 +53,7 @@ func writeError(w http.ResponseWriter, code int, msg string, fields []connect.Fi
 // plugins, 409 for conflicts, 503 once the runtime stopped, 500 otherwise.
 // Every text is passed through red, so that no secret of the request or of
 // the connector is echoed.
-func (h *restHandler) fail(w http.ResponseWriter, r *http.Request, err error, red *redactor) {
+func (h *restHandler) fail(w http.ResponseWriter, r *http.Request, err error, red *redact.Redactor) {
 	var (
 		he   *httpError
 		ce   *connect.ConfigError
@@ -70,7 +72,7 @@ func (h *restHandler) fail(w http.ResponseWriter, r *http.Request, err error, re
 		fields = make([]connect.FieldError, len(ce.Fields))
 		lines := make([]string, len(ce.Fields))
 		for i, f := range ce.Fields {
-			fields[i] = connect.FieldError{Field: f.Field, Reason: red.text(f.Reason)}
+			fields[i] = connect.FieldError{Field: f.Field, Reason: red.Text(f.Reason)}
 			lines[i] = fields[i].Error()
 		}
 		msg = fmt.Sprintf("Connector configuration is invalid and contains the following %d error(s):\n%s",
@@ -79,15 +81,15 @@ func (h *restHandler) fail(w http.ResponseWriter, r *http.Request, err error, re
 		code, msg = http.StatusNotFound, err.Error()
 	case errors.Is(err, connect.ErrAlreadyExists), errors.Is(err, connect.ErrConflict):
 		code, msg = http.StatusConflict, err.Error()
-	case errors.Is(err, connect.ErrClosed), errors.Is(err, ErrUnavailable), errors.Is(err, ErrNotStarted):
+	case errors.Is(err, connect.ErrClosed), errors.Is(err, runtime.ErrUnavailable), errors.Is(err, runtime.ErrNotStarted):
 		code, msg = http.StatusServiceUnavailable, err.Error()
 	default:
 		code, msg = http.StatusInternalServerError, err.Error()
-		if started, stopped := h.rt.lifecycle(); !started || stopped {
+		if hs := h.rt.Health().Status; hs == runtime.HealthStarting || hs == runtime.HealthStopping {
 			code = http.StatusServiceUnavailable
 		}
 	}
-	msg = red.text(msg)
+	msg = red.Text(msg)
 	if code >= 500 {
 		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", code, "error", msg)
 	}
