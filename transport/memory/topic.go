@@ -111,7 +111,7 @@ func (t *topic) route(msgs []*connect.Message, qidx []int32) {
 // When tr is not nil, every stored message is marked as part of it.
 func (t *topic) publish(ctx context.Context, closed <-chan struct{}, tr *tracked, msgs []*connect.Message) error {
 	var small [128]int32
-	qidx := small[:0]
+	var qidx []int32
 	if len(msgs) <= len(small) {
 		qidx = small[:len(msgs)]
 	} else {

@@ -178,7 +178,6 @@ func TestClientLogsGoToLogger(t *testing.T) {
 type captureHandler struct {
 	mu      sync.Mutex
 	records []slog.Record
-	attrs   []slog.Attr
 }
 
 func (h *captureHandler) Enabled(context.Context, slog.Level) bool { return true }

@@ -129,7 +129,7 @@ func (e *env) tryPublish(tr connect.MessageTransport, msgs ...*connect.Message) 
 	ctx, cancel := e.timeout(e.f.Timeout)
 	defer cancel()
 	if err := tr.Publish(ctx, msgs...); err != nil {
-		return fmt.Errorf("Publish of %d messages: %w", len(msgs), err)
+		return fmt.Errorf("publish %d messages: %w", len(msgs), err)
 	}
 	return nil
 }
@@ -239,18 +239,6 @@ func (t *tally) missing(from, to int) []int {
 	for i := from; i < to; i++ {
 		if len(t.got[i]) == 0 {
 			out = append(out, i)
-		}
-	}
-	return out
-}
-
-func (t *tally) duplicates() []int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var out []int
-	for seq, ms := range t.got {
-		if len(ms) > 1 {
-			out = append(out, seq)
 		}
 	}
 	return out

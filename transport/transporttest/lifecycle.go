@@ -16,7 +16,7 @@ func (e *env) blockedFetch(sub connect.Subscription) <-chan error {
 	e.goFunc(func() {
 		msgs, err := sub.Fetch(e.ctx, 1)
 		if err == nil {
-			err = fmt.Errorf("Fetch returned %d messages, want an error", len(msgs))
+			err = fmt.Errorf("fetch returned %d messages, want an error", len(msgs))
 		}
 		ch <- err
 	})
