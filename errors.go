@@ -29,6 +29,12 @@ var (
 	// ErrConflict is returned when an operation does not fit the current
 	// state (altering offsets of a running connector, say).
 	ErrConflict = errors.New("conflict")
+	// ErrEndOfInput is returned by SourceTask.Poll of a bounded source that
+	// has read everything (benthos' ErrEndOfInput). The runtime delivers the
+	// records returned with it, commits their positions and stops the task,
+	// which shows STOPPED and is not restarted until its connector is
+	// restarted or resumed.
+	ErrEndOfInput = errors.New("end of input")
 )
 
 // Retriable wraps err so that errors.Is(err, ErrRetriable) holds. It returns

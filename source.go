@@ -36,6 +36,10 @@ type SourceTask interface {
 	// a task that read part of a batch before failing returns that part
 	// with the error, and its next Poll continues after it.
 	//
+	// A bounded source that has read everything returns ErrEndOfInput
+	// (with its last records, if any): the runtime delivers them, commits
+	// and stops the task.
+	//
 	// A record with an empty Topic goes to the connector's "topic" setting;
 	// when that is empty too, the task fails with a clear reason.
 	Poll(ctx context.Context) ([]*Record, error)

@@ -655,3 +655,34 @@ func TestTaskLifecycleLogs(t *testing.T) {
 		}
 	}
 }
+
+// A bounded source ends with connect.ErrEndOfInput: its last records arrive,
+// their positions are committed, and the task stops instead of restarting.
+func TestEndOfInputStopsTheTask(t *testing.T) {
+	src := &funcSource{poll: func(ctx context.Context, n int) ([]*connect.Record, error) {
+		switch n {
+		case 0:
+			return numbered("bounded", 0, 1), nil
+		case 1:
+			return numbered("bounded", 2, 2), connect.ErrEndOfInput
+		}
+		t.Errorf("Poll called again after the end of input")
+		return nil, nil
+	}}
+	col := connecttest.NewCollector()
+	rt := startRuntime(t,
+		runtime.WithPlugin("src", func() connect.Connector { return src }),
+		runtime.WithPlugin("collect", func() connect.Connector { return col.Connector() }))
+	create(t, rt, "sink", connect.Config{"connector.class": "collect", "topics": "bounded"})
+	create(t, rt, "src", connect.Config{"connector.class": "src"})
+	waitCollected(t, col, 3, 10*time.Second)
+	eventually(t, 10*time.Second, "task STOPPED with offset 2 committed", func() bool {
+		ts := taskStates(rt, "src")
+		ps, _ := rt.Offsets(context.Background(), "src")
+		return len(ts) == 1 && ts[0].State == connect.StateStopped && len(ps) == 1 && string(ps[0].Offset) == "2"
+	})
+	time.Sleep(100 * time.Millisecond) // restart backoff in these tests is 20ms
+	if ts := taskStates(rt, "src"); ts[0].State != connect.StateStopped || ts[0].Restarts != 0 || ts[0].Trace != "" {
+		t.Fatalf("finished task: %+v", ts[0])
+	}
+}

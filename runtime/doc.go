@@ -20,7 +20,7 @@
 // # Connector settings
 //
 // Next to a plugin's own settings, a connector config carries the runtime's
-// (SettingsSpec, Kafka Connect's names): connector.class, tasks.max, topic
+// (Settings, Kafka Connect's names): connector.class, tasks.max, topic
 // (sources: the topic of records that name none), topics (sinks),
 // batch.size.max, errors.tolerance, errors.deadletterqueue.topic.name,
 // errors.retry.timeout, errors.retry.delay.max, errors.log.enable.

@@ -38,6 +38,8 @@ type Runtime struct {
 	// shutdown (or at once by a crash).
 	ctx     context.Context
 	cancel  context.CancelFunc
+	// crashed is set by tests simulating a dead process (export_test.go):
+	// tasks then stop without draining or committing.
 	crashed atomic.Bool
 
 	// mu guards the fields below; it is never held during I/O or plugin
@@ -358,28 +360,6 @@ func (rt *Runtime) drain(ctx context.Context, sinks []*connectorRunner) error {
 	}
 }
 
-// crash stops every task at once, without draining or committing offsets,
-// as if the process had died. Subscriptions are closed, which the transport
-// sees as members leaving. For tests.
-func (rt *Runtime) crash() {
-	rt.crashed.Store(true)
-	rt.mu.Lock()
-	if !rt.started || rt.stopped {
-		rt.mu.Unlock()
-		return
-	}
-	rt.stopped = true
-	rt.unwatch()
-	runners := slices.Collect(maps.Values(rt.connectors))
-	rt.mu.Unlock()
-	rt.unobserve()
-	rt.cancel()
-	for _, c := range runners {
-		c.shutdown(context.Background()) //nolint:errcheck // a crash reports nothing
-	}
-	rt.watchWG.Wait()
-}
-
 func (rt *Runtime) running() error {
 	if !rt.started {
 		return fmt.Errorf("runtime: %w", ErrNotStarted)
@@ -406,7 +386,7 @@ func (rt *Runtime) PluginSpec(plugin string) (connect.Spec, connect.ConnectorTyp
 	}
 	conn := f()
 	spec := conn.Spec()
-	spec.Config = append(slices.Clone(spec.Config), SettingsSpec...)
+	spec.Config = append(slices.Clone(spec.Config), settingsSpec...)
 	return spec, connectorType(conn), nil
 }
 
@@ -430,7 +410,7 @@ func (rt *Runtime) Validate(ctx context.Context, cfg connect.Config) error {
 
 func (rt *Runtime) validate(ctx context.Context, cfg connect.Config) (connect.Connector, connect.ConnectorType, error) {
 	errs := &connect.ConfigError{}
-	if err := SettingsSpec.Validate(cfg); err != nil {
+	if err := settingsSpec.Validate(cfg); err != nil {
 		errs.Fields = append(errs.Fields, err.(*connect.ConfigError).Fields...)
 	}
 	class := cfg[KeyConnectorClass]

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -26,9 +27,12 @@ const (
 	defaultSinkGroupFmt = "connect-%s"
 )
 
-// SettingsSpec describes the runtime's connector settings; validation of a
-// connector config checks these and the plugin's own spec.
-var SettingsSpec = connect.ConfigSpec{
+// Settings describes the runtime's connector settings; validation of a
+// connector config checks these and the plugin's own spec. The result is
+// a copy the caller may change.
+func Settings() connect.ConfigSpec { return slices.Clone(settingsSpec) }
+
+var settingsSpec = connect.ConfigSpec{
 	{Name: KeyConnectorClass, Required: true, Description: "Name of the connector plugin to run."},
 	{Name: KeyTasksMax, Type: connect.TypeInt, Default: "1", Validate: connect.IntAtLeast(1),
 		Description: "Maximum number of tasks the connector may run."},
@@ -62,7 +66,7 @@ type settings struct {
 }
 
 func parseSettings(cfg connect.Config) settings {
-	c := SettingsSpec.Apply(cfg)
+	c := settingsSpec.Apply(cfg)
 	return settings{
 		class:        c.String(KeyConnectorClass),
 		tasksMax:     c.Int(KeyTasksMax),

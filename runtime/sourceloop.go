@@ -79,6 +79,10 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 	}()
 
 	pollErr := l.poll(pollCtx, ordered, work)
+	finished := errors.Is(pollErr, errFinished)
+	if finished {
+		pollErr = nil // drain and commit as for a stop
+	}
 	close(ordered)
 	close(work)
 	if rt.crashed.Load() {
@@ -111,8 +115,14 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 			pollErr = cause
 		}
 	}
+	if pollErr == nil && finished {
+		return errFinished
+	}
 	return pollErr
 }
+
+// errFinished ends a source task whose Poll returned connect.ErrEndOfInput.
+var errFinished = errors.New("end of input")
 
 type sourceLoop struct {
 	t         *taskRunner
@@ -219,6 +229,9 @@ func (l *sourceLoop) poll(ctx context.Context, ordered, work chan<- *pubBatch) e
 			if ctx.Err() != nil {
 				return causeOrNil(ctx)
 			}
+		}
+		if errors.Is(pollErr, connect.ErrEndOfInput) {
+			return errFinished
 		}
 		if pollErr != nil {
 			t.stats.error(ctx, "poll")

@@ -143,6 +143,11 @@ func (t *taskRunner) run(ctx context.Context) {
 		if ctx.Err() != nil || t.c.rt.crashed.Load() {
 			return
 		}
+		if errors.Is(err, errFinished) {
+			t.setState(connect.StateStopped, "")
+			t.log.Info("task finished: its source reached the end of its input")
+			return
+		}
 		if err == nil {
 			err = errors.New("task loop ended without error")
 		}

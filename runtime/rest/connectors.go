@@ -77,7 +77,7 @@ func (h *restHandler) opCtx(r *http.Request) (context.Context, context.CancelFun
 func (h *restHandler) specOf(cfg connect.Config) (connect.ConfigSpec, connect.ConnectorType) {
 	spec, kind, err := h.rt.PluginSpec(cfg[runtime.KeyConnectorClass])
 	if err != nil {
-		return runtime.SettingsSpec, ""
+		return runtime.Settings(), ""
 	}
 	return spec.Config, kind
 }

@@ -111,7 +111,7 @@ func keyInfo(f connect.Field, i int) configKeyInfo {
 	if f.Required {
 		k.Importance = "HIGH"
 	}
-	if _, ok := runtime.SettingsSpec.Field(f.Name); ok {
+	if _, ok := runtimeSettings.Field(f.Name); ok {
 		k.Group = groupCommon
 	}
 	return k
@@ -209,3 +209,7 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// runtimeSettings are the runtime's own connector settings, grouped
+// "Common" in the plugin config listings.
+var runtimeSettings = runtime.Settings()

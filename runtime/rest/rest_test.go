@@ -556,7 +556,7 @@ func TestRESTPlugins(t *testing.T) {
 		Order        int     `json:"order"`
 	}
 	a.want(http.StatusOK, "GET", "/connector-plugins/SecretSource/config", "", &defs)
-	if len(defs) != len(secretSpec.Config)+len(runtime.SettingsSpec) {
+	if len(defs) != len(secretSpec.Config)+len(runtime.Settings()) {
 		t.Fatalf("defs: %+v", defs)
 	}
 	if d := defs[0]; d.Name != "host" || !d.Required || d.Type != "STRING" || d.DefaultValue != nil || d.Group != "Connector" || d.Order != 1 {
