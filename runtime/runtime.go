@@ -36,8 +36,8 @@ type Runtime struct {
 
 	// ctx is the parent of every task; cancelled by Stop after the graceful
 	// shutdown (or at once by a crash).
-	ctx     context.Context
-	cancel  context.CancelFunc
+	ctx    context.Context
+	cancel context.CancelFunc
 	// crashed is set by tests simulating a dead process (export_test.go):
 	// tasks then stop without draining or committing.
 	crashed atomic.Bool
