@@ -18,8 +18,10 @@ type OffsetStore interface {
 	Put(ctx context.Context, connector string, positions ...Position) error
 	// List returns every stored position of connector, sorted by partition.
 	List(ctx context.Context, connector string) ([]Position, error)
-	// Delete removes the given partitions of connector, or all of them when
-	// none is given.
+	// Delete removes the given partitions of connector; unknown ones are
+	// ignored, and no partitions deletes nothing.
 	Delete(ctx context.Context, connector string, partitions ...string) error
+	// DeleteAll removes every partition of connector.
+	DeleteAll(ctx context.Context, connector string) error
 	Close() error
 }

@@ -45,7 +45,6 @@ type File struct {
 	opened bool
 	closed bool
 	data   positions
-	writes int // files written, for tests
 }
 
 // NewFile returns a store kept in the file at path. Nothing is read or
@@ -206,6 +205,20 @@ func (f *File) Delete(ctx context.Context, connector string, partitions ...strin
 	return f.commit(ctx, connector, next)
 }
 
+// DeleteAll removes every partition of connector.
+func (f *File) DeleteAll(ctx context.Context, connector string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.ready(ctx); err != nil {
+		return err
+	}
+	next, changed := f.data.withDeleteAll(connector)
+	if !changed {
+		return nil
+	}
+	return f.commit(ctx, connector, next)
+}
+
 // Close releases the store. Every successful Put is already on disk, so
 // there is nothing to flush. Close is idempotent.
 func (f *File) Close() error {
@@ -244,6 +257,5 @@ func (f *File) write() error {
 	if err := atomicfile.Write(f.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("offset: %w", err)
 	}
-	f.writes++
 	return nil
 }

@@ -76,6 +76,19 @@ func (m *Memory) Delete(_ context.Context, connector string, partitions ...strin
 	return nil
 }
 
+// DeleteAll removes every partition of connector.
+func (m *Memory) DeleteAll(_ context.Context, connector string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return connect.ErrClosed
+	}
+	if next, changed := m.data.withDeleteAll(connector); changed {
+		m.data.set(connector, next)
+	}
+	return nil
+}
+
 // Close drops the stored positions. It is idempotent; other methods return
 // connect.ErrClosed after it.
 func (m *Memory) Close() error {

@@ -86,9 +86,6 @@ func (s positions) withDelete(connector string, partitions []string) (map[string
 	if len(cur) == 0 {
 		return cur, false
 	}
-	if len(partitions) == 0 {
-		return nil, true
-	}
 	var next map[string]json.RawMessage
 	for _, p := range partitions {
 		if _, ok := cur[p]; !ok {
@@ -103,6 +100,12 @@ func (s positions) withDelete(connector string, partitions []string) (map[string
 		return cur, false
 	}
 	return next, true
+}
+
+// withDeleteAll returns connector's partitions once all are deleted, and
+// whether any were there.
+func (s positions) withDeleteAll(connector string) (map[string]json.RawMessage, bool) {
+	return nil, len(s[connector]) > 0
 }
 
 // set installs a connector's partitions as returned by withPut or withDelete.

@@ -151,6 +151,12 @@ func TestDelete(t *testing.T) {
 		if err := s.Delete(ctx, "c"); err != nil {
 			t.Fatal(err)
 		}
+		if got := mustList(t, s, "c"); len(got) != 1 {
+			t.Fatalf("Delete without partitions deleted: List = %v, want b still there", got)
+		}
+		if err := s.DeleteAll(ctx, "c"); err != nil {
+			t.Fatal(err)
+		}
 		if got := mustList(t, s, "c"); len(got) != 0 {
 			t.Fatalf("after deleting all: List = %v, want empty", got)
 		}
@@ -159,6 +165,9 @@ func TestDelete(t *testing.T) {
 		}
 		if err := s.Delete(ctx, "never-stored"); err != nil {
 			t.Fatalf("Delete of an unknown connector: %v", err)
+		}
+		if err := s.DeleteAll(ctx, "never-stored"); err != nil {
+			t.Fatalf("DeleteAll of an unknown connector: %v", err)
 		}
 	})
 }
@@ -231,10 +240,11 @@ func TestClosed(t *testing.T) {
 		_, _, getErr := s.Get(ctx, "c", "p")
 		_, listErr := s.List(ctx, "c")
 		for name, err := range map[string]error{
-			"Get":    getErr,
-			"Put":    s.Put(ctx, "c", pos("p", 2)),
-			"List":   listErr,
-			"Delete": s.Delete(ctx, "c"),
+			"Get":       getErr,
+			"Put":       s.Put(ctx, "c", pos("p", 2)),
+			"List":      listErr,
+			"Delete":    s.Delete(ctx, "c", "p"),
+			"DeleteAll": s.DeleteAll(ctx, "c"),
 		} {
 			if !errors.Is(err, connect.ErrClosed) {
 				t.Errorf("%s after Close = %v, want ErrClosed", name, err)
@@ -327,6 +337,13 @@ func (r *reopening) Delete(ctx context.Context, c string, ps ...string) error {
 	defer r.mu.Unlock()
 	defer r.reopen()
 	return r.store().Delete(ctx, c, ps...)
+}
+
+func (r *reopening) DeleteAll(ctx context.Context, c string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	defer r.reopen()
+	return r.store().DeleteAll(ctx, c)
 }
 
 func (r *reopening) Close() error {

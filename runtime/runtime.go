@@ -768,7 +768,7 @@ func (rt *Runtime) AlterOffsets(ctx context.Context, name string, positions []co
 // starts from the beginning when resumed. It must be STOPPED. DeleteOffsets
 // deletes some.
 func (rt *Runtime) ResetOffsets(ctx context.Context, name string) error {
-	return rt.whileStopped(ctx, name, func() error { return storeErr(rt.offsets.Delete(ctx, name)) })
+	return rt.whileStopped(ctx, name, func() error { return storeErr(rt.offsets.DeleteAll(ctx, name)) })
 }
 
 // storeErr marks an offset store failure as ErrUnavailable, unless it is a
