@@ -62,7 +62,7 @@ func sum(ps []point, match func(attribute.Set) bool) int64 {
 func attrIs(key, value string) func(attribute.Set) bool {
 	return func(s attribute.Set) bool {
 		v, ok := s.Value(attribute.Key(key))
-		return ok && v.Emit() == value
+		return ok && v.AsString() == value
 	}
 }
 
