@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -286,59 +285,6 @@ func TestConnectdBinary(t *testing.T) {
 		t.Fatalf("exit code %d after %v:\n%s", code, took, p.logs)
 	}
 	t.Logf("%d lines delivered, %d duplicates (at-least-once)", len(want), dups)
-}
-
-// TestRunInProcess runs the worker in the test process: startup, the REST
-// API and /metrics on one listener, a clean stop on a signal.
-func TestRunInProcess(t *testing.T) {
-	logs := &connecttest.LogBuffer{}
-	sigs := make(chan os.Signal, 2)
-	exit := make(chan int, 1)
-	dataDir := t.TempDir()
-	go func() {
-		exit <- run([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json", "--worker-id", "w-test"}, env(), logs, sigs)
-	}()
-	var url string
-	deadline := time.Now().Add(10 * time.Second)
-	for url == "" {
-		for l := range strings.SplitSeq(logs.String(), "\n") {
-			var line struct {
-				Msg, Addr string
-			}
-			if json.Unmarshal([]byte(l), &line) == nil && line.Msg == "listening" {
-				url = "http://" + line.Addr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not listening:\n%s", logs)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	c := &client{t: t, http: &http.Client{Timeout: 10 * time.Second}}
-	defer c.http.CloseIdleConnections()
-	var info map[string]string
-	json.Unmarshal(c.want(http.StatusOK, "GET", url+"/", ""), &info)
-	if info["worker_id"] != "w-test" {
-		t.Errorf("GET /: %v", info)
-	}
-	c.want(http.StatusOK, "GET", url+"/metrics", "")
-	c.want(http.StatusNotFound, "GET", url+"/connectors/x", "")
-
-	// A second worker on the same data dir fails to start.
-	var out bytes.Buffer
-	if code := run([]string{"--listen", "127.0.0.1:0", "--data-dir", dataDir}, env(), &out, nil); code != 1 || !strings.Contains(out.String(), "in use") {
-		t.Errorf("second worker: exit %d: %s", code, out.String())
-	}
-
-	sigs <- syscall.SIGTERM
-	select {
-	case code := <-exit:
-		if code != 0 {
-			t.Errorf("exit code %d:\n%s", code, logs)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("run did not return:\n%s", logs)
-	}
 }
 
 // TestConnectdShutdownUnderLoad stops the worker while lines are moving:

@@ -1,82 +1,19 @@
 // Command connectd is the standalone connect-go worker: a runtime with the
-// built-in connectors, managed over HTTP with RocketMQ Connect's seed
-// endpoints and Kafka Connect's REST API (see runtime.Runtime.Handler).
+// built-in connectors (FileStreamSource, FileStreamSink, MySQLSource),
+// managed over HTTP with RocketMQ Connect's seed endpoints and Kafka
+// Connect's REST API (package runtime/rest), with Prometheus metrics at
+// /metrics.
 //
 //	go run ./cmd/connectd
 //
 // starts a worker on the embedded defaults: REST API on 127.0.0.1:8082,
 // in-process message broker, connectors and offsets kept in ./connectd-data.
+// connectd -h lists the settings; each is a flag, a CONNECTD_ environment
+// variable and a key of the optional --config properties file. SIGINT or
+// SIGTERM shuts it down gracefully within --shutdown-timeout; a second
+// signal exits at once.
 //
-// # Configuration
-//
-// Every setting has a flag, an environment variable and a key in the
-// optional config file. Flags override environment variables, which
-// override the file, which overrides the defaults.
-//
-//	flag / file key     environment                 default
-//	--listen            CONNECTD_LISTEN             127.0.0.1:8082
-//	--data-dir          CONNECTD_DATA_DIR           connectd-data
-//	--rocketmq-namesrv  CONNECTD_ROCKETMQ_NAMESRV   (none: in-memory transport)
-//	--rocketmq-broker   CONNECTD_ROCKETMQ_BROKER    (none)
-//	--worker-id         CONNECTD_WORKER_ID          host name and REST port
-//	--log-format        CONNECTD_LOG_FORMAT         text (or json)
-//	--log-level         CONNECTD_LOG_LEVEL          info (debug, info, warn, error)
-//	--auth-token        CONNECTD_AUTH_TOKEN         (none: no authentication)
-//	--shutdown-timeout  CONNECTD_SHUTDOWN_TIMEOUT   30s
-//	--config            CONNECTD_CONFIG             (none)
-//
-// The config file is a properties file: one key=value per line (key: value
-// also works), keys named as the flags without dashes in front, blank lines
-// and lines starting with # or ! ignored. An unknown or repeated key is an
-// error.
-//
-//	# /etc/connectd.properties
-//	listen = 0.0.0.0:8082
-//	data-dir = /var/lib/connectd
-//	rocketmq-namesrv = 10.0.0.1:9876;10.0.0.2:9876
-//	log-format = json
-//
-// Pass the auth token through the environment or the file rather than a
-// flag, which other users can read in the process list. With a token set,
-// every request but GET /health needs "Authorization: Bearer <token>". A
-// listen address other than a loopback one without a token logs a warning.
-//
-// # Data directory
-//
-// The data directory holds connectors.json (connector configs and their
-// RUNNING/PAUSED/STOPPED target, so that a restarted worker brings its
-// connectors back), offsets.json (source positions) and LOCK, which keeps a
-// second worker from using the same directory. The JSON files are written
-// atomically with mode 0600: they hold the connectors' secrets as given.
-//
-// # Transport
-//
-// Without --rocketmq-namesrv the worker runs the in-process broker of
-// transport/memory: sources and sinks of this worker exchange records in
-// memory, and records published but not yet written by a sink do not
-// survive a restart. With --rocketmq-namesrv records travel through
-// RocketMQ (transport/rocketmq); --rocketmq-broker names the broker masters
-// on which missing topics are created.
-//
-// # Connectors
-//
-// FileStreamSource and FileStreamSink (package filestream) and MySQLSource
-// (package mysqlsource). GET /connector-plugins lists them with their
-// versions; GET /connector-plugins/{plugin}/config their settings.
-//
-// # Metrics
-//
-// GET /metrics serves the runtime's OpenTelemetry metrics (records polled,
-// published, put, failed, retried, dead-lettered; batch and offset commit
-// durations, per connector and task) and the Go runtime's and process's, in
-// the Prometheus text format, on the REST listener and behind the same
-// token.
-//
-// # Shutdown
-//
-// SIGINT or SIGTERM stops the worker gracefully: the REST server stops
-// taking requests, tasks finish their batch, sinks flush, sources commit
-// their offsets, and the stores are closed, within --shutdown-timeout. The
-// exit code is 0 when everything stopped in time, 1 otherwise. A second
-// signal exits at once (code 1), leaving offsets as last committed.
+// connectd is worker.Main and nothing else: package worker documents the
+// settings, the data directory, the transport, metrics and shutdown, and
+// how to build the same worker with your own connectors added.
 package main

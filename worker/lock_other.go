@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package worker
 
 // lockDir does nothing where flock is not available: run one worker per
 // data directory.

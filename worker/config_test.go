@@ -1,4 +1,4 @@
-package main
+package worker
 
 import (
 	"bytes"
@@ -10,14 +10,6 @@ import (
 	"time"
 )
 
-func env(kv ...string) func(string) string {
-	m := map[string]string{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return func(k string) string { return m[k] }
-}
-
 func writeFile(t *testing.T, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "connectd.properties")
@@ -28,7 +20,7 @@ func writeFile(t *testing.T, content string) string {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	c, err := loadConfig(nil, env(), &bytes.Buffer{})
+	c, err := loadConfig(nil, env(), &bytes.Buffer{}, usage{name: "connectd"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +42,7 @@ log-level = debug
 auth-token = file=token:with=signs
 `)
 	// File only.
-	c, err := loadConfig([]string{"--config", file}, env(), &bytes.Buffer{})
+	c, err := loadConfig([]string{"--config", file}, env(), &bytes.Buffer{}, usage{name: "connectd"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +53,7 @@ auth-token = file=token:with=signs
 	// The environment overrides the file (named by CONNECTD_CONFIG here),
 	// flags override both.
 	c, err = loadConfig([]string{"--data-dir", "/from/flag", "--shutdown-timeout=5s"},
-		env("CONNECTD_CONFIG", file, "CONNECTD_DATA_DIR", "/from/env", "CONNECTD_LISTEN", "0.0.0.0:1", "CONNECTD_AUTH_TOKEN", "env-token"), &bytes.Buffer{})
+		env("CONNECTD_CONFIG", file, "CONNECTD_DATA_DIR", "/from/env", "CONNECTD_LISTEN", "0.0.0.0:1", "CONNECTD_AUTH_TOKEN", "env-token"), &bytes.Buffer{}, usage{name: "connectd"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +61,7 @@ auth-token = file=token:with=signs
 		t.Errorf("precedence: %+v", c)
 	}
 	// An empty environment variable does not override.
-	c, _ = loadConfig([]string{"--config", file}, env("CONNECTD_LISTEN", ""), &bytes.Buffer{})
+	c, _ = loadConfig([]string{"--config", file}, env("CONNECTD_LISTEN", ""), &bytes.Buffer{}, usage{name: "connectd"})
 	if c.Listen != "127.0.0.1:9000" {
 		t.Errorf("empty env var: %+v", c)
 	}
@@ -100,13 +92,13 @@ func TestConfigErrors(t *testing.T) {
 			if tc.file != "" {
 				args = append(args, "--config", writeFile(t, tc.file))
 			}
-			_, err := loadConfig(args, env(tc.env...), &bytes.Buffer{})
+			_, err := loadConfig(args, env(tc.env...), &bytes.Buffer{}, usage{name: "connectd"})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
 	}
-	if _, err := loadConfig([]string{"--config", filepath.Join(t.TempDir(), "missing")}, env(), &bytes.Buffer{}); err == nil {
+	if _, err := loadConfig([]string{"--config", filepath.Join(t.TempDir(), "missing")}, env(), &bytes.Buffer{}, usage{name: "connectd"}); err == nil {
 		t.Error("a missing config file is no error")
 	}
 }

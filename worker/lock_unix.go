@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package worker
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ func lockDir(dir string) (unlock func(), err error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("data dir %s is in use by another connectd (lock %s: %w)", dir, path, err)
+		return nil, fmt.Errorf("data dir %s is in use by another worker (lock %s: %w)", dir, path, err)
 	}
 	return func() { f.Close() }, nil
 }

@@ -1,4 +1,4 @@
-package main
+package worker
 
 import (
 	"bufio"
@@ -90,14 +90,17 @@ var settings = []setting{
 		}},
 }
 
-// errHelp is returned by loadConfig for -h; the usage was printed.
-var errHelp = flag.ErrHelp
+// usage is what -h says about the program besides its flags.
+type usage struct {
+	name, version string
+	plugins       []string // sorted
+}
 
 // loadConfig builds the configuration from args (without the program
 // name), getenv and the config file named by --config or CONNECTD_CONFIG.
 // Usage and errors about flags go to out.
-func loadConfig(args []string, getenv func(string) string, out io.Writer) (config, error) {
-	fs := flag.NewFlagSet("connectd", flag.ContinueOnError)
+func loadConfig(args []string, getenv func(string) string, out io.Writer, u usage) (config, error) {
+	fs := flag.NewFlagSet(u.name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	flags := make(map[string]*string, len(settings))
 	for _, s := range settings {
@@ -105,7 +108,12 @@ func loadConfig(args []string, getenv func(string) string, out io.Writer) (confi
 	}
 	configPath := fs.String("config", "", "optional config file of key=value lines, keys named as these flags ($"+envConfig+")")
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: connectd [flags]\n\nRuns a connect-go worker with its REST API. Flags override environment variables,\nwhich override the config file.\n\nFlags:\n")
+		fmt.Fprintf(out, "Usage: %s [flags]\n\n", u.name)
+		if u.version != "" {
+			fmt.Fprintf(out, "%s %s. ", u.name, u.version)
+		}
+		fmt.Fprintf(out, "Runs a connect-go worker with its REST API. Flags override environment\nvariables, which override the config file.\n\n")
+		fmt.Fprintf(out, "Connector plugins: %s\n\nFlags:\n", strings.Join(u.plugins, ", "))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
