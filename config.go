@@ -15,8 +15,8 @@ import (
 // the zero value for a missing or malformed key.
 type Config map[string]string
 
-// String returns the value of key, or "".
-func (c Config) String(key string) string { return c[key] }
+// Get returns the value of key, or "".
+func (c Config) Get(key string) string { return c[key] }
 
 // Int returns the value of key as an int.
 func (c Config) Int(key string) int {
@@ -66,29 +66,29 @@ func splitList(s string) []string {
 // FieldType is the type a config value must parse as.
 type FieldType int
 
-// Field types. The zero value is TypeString.
+// Field types. The zero value is FieldString.
 const (
-	TypeString FieldType = iota
-	TypeInt
-	TypeFloat
-	TypeBool
-	TypeDuration
-	TypeList // comma-separated strings
+	FieldString FieldType = iota
+	FieldInt
+	FieldFloat
+	FieldBool
+	FieldDuration
+	FieldList // comma-separated strings
 )
 
 func (t FieldType) String() string {
 	switch t {
-	case TypeString:
+	case FieldString:
 		return "string"
-	case TypeInt:
+	case FieldInt:
 		return "int"
-	case TypeFloat:
+	case FieldFloat:
 		return "float"
-	case TypeBool:
+	case FieldBool:
 		return "bool"
-	case TypeDuration:
+	case FieldDuration:
 		return "duration"
-	case TypeList:
+	case FieldList:
 		return "list"
 	}
 	return "unknown"
@@ -203,22 +203,22 @@ func checkType(t FieldType, v string) string {
 	v = strings.TrimSpace(v)
 	var err error
 	switch t {
-	case TypeInt:
+	case FieldInt:
 		_, err = strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return "must be an integer, got " + strconv.Quote(v)
 		}
-	case TypeFloat:
+	case FieldFloat:
 		_, err = strconv.ParseFloat(v, 64)
 		if err != nil {
 			return "must be a number, got " + strconv.Quote(v)
 		}
-	case TypeBool:
+	case FieldBool:
 		_, err = strconv.ParseBool(v)
 		if err != nil {
 			return "must be true or false, got " + strconv.Quote(v)
 		}
-	case TypeDuration:
+	case FieldDuration:
 		_, err = time.ParseDuration(v)
 		if err != nil {
 			return "must be a duration such as 500ms or 10s, got " + strconv.Quote(v)

@@ -10,12 +10,12 @@ import (
 )
 
 var testSpec = connect.ConfigSpec{
-	{Name: "host", Type: connect.TypeString, Required: true, Description: "server host", Aliases: []string{"mysqlAddr"}},
-	{Name: "port", Type: connect.TypeInt, Default: "3306", Description: "server port", Validate: connect.IntAtLeast(1)},
-	{Name: "password", Type: connect.TypeString, Secret: true, Required: true, Description: "password"},
-	{Name: "tls", Type: connect.TypeBool, Default: "false", Description: "use TLS"},
-	{Name: "timeout", Type: connect.TypeDuration, Default: "5s", Description: "dial timeout"},
-	{Name: "mode", Type: connect.TypeString, Default: "initial", Allowed: []string{"initial", "never"}, Description: "snapshot mode"},
+	{Name: "host", Type: connect.FieldString, Required: true, Description: "server host", Aliases: []string{"mysqlAddr"}},
+	{Name: "port", Type: connect.FieldInt, Default: "3306", Description: "server port", Validate: connect.IntAtLeast(1)},
+	{Name: "password", Type: connect.FieldString, Secret: true, Required: true, Description: "password"},
+	{Name: "tls", Type: connect.FieldBool, Default: "false", Description: "use TLS"},
+	{Name: "timeout", Type: connect.FieldDuration, Default: "5s", Description: "dial timeout"},
+	{Name: "mode", Type: connect.FieldString, Default: "initial", Allowed: []string{"initial", "never"}, Description: "snapshot mode"},
 }
 
 func TestValidateNamesEveryBadField(t *testing.T) {
@@ -55,7 +55,7 @@ func TestValidateAcceptsAliasAndDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	applied := testSpec.Apply(cfg)
-	if applied.String("host") != "db" || applied.Int("port") != 3306 || applied.Bool("tls") || applied.Duration("timeout").Seconds() != 5 {
+	if applied.Get("host") != "db" || applied.Int("port") != 3306 || applied.Bool("tls") || applied.Duration("timeout").Seconds() != 5 {
 		t.Fatalf("applied = %v", applied)
 	}
 	if _, ok := applied["mysqlAddr"]; ok {

@@ -52,7 +52,7 @@ func Example() {
 func ExampleConfigSpec_Validate() {
 	spec := connect.ConfigSpec{
 		{Name: "host", Required: true, Description: "Server host."},
-		{Name: "port", Type: connect.TypeInt, Default: "3306", Description: "Server port."},
+		{Name: "port", Type: connect.FieldInt, Default: "3306", Description: "Server port."},
 	}
 	err := spec.Validate(connect.Config{"port": "db"})
 	fmt.Println(err)

@@ -36,7 +36,7 @@ func ExampleNewSource() {
 	spec := connect.Spec{
 		Name:    "Countdown",
 		Version: "1.0.0",
-		Config:  connect.ConfigSpec{{Name: "from", Type: connect.TypeInt, Default: "3"}},
+		Config:  connect.ConfigSpec{{Name: "from", Type: connect.FieldInt, Default: "3"}},
 	}
 	col := connecttest.NewCollector()
 	rt := runtime.New(

@@ -24,7 +24,7 @@ func (nopSink) Put(context.Context, []*connect.Record) error                    
 func (nopSink) Flush(context.Context) error                                          { return nil }
 func (nopSink) Stop(context.Context) error                                           { return nil }
 
-var simpleSpec = connect.Spec{Name: "Test", Version: "1", Config: connect.ConfigSpec{{Name: "items", Type: connect.TypeList}}}
+var simpleSpec = connect.Spec{Name: "Test", Version: "1", Config: connect.ConfigSpec{{Name: "items", Type: connect.FieldList}}}
 
 func newTestSource(opts ...connect.ConnectorOption) connect.SourceConnector {
 	return connect.NewSource(simpleSpec, func() connect.SourceTask { return nopSource{} }, opts...)

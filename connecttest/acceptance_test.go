@@ -70,8 +70,8 @@ func (s *logSource) Spec() connect.Spec {
 		Description: "Reads an in-memory log.",
 		Config: connect.ConfigSpec{
 			{Name: "name", Required: true, Description: "Log name."},
-			{Name: "interval", Type: connect.TypeDuration, Default: "5ms", Description: "Wait between empty reads."},
-			{Name: "batch", Type: connect.TypeInt, Default: "10", Description: "Most lines per Poll.", Validate: connect.IntAtLeast(1)},
+			{Name: "interval", Type: connect.FieldDuration, Default: "5ms", Description: "Wait between empty reads."},
+			{Name: "batch", Type: connect.FieldInt, Default: "10", Description: "Most lines per Poll.", Validate: connect.IntAtLeast(1)},
 			{Name: "mode", Default: "a", Allowed: []string{"a", "b"}, Description: "A mode."},
 			{Name: "token", Secret: true, Description: "A secret."},
 			{Name: "label", Description: "An optional label.", Aliases: []string{"tag"}},

@@ -95,10 +95,10 @@ func checkRequiredFields(t testing.TB, d *Driver) {
 
 // badValues are values of the wrong type for each typed field.
 var badValues = map[connect.FieldType]string{
-	connect.TypeInt:      "not-an-int",
-	connect.TypeFloat:    "not-a-float",
-	connect.TypeBool:     "not-a-bool",
-	connect.TypeDuration: "not-a-duration",
+	connect.FieldInt:      "not-an-int",
+	connect.FieldFloat:    "not-a-float",
+	connect.FieldBool:     "not-a-bool",
+	connect.FieldDuration: "not-a-duration",
 }
 
 func checkTypedFields(t testing.TB, d *Driver) {

@@ -10,7 +10,7 @@ import (
 // batchSizeField is the batch.size setting of SliceSource and Generator.
 var batchSizeField = connect.Field{
 	Name:        "batch.size",
-	Type:        connect.TypeInt,
+	Type:        connect.FieldInt,
 	Default:     "100",
 	Description: "Most records one Poll returns.",
 	Validate:    connect.IntAtLeast(1),
@@ -20,7 +20,7 @@ var batchSizeField = connect.Field{
 // name no topic of their own.
 var topicField = connect.Field{
 	Name:        "topic",
-	Type:        connect.TypeString,
+	Type:        connect.FieldString,
 	Description: "Topic for records that name none.",
 }
 

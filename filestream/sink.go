@@ -52,7 +52,7 @@ type sinkTask struct {
 // partial last line: a task killed inside a write leaves one, and its
 // records were not acknowledged, so they are delivered again.
 func (t *sinkTask) Start(_ context.Context, tc connect.SinkTaskContext, cfg connect.Config) error {
-	t.path = cfg.String(ConfigFile)
+	t.path = cfg.Get(ConfigFile)
 	t.log = tc.Logger()
 	f, err := os.OpenFile(t.path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {

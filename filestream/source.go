@@ -41,9 +41,9 @@ var sourceSpec = connect.Spec{
 	Config: connect.ConfigSpec{
 		{Name: ConfigFile, Required: true, Description: "Path of the file to read. It must exist when the task starts."},
 		{Name: ConfigTopic, Required: true, Description: "Topic the lines are published to."},
-		{Name: ConfigBatchSize, Type: connect.TypeInt, Default: "2000", Validate: connect.IntAtLeast(1),
+		{Name: ConfigBatchSize, Type: connect.FieldInt, Default: "2000", Validate: connect.IntAtLeast(1),
 			Description: "Most lines returned by one poll."},
-		{Name: ConfigPollInterval, Type: connect.TypeDuration, Default: "100ms", Validate: positive,
+		{Name: ConfigPollInterval, Type: connect.FieldDuration, Default: "100ms", Validate: positive,
 			Description: "How long to wait before reading again at the end of the file."},
 	},
 }
@@ -91,12 +91,12 @@ type sourceTask struct {
 // an error, not a wait: the runtime restarts a failed task with backoff, so
 // the task starts once the file appears, and the status shows why until then.
 func (t *sourceTask) Start(ctx context.Context, tc connect.SourceTaskContext, cfg connect.Config) error {
-	path, err := filepath.Abs(cfg.String(ConfigFile))
+	path, err := filepath.Abs(cfg.Get(ConfigFile))
 	if err != nil {
 		return fmt.Errorf("filestream: %w", err)
 	}
 	t.path, t.partition = path, "file:"+path
-	t.topic = cfg.String(ConfigTopic)
+	t.topic = cfg.Get(ConfigTopic)
 	t.batchSize = cfg.Int(ConfigBatchSize)
 	t.interval = cfg.Duration(ConfigPollInterval)
 

@@ -68,21 +68,21 @@ func configSpec() connect.ConfigSpec {
 	return connect.ConfigSpec{
 		{Name: KeyHost, Required: true, Aliases: []string{"mysqlAddr"}, Validate: validHost,
 			Description: "Host name or IP address of the MySQL or MariaDB server (without the port)."},
-		{Name: KeyPort, Type: connect.TypeInt, Default: "3306", Aliases: []string{"mysqlPort"}, Validate: intRange(1, 65535),
+		{Name: KeyPort, Type: connect.FieldInt, Default: "3306", Aliases: []string{"mysqlPort"}, Validate: intRange(1, 65535),
 			Description: "TCP port of the server."},
 		{Name: KeyUser, Required: true, Aliases: []string{"mysqlUsername"},
 			Description: "User to connect as; it needs SELECT, RELOAD (MySQL), REPLICATION SLAVE and REPLICATION CLIENT."},
 		{Name: KeyPassword, Secret: true, Aliases: []string{"mysqlPassword"},
 			Description: "Password of the user."},
-		{Name: KeyDatabaseInclude, Type: connect.TypeList, Aliases: []string{"whiteDataBase"}, Validate: validDatabaseInclude,
+		{Name: KeyDatabaseInclude, Type: connect.FieldList, Aliases: []string{"whiteDataBase"}, Validate: validDatabaseInclude,
 			Description: "Comma-separated regular expressions matched against whole database names; only matching databases are captured (default: every database but the system ones). The seed's JSON form {\"db\":{\"table\":...}} is accepted too."},
-		{Name: KeyDatabaseExclude, Type: connect.TypeList, Validate: validPatterns,
+		{Name: KeyDatabaseExclude, Type: connect.FieldList, Validate: validPatterns,
 			Description: "Comma-separated regular expressions of database names not to capture."},
-		{Name: KeyTableInclude, Type: connect.TypeList, Aliases: []string{"whiteTable"}, Validate: validPatterns,
+		{Name: KeyTableInclude, Type: connect.FieldList, Aliases: []string{"whiteTable"}, Validate: validPatterns,
 			Description: "Comma-separated regular expressions matched against db.table; only matching tables are captured. A plain name (letters, digits, _ and $) matches that table in every captured database."},
-		{Name: KeyTableExclude, Type: connect.TypeList, Validate: validPatterns,
+		{Name: KeyTableExclude, Type: connect.FieldList, Validate: validPatterns,
 			Description: "Comma-separated regular expressions of db.table names not to capture (plain names as in table.include)."},
-		{Name: KeyServerID, Type: connect.TypeInt, Validate: intRange(1, 1<<32-1),
+		{Name: KeyServerID, Type: connect.FieldInt, Validate: intRange(1, 1<<32-1),
 			Description: "Replica server id the binlog reader registers with; unique among the server's replicas and readers. Default: derived from the connector name and task id."},
 		{Name: KeyServerName, Validate: noSpace,
 			Description: "Logical name of the server: the source.name of change events and the key of stored positions. Default: host:port. Keep it when the address changes, or the stored position is not found."},
@@ -90,27 +90,27 @@ func configSpec() connect.ConfigSpec {
 			Description: "Server flavor; auto detects it from the server version."},
 		{Name: KeySnapshotMode, Default: SnapshotInitial, Allowed: []string{SnapshotInitial, SnapshotNever, SnapshotWhenNeeded},
 			Description: "initial: read the captured tables once, then stream the binlog; never: stream from the current binlog position; when_needed: like initial, and snapshot again when the binlog to resume from was purged."},
-		{Name: KeySnapshotFetchSize, Type: connect.TypeInt, Default: "10000", Validate: connect.IntAtLeast(1),
+		{Name: KeySnapshotFetchSize, Type: connect.FieldInt, Default: "10000", Validate: connect.IntAtLeast(1),
 			Description: "Rows read per snapshot query (page)."},
-		{Name: KeyPollMaxRecords, Type: connect.TypeInt, Default: "4096", Validate: connect.IntAtLeast(1),
+		{Name: KeyPollMaxRecords, Type: connect.FieldInt, Default: "4096", Validate: connect.IntAtLeast(1),
 			Description: "Most change events returned by one poll while streaming (a row event's rows are never split)."},
 		{Name: KeyTopicPrefix, Validate: noSpace,
 			Description: "Prefix of every topic name, taken literally (include your own separator, e.g. \"dbserver1.\")."},
 		{Name: KeyTopicNaming, Default: "table", Allowed: []string{"table", "database.table"},
 			Description: "Topic of a table's events after the prefix: the table name (as in the seed) or db.table."},
-		{Name: KeySkippedOps, Type: connect.TypeList, Default: "t", Validate: validOps,
+		{Name: KeySkippedOps, Type: connect.FieldList, Default: "t", Validate: validOps,
 			Description: "Operations not to emit: any of c, u, d, t (truncate), or none."},
-		{Name: KeyIncludeQuery, Type: connect.TypeBool, Default: "false",
+		{Name: KeyIncludeQuery, Type: connect.FieldBool, Default: "false",
 			Description: "Put the SQL statement of each change in source.query (needs binlog_annotate_row_events on MariaDB, binlog_rows_query_log_events on MySQL)."},
 		{Name: KeyBinlogResume, Default: "position", Allowed: []string{"position", "gtid"},
 			Description: "Resume the binlog from the stored file and position, or from the stored GTID set (survives a failover to another server of the same replication topology)."},
-		{Name: KeyHeartbeatPeriod, Type: connect.TypeDuration, Default: "10s", Validate: positiveDuration,
+		{Name: KeyHeartbeatPeriod, Type: connect.FieldDuration, Default: "10s", Validate: positiveDuration,
 			Description: "How often an idle server sends a heartbeat on the binlog connection."},
 		{Name: KeyHeartbeatTopic,
 			Description: "When set, a heartbeat record carrying the current binlog position is emitted here at most every heartbeat.period while the captured tables are idle, so the stored position keeps up with the binlog."},
-		{Name: KeyReadTimeout, Type: connect.TypeDuration, Default: "30s", Validate: positiveDuration,
+		{Name: KeyReadTimeout, Type: connect.FieldDuration, Default: "30s", Validate: positiveDuration,
 			Description: "A connection that delivers nothing for this long is dead: it is closed and opened again. Must exceed heartbeat.period."},
-		{Name: KeyConnectTimeout, Type: connect.TypeDuration, Default: "10s", Validate: positiveDuration,
+		{Name: KeyConnectTimeout, Type: connect.FieldDuration, Default: "10s", Validate: positiveDuration,
 			Description: "Time allowed to connect to the server."},
 		{Name: KeyTLSMode, Default: TLSDisabled, Allowed: []string{TLSDisabled, TLSRequired, TLSVerifyCA, TLSVerifyIdentity},
 			Description: "disabled; required: encrypt without verifying; verify_ca: also verify the certificate chain against tls.ca; verify_identity: also check the host name."},
@@ -224,30 +224,30 @@ func parseSettings(cfg connect.Config) (*settings, error) {
 	cfg = configSpec().Apply(cfg)
 	errs := &connect.ConfigError{}
 	s := &settings{
-		host:           strings.Trim(strings.TrimSpace(cfg.String(KeyHost)), "[]"),
+		host:           strings.Trim(strings.TrimSpace(cfg.Get(KeyHost)), "[]"),
 		port:           cfg.Int(KeyPort),
-		user:           cfg.String(KeyUser),
-		password:       cfg.String(KeyPassword),
+		user:           cfg.Get(KeyUser),
+		password:       cfg.Get(KeyPassword),
 		serverID:       uint32(cfg.Int64(KeyServerID)),
-		serverName:     cfg.String(KeyServerName),
-		snapshotMode:   cfg.String(KeySnapshotMode),
+		serverName:     cfg.Get(KeyServerName),
+		snapshotMode:   cfg.Get(KeySnapshotMode),
 		fetchSize:      cfg.Int(KeySnapshotFetchSize),
 		maxBatch:       cfg.Int(KeyPollMaxRecords),
-		topicPrefix:    cfg.String(KeyTopicPrefix),
-		topicWithDB:    cfg.String(KeyTopicNaming) == "database.table",
+		topicPrefix:    cfg.Get(KeyTopicPrefix),
+		topicWithDB:    cfg.Get(KeyTopicNaming) == "database.table",
 		includeQuery:   cfg.Bool(KeyIncludeQuery),
-		resumeGTID:     cfg.String(KeyBinlogResume) == "gtid",
+		resumeGTID:     cfg.Get(KeyBinlogResume) == "gtid",
 		heartbeat:      cfg.Duration(KeyHeartbeatPeriod),
-		heartbeatTopic: cfg.String(KeyHeartbeatTopic),
+		heartbeatTopic: cfg.Get(KeyHeartbeatTopic),
 		readTimeout:    cfg.Duration(KeyReadTimeout),
 		connectTimeout: cfg.Duration(KeyConnectTimeout),
-		tlsMode:        cfg.String(KeyTLSMode),
+		tlsMode:        cfg.Get(KeyTLSMode),
 	}
 	s.addr = net.JoinHostPort(s.host, strconv.Itoa(s.port))
 	if s.serverName == "" {
 		s.serverName = s.addr
 	}
-	if f := cfg.String(KeyFlavor); f != "auto" {
+	if f := cfg.Get(KeyFlavor); f != "auto" {
 		s.flavor = f
 	}
 	s.skip = map[connect.Operation]bool{}
@@ -284,11 +284,11 @@ func parseSettings(cfg connect.Config) (*settings, error) {
 // disabled.
 func tlsConfig(cfg connect.Config, host string) (*tls.Config, error) {
 	errs := &connect.ConfigError{}
-	mode := cfg.String(KeyTLSMode)
-	ca, cert, key := cfg.String(KeyTLSCA), cfg.String(KeyTLSCert), cfg.String(KeyTLSKey)
+	mode := cfg.Get(KeyTLSMode)
+	ca, cert, key := cfg.Get(KeyTLSCA), cfg.Get(KeyTLSCert), cfg.Get(KeyTLSKey)
 	if mode == TLSDisabled || mode == "" {
 		for _, k := range []string{KeyTLSCA, KeyTLSCert, KeyTLSKey, KeyTLSServerName} {
-			if cfg.String(k) != "" {
+			if cfg.Get(k) != "" {
 				errs.Add(k, "is set but %s is %s", KeyTLSMode, TLSDisabled)
 			}
 		}
@@ -346,7 +346,7 @@ func tlsConfig(cfg connect.Config, host string) (*tls.Config, error) {
 	case TLSVerifyIdentity:
 		tc.RootCAs = pool
 		tc.ServerName = host
-		if n := cfg.String(KeyTLSServerName); n != "" {
+		if n := cfg.Get(KeyTLSServerName); n != "" {
 			tc.ServerName = n
 		}
 	}

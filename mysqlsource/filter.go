@@ -37,7 +37,7 @@ func newFilter(cfg connect.Config) (*filter, error) {
 	var err error
 	dbs := cfg.List(KeyDatabaseInclude)
 	tables := cfg.List(KeyTableInclude)
-	if raw := strings.TrimSpace(cfg.String(KeyDatabaseInclude)); strings.HasPrefix(raw, "{") {
+	if raw := strings.TrimSpace(cfg.Get(KeyDatabaseInclude)); strings.HasPrefix(raw, "{") {
 		var wl []string
 		dbs, wl, err = parseWhiteList(raw)
 		if err != nil {

@@ -34,20 +34,20 @@ func Settings() connect.ConfigSpec { return slices.Clone(settingsSpec) }
 
 var settingsSpec = connect.ConfigSpec{
 	{Name: KeyConnectorClass, Required: true, Description: "Name of the connector plugin to run."},
-	{Name: KeyTasksMax, Type: connect.TypeInt, Default: "1", Validate: connect.IntAtLeast(1),
+	{Name: KeyTasksMax, Type: connect.FieldInt, Default: "1", Validate: connect.IntAtLeast(1),
 		Description: "Maximum number of tasks the connector may run."},
 	{Name: KeyTopic, Description: "Source connectors: topic for records that name none."},
-	{Name: KeyTopics, Type: connect.TypeList, Description: "Sink connectors: comma-separated topics to consume."},
-	{Name: KeyBatchSize, Type: connect.TypeInt, Default: "1000", Validate: connect.IntAtLeast(1),
+	{Name: KeyTopics, Type: connect.FieldList, Description: "Sink connectors: comma-separated topics to consume."},
+	{Name: KeyBatchSize, Type: connect.FieldInt, Default: "1000", Validate: connect.IntAtLeast(1),
 		Description: "Most records handed to a sink task's Put, or published together by a source task."},
 	{Name: KeyErrorsTolerance, Default: ToleranceNone, Allowed: []string{ToleranceNone, ToleranceAll},
 		Description: "none: a record that cannot be converted or written fails the task. all: it goes to the dead-letter topic (or is logged and counted when none is set) and the task goes on."},
 	{Name: KeyDeadLetterTopic, Description: "Topic receiving records that failed conversion or writing, with error headers."},
-	{Name: KeyRetryTimeout, Type: connect.TypeDuration, Default: "1m",
+	{Name: KeyRetryTimeout, Type: connect.FieldDuration, Default: "1m",
 		Description: "How long retriable errors are retried with backoff before the task fails. 0 fails at once."},
-	{Name: KeyRetryMaxDelay, Type: connect.TypeDuration, Default: "10s",
+	{Name: KeyRetryMaxDelay, Type: connect.FieldDuration, Default: "10s",
 		Description: "Longest delay between retries of a retriable error."},
-	{Name: KeyErrorsLogEnable, Type: connect.TypeBool, Default: "true",
+	{Name: KeyErrorsLogEnable, Type: connect.FieldBool, Default: "true",
 		Description: "Log each record that failed and was tolerated."},
 }
 
@@ -68,13 +68,13 @@ type settings struct {
 func parseSettings(cfg connect.Config) settings {
 	c := settingsSpec.Apply(cfg)
 	return settings{
-		class:        c.String(KeyConnectorClass),
+		class:        c.Get(KeyConnectorClass),
 		tasksMax:     c.Int(KeyTasksMax),
-		topic:        c.String(KeyTopic),
+		topic:        c.Get(KeyTopic),
 		topics:       c.List(KeyTopics),
 		batchSize:    c.Int(KeyBatchSize),
-		tolerateAll:  c.String(KeyErrorsTolerance) == ToleranceAll,
-		deadLetter:   c.String(KeyDeadLetterTopic),
+		tolerateAll:  c.Get(KeyErrorsTolerance) == ToleranceAll,
+		deadLetter:   c.Get(KeyDeadLetterTopic),
 		retryTimeout: c.Duration(KeyRetryTimeout),
 		retryMax:     c.Duration(KeyRetryMaxDelay),
 		logErrors:    c.Bool(KeyErrorsLogEnable),

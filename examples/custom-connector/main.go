@@ -34,7 +34,7 @@ func newCounter() connect.Connector {
 		Config: connect.ConfigSpec{
 			// Every field is typed and described; the runtime rejects bad
 			// values with the field's name before anything starts.
-			{Name: "limit", Type: connect.TypeInt, Default: "10", Description: "Last number to emit.", Validate: connect.IntAtLeast(1)},
+			{Name: "limit", Type: connect.FieldInt, Default: "10", Description: "Last number to emit.", Validate: connect.IntAtLeast(1)},
 		},
 	}
 	return connect.NewSource(spec, func() connect.SourceTask { return &counterTask{} })

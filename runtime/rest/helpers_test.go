@@ -40,9 +40,9 @@ var secretSpec = connect.Spec{
 				}
 				return nil
 			}},
-		{Name: "port", Type: connect.TypeInt, Default: "3306"},
+		{Name: "port", Type: connect.FieldInt, Default: "3306"},
 		{Name: "mode", Allowed: []string{"fast", "safe"}, Default: "fast"},
-		{Name: "fail", Type: connect.TypeBool},
+		{Name: "fail", Type: connect.FieldBool},
 	},
 }
 

@@ -124,13 +124,13 @@ func kafkaType(f connect.Field) string {
 		return "PASSWORD"
 	}
 	switch f.Type {
-	case connect.TypeInt:
+	case connect.FieldInt:
 		return "INT"
-	case connect.TypeFloat:
+	case connect.FieldFloat:
 		return "DOUBLE"
-	case connect.TypeBool:
+	case connect.FieldBool:
 		return "BOOLEAN"
-	case connect.TypeList:
+	case connect.FieldList:
 		return "LIST"
 	}
 	return "STRING"
