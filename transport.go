@@ -1,6 +1,9 @@
 package connect
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // MessageTransport carries messages between source and sink tasks: a
 // RocketMQ cluster, or the in-process broker of transport/memory.
@@ -102,4 +105,37 @@ type GroupDeleter interface {
 	// returns an error matching ErrConflict: close its subscriptions
 	// first.
 	DeleteGroup(ctx context.Context, group string) error
+}
+
+// TopicRetention is implemented by transports whose retention can be set
+// per topic (transport/memory), so that a topic read only by broadcast
+// readers, which hold nothing back, does not grow without bound in a
+// long-running process. Transports whose retention is set broker-wide
+// (RocketMQ's fileReservedTime) do not implement it.
+type TopicRetention interface {
+	// SetRetention makes the transport drop the messages of topic
+	// published more than d ago, whether or not consumer groups or
+	// broadcast readers have read them yet (time-based retention, as
+	// RocketMQ's fileReservedTime and Kafka's retention.ms). Fetch never
+	// returns a message older than d; a message may go sooner, when every
+	// group consumed it, as without retention. d = 0 restores the default:
+	// keep a message until every consumer group consumed it. A negative d
+	// is an error. SetRetention creates topic if needed (with the
+	// transport's default queue count: CreateTopic first to choose
+	// another), applies d at once to the messages topic holds, and may be
+	// called again to change d. A message published before topic had a
+	// retention may count as published when SetRetention was first called.
+	//
+	// A broadcast reader or group member whose next message was dropped
+	// continues at the oldest retained message of the queue, as a Kafka
+	// consumer whose offset fell out of retention does: the group's
+	// committed offset moves there, and acknowledging or nacking a dropped
+	// message has no effect. Dropped messages no longer count as
+	// unconsumed (lag). For DeliveryTracker a dropped message counts as
+	// consumed, since the transport forgot it (just as a durable
+	// transport's Publish counts a message safe that its retention may
+	// later delete unread): consumed is called once every message of the
+	// batch was acknowledged or dropped, possibly on a goroutine of the
+	// transport, such as the Publish or Fetch that noticed the expiry.
+	SetRetention(ctx context.Context, topic string, d time.Duration) error
 }

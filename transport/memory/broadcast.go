@@ -74,10 +74,15 @@ func (r *reader) Fetch(ctx context.Context, max int) ([]*connect.Message, error)
 
 func (r *reader) collect(limit int) []*connect.Message {
 	t := r.t
+	var ready readyList // batches the expiry completed
+	defer ready.fire()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if r.next == nil {
 		return nil
+	}
+	if t.retention > 0 {
+		t.expire(t.now(), &ready)
 	}
 	avail := 0
 	for qi := range t.queues {

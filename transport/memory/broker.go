@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -17,6 +18,8 @@ var (
 	_ connect.DeliveryTracker  = (*Client)(nil)
 	_ connect.GroupDeleter     = (*Broker)(nil)
 	_ connect.GroupDeleter     = (*Client)(nil)
+	_ connect.TopicRetention   = (*Broker)(nil)
+	_ connect.TopicRetention   = (*Client)(nil)
 )
 
 // Errors wrapped by every method called after Close; both match
@@ -35,13 +38,19 @@ var (
 // take their own Client, so that one of them closing its transport does not
 // close the broker for the others.
 type Broker struct {
-	cfg config
-	own *Client // serves the Broker's own MessageTransport methods
+	cfg   config
+	own   *Client   // serves the Broker's own MessageTransport methods
+	epoch time.Time // the origin of the retention clock (since)
 
 	mu      sync.Mutex
 	closed  bool
 	topics  map[string]*topic
 	clients map[*Client]struct{}
+	// retaining holds the topics with a retention, for the janitor,
+	// which the first SetRetention starts and Close stops.
+	retaining   map[*topic]time.Duration
+	janitorStop chan struct{}
+	janitorDone chan struct{}
 }
 
 // New returns a running Broker.
@@ -54,6 +63,7 @@ func New(opts ...Option) *Broker {
 	}
 	b := &Broker{
 		cfg:     cfg,
+		epoch:   cfg.now(),
 		topics:  make(map[string]*topic),
 		clients: make(map[*Client]struct{}),
 	}
@@ -113,8 +123,9 @@ func (b *Broker) CreateTopic(ctx context.Context, topic string, queues int) erro
 // Close closes every Client of b, which closes their subscriptions (Fetch
 // returns an error matching connect.ErrClosed) and fails their blocked
 // publishes with connect.ErrClosed. Later calls of any method return
-// connect.ErrClosed; Close itself is idempotent and returns nil. The broker
-// starts no goroutines, so none survives Close.
+// connect.ErrClosed; Close itself is idempotent and returns nil. The only
+// goroutine the broker starts, the retention janitor (SetRetention), ends
+// before Close returns.
 func (b *Broker) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -124,7 +135,12 @@ func (b *Broker) Close() error {
 	b.closed = true
 	clients := b.clients
 	b.clients = nil
+	stop, done := b.janitorStop, b.janitorDone
 	b.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
 	for c := range clients {
 		c.Close()
 	}
@@ -154,7 +170,7 @@ func (b *Broker) topic(name string, queues int) (*topic, error) {
 		if queues < 1 {
 			queues = b.cfg.queues
 		}
-		t = newTopic(name, queues, b.cfg.capacity)
+		t = newTopic(name, queues, b.cfg.capacity, b.since)
 		b.topics[name] = t
 	}
 	return t, nil
@@ -222,8 +238,9 @@ func (b *Broker) retained(name string) int {
 
 // Lag returns how many messages of topics the consumer group has not
 // committed yet: everything retained for a group that never subscribed to
-// a topic. An owner of a broker uses it to let sinks drain before the
-// broker, and what it holds, goes away.
+// a topic. Messages a retention (SetRetention) dropped do not count. An
+// owner of a broker uses it to let sinks drain before the broker, and what
+// it holds, goes away.
 func (b *Broker) Lag(group string, topics ...string) int64 {
 	var lag int64
 	for _, name := range topics {

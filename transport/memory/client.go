@@ -46,8 +46,9 @@ func (c *Client) Publish(ctx context.Context, msgs ...*connect.Message) error {
 // connect.DeliveryTracker describes: that is when the broker drops them.
 // consumed runs on the goroutine of the Ack or DeleteGroup that completed
 // the batch, or on this one if the batch is complete before PublishTracked
-// returns. It is never called after an error, nor after c (or the Broker)
-// is closed.
+// returns; on a topic with a retention (SetRetention), dropping expired
+// messages completes batches too, on the goroutine that dropped them. It
+// is never called after an error, nor after c (or the Broker) is closed.
 func (c *Client) PublishTracked(ctx context.Context, consumed func(), msgs ...*connect.Message) error {
 	if consumed == nil {
 		return c.publish(ctx, nil, msgs)

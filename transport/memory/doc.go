@@ -66,6 +66,16 @@
 // earliest retained message of a queue goes on from there, skipping what was
 // dropped.
 //
+// SetRetention (connect.TopicRetention) adds a time-based retention to a
+// topic, as RocketMQ's fileReservedTime does broker-wide: its messages go
+// once older than the retention, whether or not groups or readers have read
+// them, so that a topic only broadcast readers read stays bounded. Groups and
+// readers behind go on at the earliest retained message, and a tracked
+// batch counts as consumed once its messages are acknowledged or dropped.
+// Expired messages are dropped when their topic is published to or fetched
+// from, and by one janitor goroutine per broker for idle topics. Topics
+// without a retention pay nothing for it.
+//
 // Publishers block: Publish waits while the queue of a message is full until
 // consumers acknowledge enough to free space, its ctx is done, or the
 // transport is closed. Memory stays bounded however fast publishers are. The
@@ -90,5 +100,7 @@
 // runtimes of a simulated cluster) should each take a Client: closing a
 // Client ends its subscriptions and blocked publishes, like a process
 // disconnecting, while the broker and the other clients go on. Closing the
-// Broker closes every Client. The broker runs no goroutines of its own.
+// Broker closes every Client. The broker runs no goroutines of its own but
+// the retention janitor, which the first SetRetention starts and closing
+// the Broker ends.
 package memory

@@ -195,6 +195,14 @@ func (g *group) ack(s *groupSub, m *connect.Message) bool {
 	}
 	from := c.committed
 	c.committed++
+	c.commitAcked(from)
+	return true
+}
+
+// commitAcked moves the committed offset, which moved up from from, past
+// the acknowledged offsets that follow it, and forgets the redelivery
+// counts below it.
+func (c *cursor) commitAcked(from int64) {
 	for len(c.acked) > 0 {
 		if _, ok := c.acked[c.committed]; !ok {
 			break
@@ -221,7 +229,25 @@ func (g *group) ack(s *groupSub, m *connect.Message) bool {
 			c.redeliveries = nil
 		}
 	}
-	return true
+}
+
+// skipTo moves c past the offsets below base, which retention dropped
+// before the group committed them: they count as committed, and acks or
+// nacks of them are ignored from now on.
+func (c *cursor) skipTo(base int64) {
+	if c.committed >= base {
+		return
+	}
+	from := c.committed
+	c.committed = base
+	c.next = max(c.next, base)
+	c.delivered = max(c.delivered, base)
+	for o := range c.acked {
+		if o < base {
+			delete(c.acked, o)
+		}
+	}
+	c.commitAcked(from)
 }
 
 // nack rewinds the cursor of m's queue to m, so that m and everything after
@@ -243,10 +269,16 @@ func (g *group) nack(s *groupSub, m *connect.Message) bool {
 	return true
 }
 
-// lag counts the messages of t that group has not committed.
+// lag counts the messages of t that group has not committed, after
+// dropping the expired ones.
 func (t *topic) lag(group string) int64 {
+	var ready readyList
+	defer ready.fire()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.retention > 0 {
+		t.expire(t.now(), &ready)
+	}
 	var lag int64
 	for qi := range t.queues {
 		q := &t.queues[qi]

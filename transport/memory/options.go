@@ -1,5 +1,7 @@
 package memory
 
+import "time"
+
 // Option configures a Broker. Nil options are ignored.
 type Option interface {
 	apply(*config)
@@ -12,10 +14,14 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	queues   int
 	capacity int
+	// now and after are the clock of time-based retention; tests replace
+	// them with a fake one.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
 }
 
 func defaultConfig() config {
-	return config{queues: 4, capacity: 8192}
+	return config{queues: 4, capacity: 8192, now: time.Now, after: time.After}
 }
 
 // WithQueues sets the number of queues of topics the broker creates on its

@@ -88,15 +88,20 @@ func (s *groupSub) Fetch(ctx context.Context, max int) ([]*connect.Message, erro
 
 func (s *groupSub) collect(limit int) []*connect.Message {
 	var out []*connect.Message
+	var ready readyList // batches the expiry completed
 	start := int(s.rotate.Add(1))
 	for k := 0; k < len(s.parts) && len(out) < limit; k++ {
 		p := &s.parts[(start+k)%len(s.parts)]
 		p.t.mu.Lock()
+		if p.t.retention > 0 {
+			p.t.expire(p.t.now(), &ready)
+		}
 		if p.g != nil {
 			out = p.g.fetch(p.t, s, out, limit, start)
 		}
 		p.t.mu.Unlock()
 	}
+	ready.fire()
 	return out
 }
 

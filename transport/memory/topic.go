@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -22,10 +23,14 @@ type topic struct {
 	groups  []*group      // every group that ever subscribed, in creation order
 	readers []*reader     // open broadcast readers
 	space   chan struct{} // closed when queue space frees; nil while no publisher waits
+	// retention is the time-based retention (SetRetention); 0 keeps
+	// messages until consumed, and then the queues keep no stamps.
+	retention time.Duration
+	now       func() time.Duration // the broker's clock
 }
 
-func newTopic(name string, queues, capacity int) *topic {
-	return &topic{name: name, capacity: capacity, queues: make([]queue, queues)}
+func newTopic(name string, queues, capacity int, now func() time.Duration) *topic {
+	return &topic{name: name, capacity: capacity, queues: make([]queue, queues), now: now}
 }
 
 // queue is a ring buffer of the retained messages of one queue: offsets
@@ -38,6 +43,9 @@ type queue struct {
 	// marks are the tracked batches (PublishTracked) with messages in the
 	// queue; they complete as those messages are dropped.
 	marks marks
+	// stamps are the publish times of the messages while the topic has a
+	// retention.
+	stamps stamps
 }
 
 func (q *queue) end() int64 { return q.base + int64(q.n) }
@@ -108,7 +116,9 @@ func (t *topic) route(msgs []*connect.Message, qidx []int32) {
 // publish stores msgs, which all belong to t, blocking while queues are full.
 // A message whose queue is full waits along with every later message of that
 // queue, so per-queue order holds; messages of other queues go in meanwhile.
-// When tr is not nil, every stored message is marked as part of it.
+// When tr is not nil, every stored message is marked as part of it. Under a
+// retention, each pass first drops the expired messages; the tracked
+// batches that completes are called once t.mu is released.
 func (t *topic) publish(ctx context.Context, closed <-chan struct{}, tr *tracked, msgs []*connect.Message) error {
 	var small [128]int32
 	var qidx []int32
@@ -119,10 +129,16 @@ func (t *topic) publish(ctx context.Context, closed <-chan struct{}, tr *tracked
 	}
 	t.route(msgs, qidx)
 
-	var waiting []int // indexes of messages not stored yet, in order
+	var waiting []int   // indexes of messages not stored yet, in order
+	var ready readyList // batches the expiry completed
 	for pass := 0; ; pass++ {
 		var touched queueSet
 		t.mu.Lock()
+		var now time.Duration
+		if t.retention > 0 {
+			now = t.now()
+			t.expire(now, &ready)
+		}
 		if pass == 0 {
 			for i, m := range msgs {
 				q := &t.queues[qidx[i]]
@@ -153,9 +169,13 @@ func (t *topic) publish(ctx context.Context, closed <-chan struct{}, tr *tracked
 			}
 			waiting = waiting[:k]
 		}
+		if t.retention > 0 {
+			t.stamp(&touched, now)
+		}
 		t.notify(&touched)
 		if len(waiting) == 0 {
 			t.mu.Unlock()
+			ready.fire()
 			return nil
 		}
 		if t.space == nil {
@@ -163,6 +183,7 @@ func (t *topic) publish(ctx context.Context, closed <-chan struct{}, tr *tracked
 		}
 		space := t.space
 		t.mu.Unlock()
+		ready.fire()
 
 		select {
 		case <-space:
