@@ -31,11 +31,14 @@
 // after a group reopens; broadcast readers seeing everything; Close and
 // context cancellation unblocking Fetch; for transports implementing
 // connect.DeliveryTracker, consumed called once every group acknowledged a
-// batch and never after Close; and no goroutine left behind after each case
+// batch and never after Close; for transports implementing
+// connect.TopicRetention, messages older than the retention skipped by
+// readers and groups alike; and no goroutine left behind after each case
 // (go.uber.org/goleak). Features switches off what a transport
 // does not offer and sets how long to wait for slow backends.
 //
 // The suite never reads one topic with a consumer group and a broadcast
-// reader at once: a transport may drop messages every group acknowledged
-// before a broadcast reader got to them (transport/memory does).
+// reader at once (the TopicRetention case lets its reader finish first): a
+// transport may drop messages every group acknowledged before a broadcast
+// reader got to them (transport/memory does).
 package transporttest

@@ -32,6 +32,7 @@ func TestTransport(t *testing.T, newTransport func(t *testing.T) connect.Message
 		{"TransportClose", "", testTransportClose},
 		{"ContextCancel", "", testContextCancel},
 		{"DeliveryTracker", "", testDeliveryTracker},
+		{"TopicRetention", "Broadcast", testTopicRetention},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
