@@ -14,6 +14,13 @@
 // changes nothing writes nothing. The file is created with mode 0600 and is
 // meant to be used by one process at a time.
 //
+// Topic keeps them in a topic of a connect.MessageTransport, for the workers
+// of a cluster to share: each Put, Delete and DeleteAll is one record of a
+// totally ordered log every Topic store on the topic reads
+// (internal/topiclog), Sync reads it to its end, and periodic snapshots keep
+// the state whole when the transport's retention removes old records. See
+// Topic for the records and the snapshot rules.
+//
 // # File format
 //
 //	{
