@@ -50,6 +50,7 @@ type connectorRunner struct {
 	tasks    []*taskRunner
 	taskCfgs []connect.Config // replaced, never modified
 	removed  bool
+	version  int64 // cluster mode: offset of the configs record applied
 	// removedFlag is removed, readable without mu.
 	removedFlag atomic.Bool
 	redact      *redact.Redactor // hides the config's secrets from logs and traces
@@ -176,7 +177,7 @@ func (c *connectorRunner) startLocked(ctx context.Context) {
 func (c *connectorRunner) launchLocked(ctx context.Context) (connect.Connector, []connect.Config, error) {
 	factory := c.rt.cfg.plugins[c.set.class]
 	if factory == nil {
-		return nil, nil, fmt.Errorf("plugin %q is not registered with this worker", c.set.class)
+		return nil, nil, fmt.Errorf("plugin %q is not registered with worker %s", c.set.class, c.rt.workerID)
 	}
 	var conn connect.Connector
 	startCtx, cancelStart := context.WithCancel(c.startCtx)
@@ -334,6 +335,85 @@ func (c *connectorRunner) restartInstanceLocked(ctx context.Context) error {
 	c.conn = conn
 	c.state, c.trace = c.target, ""
 	c.applyTaskConfigsLocked(ctx, cfgs)
+	return nil
+}
+
+// setTargetLocked moves the connector to target (RUNNING, PAUSED or
+// STOPPED).
+func (c *connectorRunner) setTargetLocked(ctx context.Context, target connect.State) error {
+	prev := c.target
+	c.target = target
+	var err error
+	switch {
+	case target == connect.StateStopped:
+		err = c.stopLocked(ctx)
+		c.state, c.trace = connect.StateStopped, ""
+	case prev == connect.StateStopped:
+		c.startLocked(ctx)
+	case c.state == connect.StateFailed:
+		// The retry starts it in the new target state.
+	case target == connect.StatePaused:
+		c.gate.pause()
+		c.state = connect.StatePaused
+	default:
+		c.gate.resume()
+		c.state = connect.StateRunning
+	}
+	return err
+}
+
+// reconfigureWithLocked restarts the connector with a new config.
+func (c *connectorRunner) reconfigureWithLocked(ctx context.Context, cfg connect.Config, kind connect.ConnectorType) {
+	if err := c.stopLocked(ctx); err != nil {
+		c.log.Warn("stop for reconfiguration", "error", c.redact.Text(err.Error()))
+	}
+	c.cfg, c.set = maps.Clone(cfg), parseSettings(cfg)
+	c.kind.Store(kind)
+	c.startLocked(ctx)
+}
+
+// restartLocked restarts the connector instance and, with IncludeTasks,
+// its tasks; with OnlyFailed, only failed parts.
+func (c *connectorRunner) restartLocked(ctx context.Context, o RestartOptions) error {
+	if c.target == connect.StateStopped {
+		return fmt.Errorf("runtime: restart connector %q: it is STOPPED; resume it: %w", c.name, connect.ErrConflict)
+	}
+	switch failed := c.state == connect.StateFailed; {
+	case failed, o.IncludeTasks && !o.OnlyFailed:
+		c.state = connect.StateRestarting
+		c.startLocked(ctx)
+	case o.IncludeTasks:
+		for _, t := range c.tasks {
+			if s := t.status().State; s == connect.StateFailed || s == connect.StateRestarting {
+				t.requestRestart()
+			}
+		}
+	case !o.OnlyFailed:
+		return c.restartInstanceLocked(ctx)
+	}
+	return nil
+}
+
+// restartTaskLocked restarts task id: at once if it is waiting out a
+// restart backoff, else by stopping and starting it.
+func (c *connectorRunner) restartTaskLocked(ctx context.Context, id int) error {
+	if id < 0 || id >= len(c.tasks) {
+		return fmt.Errorf("runtime: task %d of connector %q: %w", id, c.name, connect.ErrNotFound)
+	}
+	t := c.tasks[id]
+	if !t.exited() {
+		if t.status().State == connect.StateFailed {
+			t.requestRestart() // waiting out its backoff: skip the wait
+			return nil
+		}
+		if err := t.stop(ctx); err != nil {
+			t.setState(connect.StateFailed, err.Error())
+			return err
+		}
+	}
+	nt := &taskRunner{c: c, id: id, cfg: t.cfg, set: t.set, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
+	c.tasks[id] = nt
+	nt.start(c.rt.ctx)
 	return nil
 }
 

@@ -26,6 +26,9 @@ func (rt *Runtime) crash() {
 	rt.mu.Unlock()
 	rt.unobserve()
 	rt.cancel()
+	if rt.cl != nil {
+		rt.cl.abandon() // no leave record: the others find out by the lease
+	}
 	for _, c := range runners {
 		c.shutdown(context.Background()) //nolint:errcheck // a crash reports nothing
 	}

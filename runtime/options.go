@@ -35,6 +35,7 @@ type config struct {
 	tracerProvider trace.TracerProvider
 	workerID       string
 	connectorStore ConnectorStore
+	cluster        *clusterConfig
 
 	offsetFlushInterval time.Duration
 	restartInitial      time.Duration

@@ -50,9 +50,12 @@ type Runtime struct {
 	stopped    bool
 	connectors map[string]*connectorRunner
 	creating   map[string]bool // names being persisted by CreateConnector
-	unwatch    func() bool     // stops watching Start's ctx
-	unobserve  func()          // unregisters the metric gauges
-	watchWG    sync.WaitGroup
+	// cl is the cluster coordination (WithCluster); nil when standalone.
+	// In cluster mode, connectors holds what runs on this worker.
+	cl        *cluster
+	unwatch   func() bool // stops watching Start's ctx
+	unobserve func()      // unregisters the metric gauges
+	watchWG   sync.WaitGroup
 }
 
 // New returns a Runtime configured by opts. It does no I/O; problems with
@@ -103,12 +106,19 @@ func (rt *Runtime) Start(ctx context.Context) error {
 	// I/O happens without rt.mu, so that readers (status, health) answer
 	// meanwhile.
 	stored, err := rt.openAndLoad(ctx)
+	var cl *cluster
+	if err == nil && rt.cfg.cluster != nil {
+		if cl, err = rt.startCluster(ctx); err != nil {
+			rt.closeOwned()
+		}
+	}
 	rt.mu.Lock()
 	rt.starting = false
 	if err != nil {
 		rt.mu.Unlock()
 		return err
 	}
+	rt.cl = cl
 	rt.started = true
 	rt.ctx, rt.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	rt.watchWG.Add(1)
@@ -129,6 +139,9 @@ func (rt *Runtime) Start(ctx context.Context) error {
 	rt.unobserve = rt.observeGauges()
 	restored := rt.restoreLocked(stored)
 	rt.mu.Unlock()
+	if cl != nil {
+		cl.run()
+	}
 
 	// Connectors start outside rt.mu: a slow Connector.Start must not hold
 	// the whole runtime up.
@@ -243,6 +256,14 @@ func (rt *Runtime) stop(ctx context.Context, unwatch bool) error {
 	}
 	runners := slices.Collect(maps.Values(rt.connectors))
 	rt.mu.Unlock()
+	if rt.cl != nil {
+		// No more changes from the cluster; heartbeats go on (reporting
+		// what still runs) until everything here stopped.
+		rt.cl.stopReconciling()
+		rt.mu.Lock()
+		runners = slices.Collect(maps.Values(rt.connectors))
+		rt.mu.Unlock()
+	}
 
 	// Sources stop first, so that sinks can still consume what they
 	// published; with the runtime's own in-memory broker, sinks then drain
@@ -262,6 +283,12 @@ func (rt *Runtime) stop(ctx context.Context, unwatch bool) error {
 		}
 	}
 	errs = append(errs, shutdownAll(ctx, sinks)...)
+	if rt.cl != nil {
+		rt.mu.Lock()
+		clear(rt.connectors)
+		rt.mu.Unlock()
+		rt.cl.leave(ctx)
+	}
 	rt.unobserve()
 	rt.cancel()
 	errs = append(errs, rt.closeOwned())
@@ -358,6 +385,13 @@ func (rt *Runtime) drain(ctx context.Context, sinks []*connectorRunner) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// clusterRunning is running for the cluster API, under rt.mu.
+func (rt *Runtime) clusterRunning() error {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.running()
 }
 
 func (rt *Runtime) running() error {
@@ -479,6 +513,10 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 		rt.mu.Unlock()
 		return err
 	}
+	if rt.cl != nil {
+		rt.mu.Unlock()
+		return rt.cl.create(ctx, name, cfg)
+	}
 	if _, ok := rt.connectors[name]; ok || rt.creating[name] {
 		rt.mu.Unlock()
 		return fmt.Errorf("runtime: connector %q: %w", name, connect.ErrAlreadyExists)
@@ -515,6 +553,18 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 // PutConnectorConfig creates the connector, or replaces its config and
 // restarts it. created reports which.
 func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg connect.Config) (created bool, err error) {
+	if rt.cl != nil {
+		if name == "" {
+			return false, &connect.ConfigError{Fields: []connect.FieldError{{Field: "name", Reason: "is required"}}}
+		}
+		if _, _, err := rt.validate(ctx, cfg); err != nil {
+			return false, err
+		}
+		if err := rt.clusterRunning(); err != nil {
+			return false, err
+		}
+		return rt.cl.put(ctx, name, cfg)
+	}
 	_, err = rt.connector(name)
 	if errors.Is(err, connect.ErrNotFound) {
 		return true, rt.CreateConnector(ctx, name, cfg)
@@ -530,12 +580,7 @@ func (rt *Runtime) PutConnectorConfig(ctx context.Context, name string, cfg conn
 		if err := rt.persist(ctx, name, cfg, c.target); err != nil {
 			return err
 		}
-		if err := c.stopLocked(ctx); err != nil {
-			c.log.Warn("stop for reconfiguration", "error", c.redact.Text(err.Error()))
-		}
-		c.cfg, c.set = maps.Clone(cfg), parseSettings(cfg)
-		c.kind.Store(kind)
-		c.startLocked(ctx)
+		c.reconfigureWithLocked(ctx, cfg, kind)
 		return nil
 	})
 }
@@ -570,8 +615,12 @@ func (rt *Runtime) connector(name string) (*connectorRunner, error) {
 	return c, nil
 }
 
-// Connectors returns the names of the connectors, sorted.
+// Connectors returns the names of the connectors, sorted (in cluster mode,
+// of the whole cluster).
 func (rt *Runtime) Connectors() []string {
+	if rt.cl != nil {
+		return rt.cl.names()
+	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	names := slices.Collect(maps.Keys(rt.connectors))
@@ -582,6 +631,13 @@ func (rt *Runtime) Connectors() []string {
 // ConnectorConfig returns a copy of the connector's config as given,
 // secrets included: mask it with the plugin's spec before showing it.
 func (rt *Runtime) ConnectorConfig(name string) (connect.Config, error) {
+	if rt.cl != nil {
+		cc, err := rt.cl.lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		return maps.Clone(cc.cfg), nil
+	}
 	c, err := rt.connector(name)
 	if err != nil {
 		return nil, err
@@ -591,6 +647,10 @@ func (rt *Runtime) ConnectorConfig(name string) (connect.Config, error) {
 
 // TaskConfigs returns the configs of the connector's tasks.
 func (rt *Runtime) TaskConfigs(name string) ([]connect.Config, error) {
+	if rt.cl != nil {
+		_, tcs, err := rt.cl.statusOf(name)
+		return tcs, err
+	}
 	c, err := rt.connector(name)
 	if err != nil {
 		return nil, err
@@ -600,6 +660,10 @@ func (rt *Runtime) TaskConfigs(name string) ([]connect.Config, error) {
 
 // ConnectorStatus returns the state of the connector and its tasks.
 func (rt *Runtime) ConnectorStatus(name string) (connect.ConnectorStatus, error) {
+	if rt.cl != nil {
+		st, _, err := rt.cl.statusOf(name)
+		return st, err
+	}
 	c, err := rt.connector(name)
 	if err != nil {
 		return connect.ConnectorStatus{}, err
@@ -613,6 +677,12 @@ func (rt *Runtime) ConnectorStatus(name string) (connect.ConnectorStatus, error)
 // When the connector store cannot forget it, nothing changes and the error
 // matches ErrUnavailable.
 func (rt *Runtime) DeleteConnector(ctx context.Context, name string) error {
+	if rt.cl != nil {
+		if err := rt.clusterRunning(); err != nil {
+			return err
+		}
+		return rt.cl.delete(ctx, name)
+	}
 	c, err := rt.connector(name)
 	if err != nil {
 		return err
@@ -668,29 +738,17 @@ func (rt *Runtime) StopConnector(ctx context.Context, name string) error {
 }
 
 func (rt *Runtime) setTarget(ctx context.Context, name string, target connect.State) error {
+	if rt.cl != nil {
+		if err := rt.clusterRunning(); err != nil {
+			return err
+		}
+		return rt.cl.setTarget(ctx, name, target)
+	}
 	return rt.locked(ctx, name, func(c *connectorRunner) error {
 		if err := rt.persist(ctx, name, c.cfg, target); err != nil {
 			return err
 		}
-		prev := c.target
-		c.target = target
-		var err error
-		switch {
-		case target == connect.StateStopped:
-			err = c.stopLocked(ctx)
-			c.state, c.trace = connect.StateStopped, ""
-		case prev == connect.StateStopped:
-			c.startLocked(ctx)
-		case c.state == connect.StateFailed:
-			// The retry starts it in the new target state.
-		case target == connect.StatePaused:
-			c.gate.pause()
-			c.state = connect.StatePaused
-		default:
-			c.gate.resume()
-			c.state = connect.StateRunning
-		}
-		return err
+		return c.setTargetLocked(ctx, target)
 	})
 }
 
@@ -704,55 +762,28 @@ type RestartOptions struct {
 // RestartConnector restarts the connector instance and, with IncludeTasks,
 // its tasks. With OnlyFailed, only failed parts restart.
 func (rt *Runtime) RestartConnector(ctx context.Context, name string, o RestartOptions) error {
-	return rt.locked(ctx, name, func(c *connectorRunner) error {
-		if c.target == connect.StateStopped {
-			return fmt.Errorf("runtime: restart connector %q: it is STOPPED; resume it: %w", name, connect.ErrConflict)
-		}
-		switch failed := c.state == connect.StateFailed; {
-		case failed, o.IncludeTasks && !o.OnlyFailed:
-			c.state = connect.StateRestarting
-			c.startLocked(ctx)
-		case o.IncludeTasks:
-			for _, t := range c.tasks {
-				if s := t.status().State; s == connect.StateFailed || s == connect.StateRestarting {
-					t.requestRestart()
-				}
-			}
-		case !o.OnlyFailed:
-			return c.restartInstanceLocked(ctx)
-		}
-		return nil
-	})
+	if rt.cl != nil {
+		return rt.cl.restart(ctx, name, o, -1)
+	}
+	return rt.locked(ctx, name, func(c *connectorRunner) error { return c.restartLocked(ctx, o) })
 }
 
 // RestartTask restarts one task: at once if it is waiting out a restart
 // backoff, else by stopping and starting it.
 func (rt *Runtime) RestartTask(ctx context.Context, name string, id int) error {
-	return rt.locked(ctx, name, func(c *connectorRunner) error {
-		if id < 0 || id >= len(c.tasks) {
-			return fmt.Errorf("runtime: task %d of connector %q: %w", id, name, connect.ErrNotFound)
-		}
-		t := c.tasks[id]
-		if !t.exited() {
-			if t.status().State == connect.StateFailed {
-				t.requestRestart() // waiting out its backoff: skip the wait
-				return nil
-			}
-			if err := t.stop(ctx); err != nil {
-				t.setState(connect.StateFailed, err.Error())
-				return err
-			}
-		}
-		nt := &taskRunner{c: c, id: id, cfg: t.cfg, set: t.set, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
-		c.tasks[id] = nt
-		nt.start(rt.ctx)
-		return nil
-	})
+	if rt.cl != nil {
+		return rt.cl.restart(ctx, name, RestartOptions{}, id)
+	}
+	return rt.locked(ctx, name, func(c *connectorRunner) error { return c.restartTaskLocked(ctx, id) })
 }
 
 // Offsets returns the connector's stored source positions.
 func (rt *Runtime) Offsets(ctx context.Context, name string) ([]connect.Position, error) {
-	if _, err := rt.connector(name); err != nil {
+	if rt.cl != nil {
+		if _, err := rt.cl.lookup(name); err != nil {
+			return nil, err
+		}
+	} else if _, err := rt.connector(name); err != nil {
 		return nil, err
 	}
 	return rt.offsets.List(ctx, name)
@@ -783,6 +814,12 @@ func storeErr(err error) error {
 // whileStopped runs fn while holding the connector STOPPED, so that no
 // resume starts tasks on offsets being changed.
 func (rt *Runtime) whileStopped(ctx context.Context, name string, fn func() error) error {
+	if rt.cl != nil {
+		if err := rt.cl.stoppedEverywhere(name); err != nil {
+			return err
+		}
+		return fn()
+	}
 	return rt.locked(ctx, name, func(c *connectorRunner) error {
 		if c.state != connect.StateStopped {
 			return fmt.Errorf("runtime: connector %q is %s; stop it first: %w", name, c.state, connect.ErrConflict)

@@ -26,6 +26,7 @@ type config struct {
 	LogLevel        slog.Level
 	AuthToken       string
 	ShutdownTimeout time.Duration
+	ClusterID       string
 }
 
 // setting is one configuration key: its flag name (also its key in the
@@ -62,6 +63,9 @@ var settings = []setting{
 	{"rocketmq-broker", "CONNECTD_ROCKETMQ_BROKER", "",
 		"RocketMQ broker master addresses (host:port;...) on which missing topics are created; without it topics must exist or be auto-created by the broker",
 		func(c *config, v string) error { c.RocketMQBroker = v; return nil }},
+	{"cluster-id", "CONNECTD_CLUSTER_ID", "",
+		"id of the cluster this worker joins: workers with the same id on the same RocketMQ share their connectors (needs --rocketmq-namesrv); empty runs standalone",
+		func(c *config, v string) error { c.ClusterID = strings.TrimSpace(v); return nil }},
 	{"worker-id", "CONNECTD_WORKER_ID", "",
 		"id of this worker in statuses (default: host name and REST port, as Kafka Connect)",
 		func(c *config, v string) error { c.WorkerID = v; return nil }},
@@ -151,6 +155,9 @@ func loadConfig(args []string, getenv func(string) string, out io.Writer, u usag
 		if err := s.set(&c, v); err != nil {
 			return config{}, fmt.Errorf("%s (from %s): %w", s.name, from, err)
 		}
+	}
+	if c.ClusterID != "" && c.RocketMQNamesrv == "" {
+		return config{}, errors.New("cluster-id: a cluster needs a transport every worker reaches; set rocketmq-namesrv (the embedded in-memory transport lives in one process)")
 	}
 	return c, nil
 }

@@ -228,10 +228,15 @@ func start(cfg config, o *options, plugins map[string]runtime.Factory, log *slog
 		runtime.WithLogger(log),
 		runtime.WithMeterProvider(mp),
 		runtime.WithWorkerID(workerID),
-		runtime.WithOffsetStore(offsets),
-		runtime.WithConnectorStore(runtime.NewFileConnectorStore(filepath.Join(cfg.DataDir, connectorsFile))),
 		runtime.WithShutdownTimeout(cfg.ShutdownTimeout),
 		runtime.WithTransport(transport),
+	}
+	if cfg.ClusterID != "" {
+		// Configs and positions live in the cluster's internal topics.
+		opts = append(opts, runtime.WithCluster(cfg.ClusterID))
+	} else {
+		opts = append(opts, runtime.WithOffsetStore(offsets),
+			runtime.WithConnectorStore(runtime.NewFileConnectorStore(filepath.Join(cfg.DataDir, connectorsFile))))
 	}
 	for name, f := range plugins {
 		opts = append(opts, runtime.WithPlugin(name, f))

@@ -72,8 +72,8 @@ func WithMaxBodyBytes(n int64) Option {
 }
 
 // WithWorkers sets where GET /getClusterInfo learns the live workers of the
-// cluster. Default: this worker alone, with the time of the request as its
-// heartbeat.
+// cluster. Default: the runtime's Members (a standalone runtime: itself,
+// with the time of the request as its heartbeat).
 func WithWorkers(f func(ctx context.Context) []WorkerInfo) Option {
 	return optionFunc(func(c *handlerConfig) {
 		if f != nil {
@@ -160,7 +160,11 @@ func NewHandler(rt *runtime.Runtime, opts ...Option) http.Handler {
 	}
 	if cfg.workers == nil {
 		cfg.workers = func(context.Context) []WorkerInfo {
-			return []WorkerInfo{{ID: rt.WorkerID(), LastHeartbeat: time.Now()}}
+			var out []WorkerInfo
+			for _, m := range rt.Members() {
+				out = append(out, WorkerInfo{ID: m.ID, LastHeartbeat: m.LastHeartbeat})
+			}
+			return out
 		}
 	}
 	h := &restHandler{rt: rt, cfg: cfg, mux: http.NewServeMux(), log: rt.Logger().With("component", "rest")}

@@ -8,7 +8,7 @@ import (
 
 // ServerInfo is the body of GET /: Kafka Connect's fields, with the
 // module's version and VCS revision. There is no Kafka cluster; the cluster
-// id names the standalone worker group.
+// id is the cluster's (runtime.WithCluster), "standalone" without one.
 type serverInfo struct {
 	Version        string `json:"version"`
 	Commit         string `json:"commit"`
@@ -18,7 +18,11 @@ type serverInfo struct {
 
 func (h *restHandler) serverInfo(w http.ResponseWriter, r *http.Request) {
 	v, c := runtime.Version()
-	writeJSON(w, http.StatusOK, serverInfo{Version: v, Commit: c, KafkaClusterID: "standalone", WorkerID: h.rt.WorkerID()})
+	cluster := h.rt.ClusterID()
+	if cluster == "" {
+		cluster = "standalone"
+	}
+	writeJSON(w, http.StatusOK, serverInfo{Version: v, Commit: c, KafkaClusterID: cluster, WorkerID: h.rt.WorkerID()})
 }
 
 type healthBody struct {
