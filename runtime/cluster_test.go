@@ -457,3 +457,171 @@ func TestClusterChaosNeverRunsATaskTwice(t *testing.T) {
 	t.Logf("events: %s", strings.Join(log, ", "))
 	obs.check(t)
 }
+
+// Two clusters on one transport never see each other's connectors; corrupt
+// or foreign records on the internal topics are skipped.
+func TestClustersAreIsolatedAndSkipGarbage(t *testing.T) {
+	broker := memory.New()
+	defer broker.Close()
+	obs := newObserver()
+	a := startWorker(t, broker, obs, "a1", 10)
+	defer a.stop(t)
+	tr := &cutTransport{MessageTransport: broker.Client()}
+	b := runtime.New(runtime.WithTransport(tr), runtime.WithWorkerID("b1"), runtime.WithCluster("other"),
+		runtime.WithClusterLease(testLease),
+		runtime.WithPlugin("obs", func() connect.Connector { return &obsSource{obs: obs, worker: "b1", limit: 10} }))
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		b.Stop(context.Background())
+		tr.MessageTransport.Close()
+	}()
+	ctx := context.Background()
+	// Garbage on every internal topic of cluster "test".
+	topics := runtime.DefaultClusterTopics("test")
+	for _, topic := range []string{topics.Configs, topics.Members, topics.Status, topics.Offsets} {
+		for _, m := range []*connect.Message{
+			{Topic: topic, Key: []byte("connector"), Value: []byte("{not json")},
+			{Topic: topic, Key: []byte("heartbeat"), Value: []byte(`{"worker": 42}`)},
+			{Topic: topic, Key: []byte("mystery"), Value: []byte(`{}`)},
+			{Topic: topic, Value: []byte(`[1,2,3]`)},
+		} {
+			if err := broker.Publish(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := a.rt.CreateConnector(ctx, "mine", connect.Config{"connector.class": "obs", "topic": "obs"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.CreateConnector(ctx, "theirs", connect.Config{"connector.class": "obs", "topic": "obs"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "each cluster runs its own connector", func() bool {
+		return placement(a)["mine"] == "a1"
+	})
+	if got := a.rt.Connectors(); len(got) != 1 || got[0] != "mine" {
+		t.Errorf("cluster test lists %v", got)
+	}
+	if got := b.Connectors(); len(got) != 1 || got[0] != "theirs" {
+		t.Errorf("cluster other lists %v", got)
+	}
+	// A worker that starts now reads past the garbage too.
+	a2 := startWorker(t, broker, obs, "a2", 10)
+	defer a2.stop(t)
+	if got := a2.rt.Connectors(); len(got) != 1 || got[0] != "mine" {
+		t.Errorf("a new worker lists %v", got)
+	}
+	obs.check(t)
+}
+
+// A connector goes to a worker that has its plugin; where none has it, it
+// fails with a reason naming the worker and the plugin.
+func TestClusterPrefersWorkersWithThePlugin(t *testing.T) {
+	broker := memory.New()
+	defer broker.Close()
+	obs := newObserver()
+	with := startWorker(t, broker, obs, "with", 10)
+	defer with.stop(t)
+	tr := &cutTransport{MessageTransport: broker.Client()}
+	without := runtime.New(runtime.WithTransport(tr), runtime.WithWorkerID("without"), runtime.WithCluster("test"),
+		runtime.WithClusterLease(testLease),
+		runtime.WithPlugin("other", func() connect.Connector { return &obsSource{obs: obs, limit: 10} }))
+	if err := without.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		without.Stop(context.Background())
+		tr.MessageTransport.Close()
+	}()
+	ctx := context.Background()
+	eventually(t, 10*time.Second, "two members", func() bool { return len(with.rt.Members()) == 2 })
+	for i := range 4 {
+		if err := with.rt.CreateConnector(ctx, fmt.Sprintf("c%d", i), connect.Config{"connector.class": "obs", "topic": "obs"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 10*time.Second, "all four on the worker with the plugin", func() bool {
+		p := placement(with)
+		return len(p) == 4 && p["c0"] == "with" && p["c1"] == "with" && p["c2"] == "with" && p["c3"] == "with"
+	})
+	// Created through the worker without the plugin: validated where it can
+	// be, refused here.
+	if err := without.CreateConnector(ctx, "x", connect.Config{"connector.class": "obs", "topic": "obs"}); err == nil {
+		t.Error("a worker without the plugin accepted a connector it cannot validate")
+	}
+	with.stop(t)
+	eventually(t, 15*time.Second, "connectors failed on the worker without the plugin", func() bool {
+		st, err := without.ConnectorStatus("c0")
+		return err == nil && st.State == connect.StateFailed && st.WorkerID == "without" &&
+			strings.Contains(st.Trace, `plugin "obs" is not registered with worker without`)
+	})
+	obs.check(t)
+}
+
+// Restarting every worker of a cluster brings every connector back, with
+// its target state and positions, from the internal topics alone.
+func TestClusterRestartsFromItsTopics(t *testing.T) {
+	broker := memory.New()
+	defer broker.Close()
+	obs := newObserver()
+	var ws []*testWorker
+	for i := range 2 {
+		ws = append(ws, startWorker(t, broker, obs, fmt.Sprintf("w%d", i), 100))
+	}
+	ctx := context.Background()
+	if err := ws[0].rt.CreateConnector(ctx, "sink", connect.Config{"connector.class": "obs-sink", "topics": "obs"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws[1].rt.CreateConnector(ctx, "run", connect.Config{"connector.class": "obs", "topic": "obs"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws[1].rt.CreateConnector(ctx, "paused", connect.Config{"connector.class": "obs", "topic": "obs"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "run's positions at 99", func() bool {
+		ps, _ := ws[0].rt.Offsets(ctx, "run")
+		return len(ps) == 1 && string(ps[0].Offset) == "99"
+	})
+	if err := ws[0].rt.PauseConnector(ctx, "paused"); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range ws {
+		w.stop(t)
+	}
+	ws = nil
+	for i := range 2 {
+		ws = append(ws, startWorker(t, broker, obs, fmt.Sprintf("n%d", i), 100))
+	}
+	defer func() {
+		for _, w := range ws {
+			w.stop(t)
+		}
+	}()
+	if got := ws[0].rt.Connectors(); !slicesEqual(got, []string{"paused", "run", "sink"}) {
+		t.Fatalf("after the restart: %v", got)
+	}
+	ps, err := ws[1].rt.Offsets(ctx, "run")
+	if err != nil || len(ps) != 1 || string(ps[0].Offset) != "99" {
+		t.Fatalf("positions after the restart: %v %v", ps, err)
+	}
+	eventually(t, 20*time.Second, "states restored", func() bool {
+		st, _ := ws[0].rt.ConnectorStatus("paused")
+		st2, _ := ws[0].rt.ConnectorStatus("run")
+		return st.State == connect.StatePaused && st2.State == connect.StateRunning
+	})
+	obs.check(t)
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -53,10 +53,11 @@ type unitView struct {
 	class string
 }
 
-// balance returns the target assignment: every unit on a live member,
-// members' unit counts differing by at most one, as few units moved from
-// cur as that allows (sticky), and a unit placed on a member that has its
-// plugin when any has. members are in join order.
+// balance returns the target assignment: every unit on a live member that
+// has its plugin (on any member when none has it), as few units moved from
+// cur as the rest allows (sticky), and unit counts differing by at most one
+// among the members that can run them (between all members when every one
+// has every plugin). members are in join order.
 func balance(cur assignment, members []memberView, units []unitView) assignment {
 	out := assignment{}
 	if len(members) == 0 {
@@ -117,47 +118,24 @@ func balance(cur assignment, members []memberView, units []unitView) assignment 
 			quota[mv.id]--
 		}
 	}
-	// Place the rest on members with room, preferring those with the
-	// plugin, then the least loaded, then join order.
+	// Place the rest, each on the least loaded member that has its plugin
+	// (any member when none has it), then join order.
 	for _, u := range units {
 		if placed[u.name] {
 			continue
 		}
+		capable := anyHas(u.class)
 		best := ""
 		for _, mv := range members {
-			if quota[mv.id] == 0 {
+			if capable && !mv.plugins[u.class] {
 				continue
 			}
-			if best == "" {
+			if best == "" || len(out[mv.id]) < len(out[best]) {
 				best = mv.id
-				continue
-			}
-			b := live[best]
-			if mv.plugins[u.class] != b.plugins[u.class] {
-				if mv.plugins[u.class] {
-					best = mv.id
-				}
-				continue
-			}
-			if len(out[mv.id]) < len(out[best]) {
-				best = mv.id
-			}
-		}
-		if !live[best].plugins[u.class] && anyHas(u.class) {
-			// Shift the extra slot to a capable member still at the base
-			// count: the counts stay within one of each other.
-			for _, mv := range members {
-				if mv.plugins[u.class] && quota[mv.id] == 0 && len(out[mv.id]) == n/m {
-					quota[best]--
-					quota[mv.id]++
-					best = mv.id
-					break
-				}
 			}
 		}
 		out[best] = append(out[best], u.name)
 		placed[u.name] = true
-		quota[best]--
 	}
 	for id := range out {
 		sort.Strings(out[id])
