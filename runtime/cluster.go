@@ -253,6 +253,9 @@ type heartbeatRecord struct {
 	Generation  int64    `json:"generation"`
 	Running     []string `json:"running"`
 	Plugins     []string `json:"plugins"`
+	// Rejoin asks the leader for a new generation: this worker's lease
+	// lapsed and came back.
+	Rejoin bool `json:"rejoin,omitempty"`
 }
 
 type assignmentRecord struct {
@@ -268,7 +271,8 @@ type statusRecord struct {
 	TaskConfigs []connect.Config        `json:"task_configs,omitempty"`
 }
 
-// clusterConn is a connector as the configs topic has it.
+// clusterConn is a connector as the configs topic has it; immutable once
+// stored.
 type clusterConn struct {
 	cfg     connect.Config
 	target  connect.State
@@ -298,6 +302,11 @@ type cluster struct {
 	hbWG     sync.WaitGroup
 	seq      atomic.Int64
 	fenced   atomic.Bool
+	// rejoinGen is, after a lapsed lease came back, the generation this
+	// worker had then: it runs nothing until it reads a newer one (which
+	// the leader publishes on seeing Rejoin), so that it never restarts
+	// from an assignment the others moved on from. -1 otherwise.
+	rejoinGen atomic.Int64
 	caughtUp atomic.Bool              // the members topic was read to its end once
 	applied  atomic.Int64             // newest generation reconciled
 	running  atomic.Pointer[[]string] // connectors running here
@@ -346,6 +355,10 @@ func (rt *Runtime) startCluster(ctx context.Context) (*cluster, error) {
 	}
 	empty := []string{}
 	c.running.Store(&empty)
+	c.rejoinGen.Store(-1)
+	// No lease yet: it runs nothing until it read back its own heartbeat,
+	// and then a generation published after that.
+	c.fenced.Store(true)
 	if tr, ok := rt.transport.(connect.TopicRetention); ok {
 		// The in-memory broker keeps broadcast-only topics until they are
 		// full; with a time retention, snapshots (every minute at most)
@@ -472,7 +485,8 @@ func (c *cluster) applyConfig(r topiclog.Record) {
 		}
 		if cr.Config == nil {
 			if cur := c.conns[cr.Name]; cur != nil && cr.Target != "" {
-				cur.target, cur.version = cr.Target, version
+				// Replaced, never modified: reconcile reads it unlocked.
+				c.conns[cr.Name] = &clusterConn{cfg: cur.cfg, target: cr.Target, version: version}
 			}
 		} else {
 			target := cr.Target
@@ -577,6 +591,9 @@ func (c *cluster) applyMember(r topiclog.Record) {
 			return // a second leader's, or a repeat
 		}
 		c.gen, c.assign = ar.Generation, ar.Assignment
+		if rg := c.rejoinGen.Load(); rg >= 0 && ar.Generation > rg {
+			c.rejoinGen.Store(-1)
+		}
 		c.kick()
 	default:
 		c.rt.log.Warn("cluster: skipping an unknown record in the members topic", "offset", r.Offset, "kind", r.Key)
@@ -630,7 +647,7 @@ func (c *cluster) heartbeatLoop() {
 	for {
 		seq := c.seq.Add(1)
 		hb := heartbeatRecord{Worker: c.me, Incarnation: c.inc, Seq: seq, Generation: c.applied.Load(),
-			Running: *c.running.Load(), Plugins: plugins}
+			Running: *c.running.Load(), Plugins: plugins, Rejoin: c.rejoinGen.Load() >= 0}
 		b, _ := json.Marshal(hb)
 		c.mu.Lock()
 		now := time.Now()
@@ -675,6 +692,9 @@ func (c *cluster) checkLease() {
 		c.fenced.Store(true)
 		c.kick()
 	} else if !expired && c.fenced.Load() {
+		c.mu.Lock()
+		c.rejoinGen.Store(c.gen)
+		c.mu.Unlock()
 		c.fenced.Store(false)
 		c.kick()
 	}
@@ -714,7 +734,11 @@ func (c *cluster) lead() bool {
 	}
 	sort.Slice(units, func(i, j int) bool { return units[i].name < units[j].name })
 	next := nextAssignment(c.assign, c.gen, views, units)
-	if next.equal(c.assign) {
+	rejoin := false
+	for _, m := range live {
+		rejoin = rejoin || m.hb.Rejoin
+	}
+	if next.equal(c.assign) && !rejoin {
 		c.mu.Unlock()
 		return true
 	}
@@ -753,7 +777,7 @@ func (c *cluster) reconcile() {
 	c.mu.Lock()
 	gen := c.gen
 	want := map[string]*clusterConn{}
-	if !c.fenced.Load() {
+	if rg := c.rejoinGen.Load(); !c.fenced.Load() && (rg < 0 || gen > rg) {
 		for _, name := range c.assign[c.me] {
 			if cc := c.conns[name]; cc != nil {
 				want[name] = cc
