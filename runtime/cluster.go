@@ -295,22 +295,22 @@ type cluster struct {
 	configs, members, status *topiclog.Log
 	offsets                  *offset.Topic
 
-	wake     chan struct{} // reconcile
-	stopRec  chan struct{} // ends reconcileLoop
-	stopHB   chan struct{} // ends heartbeatLoop
-	recWG    sync.WaitGroup
-	hbWG     sync.WaitGroup
-	seq      atomic.Int64
-	fenced   atomic.Bool
+	wake    chan struct{} // reconcile
+	stopRec chan struct{} // ends reconcileLoop
+	stopHB  chan struct{} // ends heartbeatLoop
+	recWG   sync.WaitGroup
+	hbWG    sync.WaitGroup
+	seq     atomic.Int64
+	fenced  atomic.Bool
 	// rejoinGen is, after a lapsed lease came back, the generation this
 	// worker had then: it runs nothing until it reads a newer one (which
 	// the leader publishes on seeing Rejoin), so that it never restarts
 	// from an assignment the others moved on from. -1 otherwise.
 	rejoinGen atomic.Int64
-	caughtUp atomic.Bool              // the members topic was read to its end once
-	applied  atomic.Int64             // newest generation reconciled
-	running  atomic.Pointer[[]string] // connectors running here
-	results  sync.Map                 // restart id -> chan error
+	caughtUp  atomic.Bool              // the members topic was read to its end once
+	applied   atomic.Int64             // newest generation reconciled
+	running   atomic.Pointer[[]string] // connectors running here
+	results   sync.Map                 // restart id -> chan error
 
 	mu         sync.Mutex
 	conns      map[string]*clusterConn
