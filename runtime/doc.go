@@ -105,6 +105,106 @@
 // /health) says "degraded" with the reason. A change the connector store
 // cannot persist fails with ErrUnavailable (HTTP 503) and is not applied.
 //
+// # Cluster mode
+//
+// With WithCluster, several runtimes on one transport share their
+// connectors (cluster.go holds the code).
+//
+// # Cluster: topics
+//
+// A cluster keeps its state in four single-queue topics of the transport,
+// named from the cluster id (WithClusterTopics overrides the names), that
+// every worker reads from the oldest retained message with a broadcast
+// reader, in the same order (internal/topiclog):
+//
+//	connect-<id>-configs   connector configs, target states, deletes, restart requests
+//	connect-<id>-members   heartbeats, leaves and assignments
+//	connect-<id>-status    connector and task statuses, per connector, from the worker running it
+//	connect-<id>-offsets   source positions (offset.Topic)
+//
+// A worker reads the config and offsets topics to their end before Start
+// returns. Every change made through any worker's API is a record in the
+// configs topic; the call returns once this worker has applied it, so its
+// own reads see it at once and other workers' within their read latency.
+//
+// # Cluster: membership, leader and assignment
+//
+// Every worker publishes a heartbeat every lease/6 (500 ms by default) with
+// its id, an incarnation chosen at start, the newest assignment generation
+// it has applied, the connectors it runs and the plugins it has. A worker
+// is live while its last heartbeat was read less than the lease (3 s by
+// default, WithClusterLease) ago; a worker that stops gracefully publishes
+// a leave record and is gone at once. The leader is the live worker whose
+// first heartbeat comes first in the topic: every worker reads the same
+// order, so they agree on it without an election.
+//
+// The unit of assignment is the connector, with its tasks: a connector's
+// instance and tasks run on one worker (task configs never cross workers,
+// and a reconfiguration is local). The leader places each connector on a
+// live worker that has its plugin (any worker when none has it; it then
+// fails there naming the worker and the plugin), balanced (counts differ by
+// at most one among the workers that can run them), sticky (a join or leave
+// moves only what it must), and publishes the result as an assignment with generation g+1. The first
+// assignment of a generation in the topic wins; later ones (a second
+// leader racing) are ignored by everyone. A worker runs exactly the
+// connectors the newest generation gives it.
+//
+// # Cluster: fencing: a connector never runs on two workers at once
+//
+// A move is two generations: the first revokes the connector from its old
+// worker; the leader grants it to the new one only once every live worker
+// has applied that generation (a worker reports a generation applied only
+// after it stopped what the generation revoked) and no live worker's
+// heartbeat reports it running. A worker that is gone (left, or not heard
+// from for a lease) holds nothing.
+//
+// A worker that is partitioned, paused or slow must stop by itself before
+// the others hand its connectors out. It measures its own lease from the
+// send time of its own heartbeats: it runs connectors only while it has
+// read back one of its own heartbeats sent less than L/2 ago (L the lease).
+// The leader hands a worker's connectors out only when it read nothing from
+// it for a whole lease. The argument, with H = L/6 the heartbeat interval
+// and D the longest time a published message takes to reach every live
+// reader: say the leader hands W's connectors out at time t while W still
+// runs them. W read back a heartbeat it sent at s >= t - L/2. W sends a
+// heartbeat every H, so one of them, sent at some s' with
+// t - D - H < s' <= t - D, reached the leader by t, and s' > t - L when
+// L > L/2 + D + H; so the leader did hear from W within the last lease: a
+// contradiction. With the defaults (L = 3 s) this holds while the transport
+// delivers within 1 s. Clocks need not be synchronised: every worker
+// measures durations on its own monotonic clock, assumed to run at the
+// same rate as the others' (drift is negligible over seconds).
+//
+// A worker whose lease lapsed stops every connector. When it reads its own
+// heartbeats back again, it runs nothing until it reads an assignment
+// published after that (its heartbeat asks the leader for one), so it never
+// restarts from an assignment the others moved on from; a starting worker
+// does the same. What no lease protects against, here as in every
+// lease-based system without fencing tokens at the target, is a whole
+// process frozen (a stop-the-world pause, a suspended VM) for longer than
+// L/2 - D - H: its tasks resume for the moment it takes the worker to
+// notice its lapsed lease.
+//
+// # Cluster: positions and statuses
+//
+// Source positions go to the offsets topic; before a connector starts on a
+// worker, the worker reads that topic to its end, so a moved connector
+// resumes from the last position its old worker committed. Statuses of
+// the connectors a worker runs go to the status topic when they change and
+// every few seconds; any worker answers status for the whole cluster from
+// it, showing UNASSIGNED for a connector whose worker is gone.
+//
+// # Cluster: retention
+//
+// RocketMQ deletes messages after its retention (72 h by default). The
+// leader re-publishes every connector's config record (and the deletes)
+// every WithClusterSnapshotInterval (10 min by default), stamped with the
+// topic offset of the record it copies, and the offsets store re-publishes
+// its state likewise; a record never overrides a newer one, so a cluster
+// left idle for a week starts with all its connectors and positions. On the
+// in-memory transport the runtime limits the retention of its internal
+// topics (connect.TopicRetention) so that they do not grow without bound.
+//
 // # Telemetry
 //
 // Logs go to the *slog.Logger of WithLogger (silent by default); each
