@@ -28,7 +28,7 @@ func (stalledTask) Put(ctx context.Context, _ []*connect.Record) error {
 // being polled once the transport's queues and the pipeline are full.
 func TestStalledSinkHoldsSourceBack(t *testing.T) {
 	const capacity, queues = 500, 2
-	broker := memory.New(memory.WithQueues(queues), memory.WithQueueCapacity(capacity))
+	broker := memory.New(memory.WithDefaultQueues(queues), memory.WithQueueCapacity(capacity))
 	defer broker.Close()
 	var produced atomic.Int64
 	rt := startRuntime(t, runtime.WithTransport(broker),

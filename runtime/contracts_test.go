@@ -178,7 +178,7 @@ func (t *slowFlushTask) Stop(context.Context) error { return nil }
 // cancelled, the batch is acknowledged, and nothing is delivered again.
 // The broker is external (not the runtime's own), as RocketMQ would be.
 func TestGracefulStopFinishesSinkBatchInFlight(t *testing.T) {
-	broker := memory.New(memory.WithQueues(1))
+	broker := memory.New(memory.WithDefaultQueues(1))
 	defer broker.Close()
 	sink := &slowFlushSink{delay: 300 * time.Millisecond, flushing: make(chan struct{})}
 	rt := runtime.New(runtime.WithTransport(broker),
@@ -414,7 +414,7 @@ func (t *batchErrTask) Put(ctx context.Context, rs []*connect.Record) error {
 // A BatchError mixing retriable and permanent failures dead-letters only
 // the permanent ones and retries the retriable ones.
 func TestMixedBatchErrorRetriesRetriableRecords(t *testing.T) {
-	broker := memory.New(memory.WithQueues(1))
+	broker := memory.New(memory.WithDefaultQueues(1))
 	defer broker.Close()
 	col := connecttest.NewCollector()
 	sink := &batchErrSink{SinkConnector: col.Connector(), col: col}
@@ -476,7 +476,7 @@ func readAll(t *testing.T, broker *memory.Broker, topic string) []*connect.Messa
 // The dead-letter headers name the executing class and an error type a
 // person can act on, never *errors.errorString.
 func TestDeadLetterClassHeaders(t *testing.T) {
-	broker := memory.New(memory.WithQueues(1))
+	broker := memory.New(memory.WithDefaultQueues(1))
 	defer broker.Close()
 	col := connecttest.NewCollector()
 	rt := startRuntime(t, runtime.WithTransport(broker),
@@ -622,7 +622,7 @@ func TestTaskLifecycleLogs(t *testing.T) {
 	var logs connecttest.LogBuffer
 	col := connecttest.NewCollector()
 	col.FailFlush(1, errors.New("disk on fire"))
-	broker := memory.New(memory.WithQueues(1))
+	broker := memory.New(memory.WithDefaultQueues(1))
 	defer broker.Close()
 	rt := runtime.New(runtime.WithTransport(broker), runtime.WithRestartBackoff(10*time.Millisecond, 10*time.Millisecond),
 		runtime.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))),

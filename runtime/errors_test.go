@@ -40,7 +40,7 @@ func publishGarbage(t *testing.T, tr connect.MessageTransport, topic string) {
 // the dead-letter topic with its original bytes and error headers; the
 // records around it still reach the sink.
 func TestUndecodableRecordGoesToDeadLetterTopic(t *testing.T) {
-	broker := memory.New(memory.WithQueues(1))
+	broker := memory.New(memory.WithDefaultQueues(1))
 	defer broker.Close()
 	col := connecttest.NewCollector()
 	rt := startRuntime(t, runtime.WithTransport(broker),
@@ -104,7 +104,7 @@ func TestUndecodableRecordGoesToDeadLetterTopic(t *testing.T) {
 // reason, and the task keeps being restarted with backoff (the message is
 // never skipped).
 func TestUndecodableRecordFailsTaskUnderToleranceNone(t *testing.T) {
-	broker := memory.New(memory.WithQueues(1))
+	broker := memory.New(memory.WithDefaultQueues(1))
 	defer broker.Close()
 	col := connecttest.NewCollector()
 	rt := startRuntime(t, runtime.WithTransport(broker),

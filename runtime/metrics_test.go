@@ -78,7 +78,7 @@ func TestMetricsTable(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 	defer tp.Shutdown(context.Background())
 
-	broker := memory.New(memory.WithQueues(1))
+	broker := memory.New(memory.WithDefaultQueues(1))
 	defer broker.Close()
 	col := connecttest.NewCollector()
 	col.FailFlush(2, connect.Retriable(errors.New("target busy")))

@@ -79,7 +79,7 @@ func TestCrashAndResumeLosesNothing(t *testing.T) {
 // With 4 queues and 2 sink tasks, every key's records arrive in order.
 func TestPerKeyOrderAcrossSinkTasks(t *testing.T) {
 	const total, keys = 100_000, 1000
-	broker := memory.New(memory.WithQueues(4))
+	broker := memory.New(memory.WithDefaultQueues(4))
 	defer broker.Close()
 	col := connecttest.NewCollector()
 	rt := startRuntime(t,

@@ -140,7 +140,7 @@ func publisherWaiting(b *Broker, topic string) bool {
 }
 
 func TestRebalanceSticky(t *testing.T) {
-	b := newBroker(t, WithQueues(6))
+	b := newBroker(t, WithDefaultQueues(6))
 	a := subscribe(t, b, "g", "t")
 	if got := owned(b, "t", "g", a); !slices.Equal(got[0], []int{0, 1, 2, 3, 4, 5}) {
 		t.Fatalf("alone: %v", got)
@@ -160,7 +160,7 @@ func TestRebalanceSticky(t *testing.T) {
 		t.Fatalf("after a leave: %v", got)
 	}
 	// More members than queues: the late ones get none.
-	b2 := newBroker(t, WithQueues(1))
+	b2 := newBroker(t, WithDefaultQueues(1))
 	x, y := subscribe(t, b2, "g", "t"), subscribe(t, b2, "g", "t")
 	if got := owned(b2, "t", "g", x, y); len(got[0]) != 1 || len(got[1]) != 0 {
 		t.Fatalf("two members, one queue: %v", got)
@@ -172,7 +172,7 @@ func TestRebalanceSticky(t *testing.T) {
 }
 
 func TestRebalanceMovesUnacked(t *testing.T) {
-	b := newBroker(t, WithQueues(2))
+	b := newBroker(t, WithDefaultQueues(2))
 	a := subscribe(t, b, "g", "t")
 	k0, k1 := keyFor(0, 2), keyFor(1, 2)
 	publish(t, b, msg("t", k0, "a0"), msg("t", k1, "b0"), msg("t", k0, "a1"), msg("t", k1, "b1"))
@@ -203,7 +203,7 @@ func TestRebalanceMovesUnacked(t *testing.T) {
 }
 
 func TestStaleAckAndNackIgnored(t *testing.T) {
-	b := newBroker(t, WithQueues(2))
+	b := newBroker(t, WithDefaultQueues(2))
 	a := subscribe(t, b, "g", "t")
 	k0, k1 := keyFor(0, 2), keyFor(1, 2)
 	publish(t, b, msg("t", k0, "a0"), msg("t", k1, "b0"), msg("t", k0, "a1"), msg("t", k1, "b1"))
@@ -231,7 +231,7 @@ func TestStaleAckAndNackIgnored(t *testing.T) {
 }
 
 func TestNackRewinds(t *testing.T) {
-	b := newBroker(t, WithQueues(1))
+	b := newBroker(t, WithDefaultQueues(1))
 	s := subscribe(t, b, "g", "t")
 	for i := range 5 {
 		publish(t, b, msg("t", nil, fmt.Sprint(i)))
@@ -323,7 +323,7 @@ func TestRouting(t *testing.T) {
 }
 
 func TestBackpressure(t *testing.T) {
-	b := newBroker(t, WithQueues(1), WithQueueCapacity(2))
+	b := newBroker(t, WithDefaultQueues(1), WithQueueCapacity(2))
 	publish(t, b, msg("t", nil, "0"), msg("t", nil, "1"))
 
 	// Full, and no group will ever free it: Publish gives up with its ctx.
@@ -363,7 +363,7 @@ func TestBackpressure(t *testing.T) {
 
 func TestRetentionBounded(t *testing.T) {
 	const capacity, queues, total = 10, 2, 1000
-	b := newBroker(t, WithQueues(queues), WithQueueCapacity(capacity))
+	b := newBroker(t, WithDefaultQueues(queues), WithQueueCapacity(capacity))
 	ctx := testCtx(t)
 	// A broadcast reader that never reads does not hold retention.
 	idle, err := b.Broadcast(ctx, "t")
@@ -427,7 +427,7 @@ func TestRetentionBounded(t *testing.T) {
 }
 
 func TestRetentionWaitsForEveryGroup(t *testing.T) {
-	b := newBroker(t, WithQueues(1))
+	b := newBroker(t, WithDefaultQueues(1))
 	ctx := testCtx(t)
 	g1, g2 := subscribe(t, b, "g1", "t"), subscribe(t, b, "g2", "t")
 	publish(t, b, msg("t", nil, "0"), msg("t", nil, "1"), msg("t", nil, "2"))
@@ -454,7 +454,7 @@ func TestRetentionWaitsForEveryGroup(t *testing.T) {
 }
 
 func TestCommittedOffsetsSurvive(t *testing.T) {
-	b := newBroker(t, WithQueues(1))
+	b := newBroker(t, WithDefaultQueues(1))
 	ctx := testCtx(t)
 	for i := range 10 {
 		publish(t, b, msg("t", nil, fmt.Sprint(i)))
@@ -487,7 +487,7 @@ func TestCommittedOffsetsSurvive(t *testing.T) {
 }
 
 func TestCloseUnblocksPublishers(t *testing.T) {
-	b := New(WithQueues(1), WithQueueCapacity(1))
+	b := New(WithDefaultQueues(1), WithQueueCapacity(1))
 	c1, c2 := b.Client(), b.Client()
 	publish(t, b, msg("t", nil, "0"))
 	errs := [2]chan error{make(chan error, 1), make(chan error, 1)}
@@ -526,7 +526,7 @@ func TestCloseUnblocksPublishers(t *testing.T) {
 }
 
 func TestSubscribeContextEndsMembership(t *testing.T) {
-	b := newBroker(t, WithQueues(2))
+	b := newBroker(t, WithDefaultQueues(2))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := b.Subscribe(ctx, "g", "t")
 	if err != nil {
@@ -555,7 +555,7 @@ func TestSubscribeContextEndsMembership(t *testing.T) {
 
 func TestConcurrentMembersAndPublishers(t *testing.T) {
 	const publishers, perPublisher = 4, 500
-	b := newBroker(t, WithQueues(8), WithQueueCapacity(64))
+	b := newBroker(t, WithDefaultQueues(8), WithQueueCapacity(64))
 	ctx := testCtx(t)
 	var (
 		mu   sync.Mutex
@@ -624,7 +624,7 @@ func TestConcurrentMembersAndPublishers(t *testing.T) {
 
 func TestLagCountsUncommittedMessages(t *testing.T) {
 	ctx := context.Background()
-	b := New(WithQueues(2))
+	b := New(WithDefaultQueues(2))
 	defer b.Close()
 	for i := 0; i < 10; i++ {
 		if err := b.Publish(ctx, &connect.Message{Topic: "lag", Key: []byte{byte(i)}}); err != nil {

@@ -10,7 +10,7 @@
 //
 // # Topics and queues
 //
-// A topic is split into queues (WithQueues, 4 by default; CreateTopic sets
+// A topic is split into queues (WithDefaultQueues, 4 by default; CreateTopic sets
 // another count). Publish puts a message in the queue chosen by an FNV-1a
 // hash of its key, so messages with equal keys stay in publish order;
 // messages without a key go to the queues in turn. Each queue numbers its

@@ -10,7 +10,7 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	broker := memory.New(memory.WithQueues(2))
+	broker := memory.New(memory.WithDefaultQueues(2))
 	defer broker.Close()
 
 	// Messages with equal keys keep their order.

@@ -24,11 +24,11 @@ func defaultConfig() config {
 	return config{queues: 4, capacity: 8192, now: time.Now, after: time.After}
 }
 
-// WithQueues sets the number of queues of topics the broker creates on its
+// WithDefaultQueues sets the number of queues of topics the broker creates on its
 // own: on Publish, Subscribe or Broadcast to an unknown topic, and on
 // CreateTopic with a queue count below 1. Values below 1 are ignored.
 // Default 4.
-func WithQueues(n int) Option {
+func WithDefaultQueues(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 1 {
 			c.queues = n

@@ -289,7 +289,7 @@ func TestTimeRetentionJanitor(t *testing.T) {
 
 func TestTimeRetentionFreesBlockedPublisher(t *testing.T) {
 	clk := newFakeClock()
-	b := newBroker(t, clk.option(), WithQueues(1), WithQueueCapacity(2))
+	b := newBroker(t, clk.option(), WithDefaultQueues(1), WithQueueCapacity(2))
 	setRetention(t, b, "t", time.Minute)
 	clk.waitArmed(t)
 	publish(t, b, msg("t", nil, "a"), msg("t", nil, "b"))

@@ -98,7 +98,7 @@ func TestPublishTrackedCountsLaterGroups(t *testing.T) {
 }
 
 func TestPublishTrackedRedelivery(t *testing.T) {
-	b := newBroker(t, WithQueues(1))
+	b := newBroker(t, WithDefaultQueues(1))
 	s := subscribe(t, b, "g", "t")
 	var c calls
 	publishTracked(t, b, &c, msg("t", nil, "0"), msg("t", nil, "1"))
@@ -163,7 +163,7 @@ func TestPublishTrackedNoMessages(t *testing.T) {
 }
 
 func TestPublishTrackedNeverAfterError(t *testing.T) {
-	b := newBroker(t, WithQueues(2), WithQueueCapacity(1))
+	b := newBroker(t, WithDefaultQueues(2), WithQueueCapacity(1))
 	s := subscribe(t, b, "g", "t")
 	full, free := keyFor(0, 2), keyFor(1, 2)
 	publish(t, b, msg("t", full, "fill"))
