@@ -9,14 +9,6 @@ import (
 // Assignment maps a worker id to the connectors it runs (sorted).
 type assignment map[string][]string
 
-func (a assignment) clone() assignment {
-	out := make(assignment, len(a))
-	for w, cs := range a {
-		out[w] = slices.Clone(cs)
-	}
-	return out
-}
-
 func (a assignment) owner(connector string) string {
 	for w, cs := range a {
 		if slices.Contains(cs, connector) {

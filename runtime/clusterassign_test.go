@@ -31,18 +31,6 @@ func counts(a assignment) (lo, hi, total int) {
 	return
 }
 
-func moved(a, b assignment) int {
-	n := 0
-	for w, cs := range b {
-		for _, c := range cs {
-			if a.owner(c) != "" && a.owner(c) != w {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 func TestBalanceIsBalancedAndSticky(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	cur := assignment{}
