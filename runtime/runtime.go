@@ -447,6 +447,8 @@ func (rt *Runtime) validate(ctx context.Context, cfg connect.Config) (connect.Co
 	if err := settingsSpec.Validate(cfg); err != nil {
 		errs.Fields = append(errs.Fields, err.(*connect.ConfigError).Fields...)
 	}
+	rt.validateCompat(cfg, errs)
+	rt.validateTransforms(cfg, errs)
 	class := cfg[KeyConnectorClass]
 	f, ok := rt.cfg.plugins[class]
 	if !ok {
