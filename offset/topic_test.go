@@ -14,6 +14,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/connecttest"
 	"github.com/openmessaging/connect-go/internal/topiclog"
 	"github.com/openmessaging/connect-go/offset"
 	"github.com/openmessaging/connect-go/transport/memory"
@@ -444,24 +445,6 @@ func offsetOfFirstSnapshot(t *testing.T, tr connect.MessageTransport, topic stri
 	return first
 }
 
-// syncBuffer is an io.Writer for a slog handler, safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestTopicSkipsCorruptRecords(t *testing.T) {
 	b := newBroker(t)
 	publish(t, b, "offsets",
@@ -475,7 +458,7 @@ func TestTopicSkipsCorruptRecords(t *testing.T) {
 		`{"kind":"snapshot","asOf":0,"connectors":{"c":{"":{"at":0,"offset":1}}}}`,
 		`{"kind":"put","connector":"c","positions":[{"partition":"q","offset":2}]}`,
 	)
-	var logs syncBuffer
+	var logs connecttest.LogBuffer
 	s := openTopic(t, b, "offsets", offset.WithSnapshotInterval(0),
 		offset.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if got, want := listAll(t, s, "c"), []string{"c.p=1", "c.q=2"}; !slices.Equal(got, want) {
