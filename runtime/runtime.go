@@ -420,7 +420,14 @@ func (rt *Runtime) PluginSpec(plugin string) (connect.Spec, connect.ConnectorTyp
 	}
 	conn := f()
 	spec := conn.Spec()
-	spec.Config = append(slices.Clone(spec.Config), settingsSpec...)
+	spec.Config = slices.Clone(spec.Config)
+	for _, f := range settingsSpec {
+		// A plugin's own field of the same name (a source's topic) is the
+		// one listed: no setting twice.
+		if _, dup := spec.Config.Field(f.Name); !dup {
+			spec.Config = append(spec.Config, f)
+		}
+	}
 	return spec, connectorType(conn), nil
 }
 
