@@ -1,7 +1,80 @@
 package runtime
 
-import connect "github.com/openmessaging/connect-go"
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// Settings of Kafka Connect and RocketMQ Connect the runtime knows by name
+// but does not implement. A config carrying one is rejected with a field
+// error rather than accepted and ignored: a user migrating a config must
+// learn that, say, a value.converter of theirs does not apply.
+//
+// transforms, transforms.* and predicates.* are checked by
+// validateTransforms.
+var (
+	// unsupportedPrefixes are rejected as keys and as prefixes of keys
+	// (key.converter.schemas.enable).
+	unsupportedPrefixes = map[string]string{
+		"key.converter":    "connect-go has one converter per runtime (runtime.WithConverter), not one per connector",
+		"value.converter":  "connect-go has one converter per runtime (runtime.WithConverter), not one per connector",
+		"header.converter": "connect-go has one converter per runtime (runtime.WithConverter), not one per connector",
+	}
+	// unsupportedKeys are rejected as exact keys.
+	unsupportedKeys = map[string]string{
+		"predicates": "predicates only apply to transforms, and none are set",
+		// The seed's runtime keys, which the REST API's seed endpoints
+		// translate (runtime/rest); reaching the runtime unchanged, they
+		// would be ignored.
+		"connector-class":         "RocketMQ Connect's name of connector.class; use connector.class",
+		"oms-driver-url":          "RocketMQ Connect's transport address; the runtime's transport is set with runtime.WithTransport",
+		"source-record-converter": "RocketMQ Connect's converter setting; the runtime's converter is set with runtime.WithConverter",
+	}
+)
 
 // validateCompat checks the Kafka Connect and RocketMQ Connect settings the
-// runtime knows by name, adding a field error for each it cannot honour.
-func (rt *Runtime) validateCompat(cfg connect.Config, errs *connect.ConfigError) {}
+// runtime knows by name, adding a field error for each it cannot honour,
+// and the emptiness of typed settings (Kafka Connect rejects an empty
+// string for an INT, LONG, BOOLEAN or a setting with a closed set of
+// values; connect.ConfigSpec.Validate lets an empty optional value pass).
+func (rt *Runtime) validateCompat(cfg connect.Config, errs *connect.ConfigError) {
+	for _, k := range slices.Sorted(maps.Keys(cfg)) {
+		if reason, ok := unsupportedKeys[k]; ok && !(k == "predicates" && cfg["transforms"] != "") {
+			errs.Add(k, "is not supported: %s", reason)
+			continue
+		}
+		for p, reason := range unsupportedPrefixes {
+			if k == p || strings.HasPrefix(k, p+".") {
+				errs.Add(k, "is not supported: %s", reason)
+				break
+			}
+		}
+	}
+	spec := settingsSpec
+	if f, ok := rt.cfg.plugins[cfg[KeyConnectorClass]]; ok {
+		_ = safely("plugin factory", func() error {
+			spec = append(spec[:len(spec):len(spec)], f().Spec().Config...)
+			return nil
+		})
+	}
+	seen := map[string]bool{}
+	for _, f := range spec {
+		if f.Required || seen[f.Name] || !typed(f) {
+			continue
+		}
+		seen[f.Name] = true
+		for _, k := range append([]string{f.Name}, f.Aliases...) {
+			if v, ok := cfg[k]; ok && strings.TrimSpace(v) == "" {
+				errs.Add(k, "must not be empty: leave it out for the default")
+			}
+		}
+	}
+}
+
+// typed reports whether an empty value cannot be a valid value of f.
+func typed(f connect.Field) bool {
+	return f.Type != connect.FieldString || len(f.Allowed) > 0 || f.Validate != nil
+}

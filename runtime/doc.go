@@ -23,7 +23,11 @@
 // (Settings, Kafka Connect's names): connector.class, tasks.max, topic
 // (sources: the topic of records that name none), topics (sinks),
 // batch.size.max, errors.tolerance, errors.deadletterqueue.topic.name,
-// errors.retry.timeout, errors.retry.delay.max, errors.log.enable.
+// errors.retry.timeout, errors.retry.delay.max (Kafka Connect's
+// errors.retry.delay.max.ms; both take a duration or milliseconds, and
+// errors.retry.timeout=-1 retries forever), errors.log.enable. Kafka Connect
+// settings the runtime does not implement (key.converter, value.converter,
+// header.converter and their sub-settings) are rejected with a field error.
 //
 // # Source tasks
 //
