@@ -3,6 +3,7 @@ package rest
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/internal/redact"
@@ -163,6 +164,12 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reasons := map[string][]string{}
+	// name is a setting of every connector, as in Kafka Connect, though
+	// the runtime takes it apart from the config.
+	spec.Config = append(spec.Config, nameField)
+	if strings.TrimSpace(cfg["name"]) == "" {
+		reasons["name"] = []string{"is required"}
+	}
 	var extra []string // fields named by errors but not in the spec
 	if ce != nil {
 		for _, fe := range ce.Fields {
@@ -212,4 +219,8 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 
 // runtimeSettings are the runtime's own connector settings, grouped
 // "Common" in the plugin config listings.
-var runtimeSettings = runtime.Settings()
+var runtimeSettings = append(runtime.Settings(), nameField)
+
+// nameField is the connector's name, which validation reports missing as
+// Kafka Connect's does.
+var nameField = connect.Field{Name: "name", Required: true, Description: "Globally unique name of the connector."}

@@ -496,7 +496,7 @@ func TestRESTValidate(t *testing.T) {
 		} `json:"configs"`
 	}
 	var ok infos
-	a.want(http.StatusOK, "PUT", "/connector-plugins/SecretSource/config/validate", secretConfig(), &ok)
+	a.want(http.StatusOK, "PUT", "/connector-plugins/SecretSource/config/validate", secretConfig("name", "v"), &ok)
 	if ok.Name != "SecretSource" || ok.ErrorCount != 0 || len(ok.Configs) < len(secretSpec.Config) {
 		t.Fatalf("valid: %+v", ok)
 	}
@@ -523,13 +523,14 @@ func TestRESTValidate(t *testing.T) {
 			errs[c.Value.Name] = c.Value.Errors
 		}
 	}
-	if bad.ErrorCount != 4 || len(errs) != 4 || errs["host"] == nil || errs["password"] == nil || errs["port"] == nil || errs["mode"] == nil {
+	// As Kafka Connect's, validation reports the missing name.
+	if bad.ErrorCount != 5 || len(errs) != 5 || errs["host"] == nil || errs["password"] == nil || errs["port"] == nil || errs["mode"] == nil || errs["name"] == nil {
 		t.Errorf("invalid: count %d, errors %v", bad.ErrorCount, errs)
 	}
 	// connector.class must match the plugin when given.
 	a.wantError(http.StatusBadRequest, "PUT", "/connector-plugins/SecretSource/config/validate", `{"connector.class":"SliceSource"}`)
 	// A sink's topics are checked too.
-	a.want(http.StatusOK, "PUT", "/connector-plugins/CollectorSink/config/validate", `{}`, &bad)
+	a.want(http.StatusOK, "PUT", "/connector-plugins/CollectorSink/config/validate", `{"name":"s"}`, &bad)
 	if bad.ErrorCount != 1 {
 		t.Errorf("sink without topics: %+v", bad)
 	}

@@ -1,0 +1,66 @@
+package rest_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// Compatibility with Kafka Connect's REST API. The shapes and status codes
+// the tests expect are those of Kafka Connect's REST reference,
+// https://kafka.apache.org/documentation/#connect_rest, quoted where used.
+
+// Settings are never ignored silently: a Kafka setting the runtime does not
+// implement is a 400 naming it (Kafka answers an invalid config with 400 and
+// "Connector configuration is invalid and contains the following N
+// error(s)"), and validation is as strict as Kafka's.
+func TestRESTCompatSettingsNeverIgnored(t *testing.T) {
+	a := newAPI(t)
+	for _, tc := range []struct {
+		cfg   string
+		field string
+	}{
+		{secretConfig("value.converter", "org.apache.kafka.connect.json.JsonConverter"), "value.converter"},
+		{secretConfig("key.converter.schemas.enable", "false"), "key.converter.schemas.enable"},
+		{secretConfig("header.converter", "x"), "header.converter"},
+		{secretConfig("predicates", "p"), "predicates"},
+		{secretConfig("tasks.max", ""), "tasks.max"},
+		{secretConfig("tasks.max", "2147483648"), "tasks.max"},
+		{secretConfig("port", ""), "port"},
+		{secretConfig("errors.retry.timeout", "-5"), "errors.retry.timeout"},
+	} {
+		e := a.wantError(http.StatusBadRequest, "PUT", "/connectors/c/config", tc.cfg)
+		if len(e.Fields) != 1 || e.Fields[0].Field != tc.field {
+			t.Errorf("%s: fields %+v, want %s", tc.cfg, e.Fields, tc.field)
+		}
+	}
+	// Kafka's units: milliseconds, -1 retries forever.
+	a.want(http.StatusCreated, "PUT", "/connectors/c/config",
+		secretConfig("errors.retry.timeout", "-1", "errors.retry.delay.max.ms", "60000"), nil)
+
+	// Validation lists every setting once and counts each error once.
+	type infos struct {
+		ErrorCount int `json:"error_count"`
+		Configs    []struct {
+			Value struct {
+				Name   string   `json:"name"`
+				Errors []string `json:"errors"`
+			} `json:"value"`
+		} `json:"configs"`
+	}
+	for _, plugin := range []string{"SecretSource", "SliceSource", "CollectorSink"} {
+		var got infos
+		a.want(http.StatusOK, "PUT", "/connector-plugins/"+plugin+"/config/validate", `{"topic":"","tasks.max":"0"}`, &got)
+		seen := map[string]bool{}
+		n := 0
+		for _, c := range got.Configs {
+			if seen[c.Value.Name] {
+				t.Errorf("%s: %s listed twice", plugin, c.Value.Name)
+			}
+			seen[c.Value.Name] = true
+			n += len(c.Value.Errors)
+		}
+		if n != got.ErrorCount || !seen["name"] {
+			t.Errorf("%s: error_count %d, %d errors listed; name listed: %v", plugin, got.ErrorCount, n, seen["name"])
+		}
+	}
+}
