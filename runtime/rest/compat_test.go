@@ -2,7 +2,10 @@ package rest_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+
+	connect "github.com/openmessaging/connect-go"
 )
 
 // Compatibility with Kafka Connect's REST API. The shapes and status codes
@@ -62,5 +65,57 @@ func TestRESTCompatSettingsNeverIgnored(t *testing.T) {
 		if n != got.ErrorCount || !seen["name"] {
 			t.Errorf("%s: error_count %d, %d errors listed; name listed: %v", plugin, got.ErrorCount, n, seen["name"])
 		}
+	}
+}
+
+// Status codes and shapes of Kafka Connect's reference: PUT .../stop is
+// "204 No Content"; a STOPPED connector has no tasks ("GET
+// /connectors/(string:name)/tasks" lists [] and the connector info's
+// "tasks" is empty); connector and task statuses carry "version" (Kafka
+// 4.x); POST /connectors trims the name; a trailing slash addresses the
+// same resource.
+func TestRESTCompatStatusCodesAndShapes(t *testing.T) {
+	a := newAPI(t)
+	var info connectorInfo
+	a.want(http.StatusCreated, "POST", "/connectors", `{"name":"  db \t","config":`+secretConfig()+`}`, &info)
+	if info.Name != "db" || info.Config["name"] != "db" {
+		t.Fatalf("name not trimmed: %+v", info)
+	}
+	a.eventuallyState("db", connect.StateRunning)
+
+	var st struct {
+		Connector struct {
+			State   connect.State `json:"state"`
+			Version string        `json:"version"`
+		} `json:"connector"`
+		Tasks []struct {
+			Version string `json:"version"`
+		} `json:"tasks"`
+	}
+	a.want(http.StatusOK, "GET", "/connectors/db/status/", "", &st)
+	if st.Connector.Version != secretSpec.Version || len(st.Tasks) != 1 || st.Tasks[0].Version != secretSpec.Version {
+		t.Errorf("status versions: %+v", st)
+	}
+	for _, p := range []string{"/connectors/db/", "/connectors/db/config/", "/connectors/db/tasks/", "/connectors/", "/connector-plugins/"} {
+		a.want(http.StatusOK, "GET", p, "", nil)
+	}
+	a.wantError(http.StatusNotFound, "GET", "/connectors/nope/", "")
+
+	a.want(http.StatusNoContent, "PUT", "/connectors/db/stop/", "", nil)
+	a.eventuallyState("db", connect.StateStopped)
+	r := a.want(http.StatusOK, "GET", "/connectors/db/tasks", "", nil)
+	if got := strings.TrimSpace(string(r.body)); got != "[]" {
+		t.Errorf("tasks of a STOPPED connector: %s", got)
+	}
+	a.want(http.StatusOK, "GET", "/connectors/db", "", &info)
+	if len(info.Tasks) != 0 {
+		t.Errorf("info of a STOPPED connector: %+v", info)
+	}
+	// Restarting a STOPPED connector leaves it STOPPED: 204, or 202 with
+	// the status.
+	a.want(http.StatusNoContent, "POST", "/connectors/db/restart", "", nil)
+	a.want(http.StatusAccepted, "POST", "/connectors/db/restart?includeTasks=true&onlyFailed=false", "", &st)
+	if st.Connector.State != connect.StateStopped {
+		t.Errorf("after restart: %+v", st)
 	}
 }

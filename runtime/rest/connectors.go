@@ -48,6 +48,7 @@ type connectorStateInfo struct {
 type stateInfo struct {
 	State    connect.State `json:"state"`
 	WorkerID string        `json:"worker_id"`
+	Version  string        `json:"version,omitempty"`
 	Trace    string        `json:"trace,omitempty"`
 }
 
@@ -55,6 +56,7 @@ type taskState struct {
 	ID          int            `json:"id"`
 	State       connect.State  `json:"state"`
 	WorkerID    string         `json:"worker_id"`
+	Version     string         `json:"version,omitempty"`
 	Trace       string         `json:"trace,omitempty"`
 	Restarts    int            `json:"restarts"`
 	NextRestart time.Time      `json:"next_restart,omitzero"`
@@ -72,14 +74,19 @@ func (h *restHandler) opCtx(r *http.Request) (context.Context, context.CancelFun
 	return context.WithTimeout(context.WithoutCancel(r.Context()), h.rt.ShutdownTimeout())
 }
 
-// specOf returns the config spec of cfg's plugin with the runtime's
-// settings, or the runtime's settings alone for an unknown plugin.
-func (h *restHandler) specOf(cfg connect.Config) (connect.ConfigSpec, connect.ConnectorType) {
-	spec, kind, err := h.rt.PluginSpec(cfg[runtime.KeyConnectorClass])
+// specOf returns the spec of cfg's plugin with the runtime's settings, or
+// the runtime's settings alone for an unknown plugin.
+func (h *restHandler) specOf(cfg connect.Config) connect.Spec {
+	spec, _, err := h.rt.PluginSpec(cfg[runtime.KeyConnectorClass])
 	if err != nil {
-		return runtime.Settings(), ""
+		return connect.Spec{Config: runtime.Settings()}
 	}
-	return spec.Config, kind
+	return spec
+}
+
+func (h *restHandler) kindOf(cfg connect.Config) connect.ConnectorType {
+	_, kind, _ := h.rt.PluginSpec(cfg[runtime.KeyConnectorClass])
+	return kind
 }
 
 // redactorFor hides the secrets of every given config, by the specs of
@@ -88,8 +95,7 @@ func (h *restHandler) redactorFor(cfgs ...connect.Config) *redact.Redactor {
 	var spec connect.ConfigSpec
 	for _, c := range cfgs {
 		if c != nil {
-			s, _ := h.specOf(c)
-			spec = append(spec, s...)
+			spec = append(spec, h.specOf(c).Config...)
 		}
 	}
 	return redact.New(spec, cfgs...)
@@ -112,8 +118,12 @@ func (h *restHandler) view(name string) (connView, error) {
 	if err != nil {
 		return connView{}, err
 	}
-	spec, kind := h.specOf(cfg)
-	return connView{cfg: cfg, tasks: tasks, kind: kind, red: redact.New(spec, append([]connect.Config{cfg}, tasks...)...)}, nil
+	red := redact.New(h.specOf(cfg).Config, append([]connect.Config{cfg}, tasks...)...)
+	if st, err := h.rt.ConnectorStatus(name); err == nil && st.State == connect.StateStopped {
+		// Kafka Connect empties a STOPPED connector's task configs.
+		tasks = nil
+	}
+	return connView{cfg: cfg, tasks: tasks, kind: h.kindOf(cfg), red: red}, nil
 }
 
 func (v connView) info(name string) connectorInfo {
@@ -129,21 +139,24 @@ func (h *restHandler) status(name string, red *redact.Redactor) (connectorStateI
 	if err != nil {
 		return connectorStateInfo{}, err
 	}
+	v, err := h.view(name)
+	if err != nil {
+		return connectorStateInfo{}, err
+	}
 	if red == nil {
-		v, err := h.view(name)
-		if err != nil {
-			return connectorStateInfo{}, err
-		}
 		red = v.red
 	}
+	// Kafka Connect (KIP-891) shows the plugin's version in statuses.
+	version := h.specOf(v.cfg).Version
 	out := connectorStateInfo{
 		Name:      st.Name,
-		Connector: stateInfo{State: st.State, WorkerID: st.WorkerID, Trace: red.Text(st.Trace)},
+		Connector: stateInfo{State: st.State, WorkerID: st.WorkerID, Version: version, Trace: red.Text(st.Trace)},
 		Tasks:     make([]taskState, len(st.Tasks)),
 		Type:      st.Type,
 	}
 	for i, t := range st.Tasks {
 		out.Tasks[i] = taskStateOf(t, red)
+		out.Tasks[i].Version = version
 	}
 	return out, nil
 }
@@ -248,9 +261,9 @@ func (h *restHandler) createConnector(w http.ResponseWriter, r *http.Request) {
 	var name string
 	switch n, inCfg := p.cfg["name"]; {
 	case req.Name != nil:
-		name = *req.Name
+		name = strings.TrimSpace(*req.Name) // as Kafka Connect
 	case inCfg:
-		name = n // as Kafka Connect, the config's name will do
+		name = strings.TrimSpace(n) // as Kafka Connect, the config's name will do
 	default:
 		h.fail(w, r, errorf(http.StatusBadRequest, "connector name is required"), nil)
 		return
@@ -524,9 +537,13 @@ func (h *restHandler) restartConnector(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := h.opCtx(r)
 	defer cancel()
-	if err := h.rt.RestartConnector(ctx, name, runtime.RestartOptions{IncludeTasks: includeTasks, OnlyFailed: onlyFailed}); err != nil {
-		h.fail(w, r, err, h.redactorOf(name))
-		return
+	// Kafka Connect restarts a STOPPED connector into STOPPED again: it
+	// answers as for any restart and nothing runs.
+	if st, err := h.rt.ConnectorStatus(name); err != nil || st.State != connect.StateStopped {
+		if err := h.rt.RestartConnector(ctx, name, runtime.RestartOptions{IncludeTasks: includeTasks, OnlyFailed: onlyFailed}); err != nil {
+			h.fail(w, r, err, h.redactorOf(name))
+			return
+		}
 	}
 	if !includeTasks && !onlyFailed {
 		w.WriteHeader(http.StatusNoContent)
@@ -571,20 +588,21 @@ func (h *restHandler) restartTask(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// PUT /connectors/{name}/pause, /resume, /stop: 202.
+// PUT /connectors/{name}/pause, /resume: 202; /stop: 204, as in Kafka
+// Connect.
 func (h *restHandler) pause(w http.ResponseWriter, r *http.Request) {
-	h.setState(w, r, h.rt.PauseConnector)
+	h.setState(w, r, h.rt.PauseConnector, http.StatusAccepted)
 }
 
 func (h *restHandler) resume(w http.ResponseWriter, r *http.Request) {
-	h.setState(w, r, h.rt.ResumeConnector)
+	h.setState(w, r, h.rt.ResumeConnector, http.StatusAccepted)
 }
 
 func (h *restHandler) stop(w http.ResponseWriter, r *http.Request) {
-	h.setState(w, r, h.rt.StopConnector)
+	h.setState(w, r, h.rt.StopConnector, http.StatusNoContent)
 }
 
-func (h *restHandler) setState(w http.ResponseWriter, r *http.Request, op func(context.Context, string) error) {
+func (h *restHandler) setState(w http.ResponseWriter, r *http.Request, op func(context.Context, string) error, code int) {
 	name := r.PathValue("name")
 	ctx, cancel := h.opCtx(r)
 	defer cancel()
@@ -592,5 +610,5 @@ func (h *restHandler) setState(w http.ResponseWriter, r *http.Request, op func(c
 		h.fail(w, r, err, h.redactorOf(name))
 		return
 	}
-	w.WriteHeader(http.StatusAccepted)
+	w.WriteHeader(code)
 }

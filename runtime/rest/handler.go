@@ -122,11 +122,12 @@ type restHandler struct {
 //	GET    /connectors/{name}/tasks/{id}/status       one task's state
 //	POST   /connectors/{name}/restart                 ?includeTasks=&onlyFailed=: 204, or 202 with the status
 //	POST   /connectors/{name}/tasks/{id}/restart      204
-//	PUT    /connectors/{name}/pause|resume|stop       202
+//	PUT    /connectors/{name}/pause|resume            202
+//	PUT    /connectors/{name}/stop                    204
 //	POST   /connectors/{name}/stop                    seed: stop and delete (offsets are kept)
 //	GET    /connectors/{name}/offsets                 {"offsets": [{"partition": {...}, "offset": ...}]}
-//	PATCH  /connectors/{name}/offsets                 alter (STOPPED only, else 409); a null offset deletes
-//	DELETE /connectors/{name}/offsets                 reset (STOPPED only, else 409)
+//	PATCH  /connectors/{name}/offsets                 alter (STOPPED only, else 400); a null offset deletes
+//	DELETE /connectors/{name}/offsets                 reset (STOPPED only, else 400)
 //	GET    /connector-plugins                         class, type, version
 //	GET    /connector-plugins/{plugin}/config         the plugin's settings and the runtime's
 //	PUT    /connector-plugins/{plugin}/config/validate  per-setting values and errors (Kafka's ConfigInfos)
@@ -241,6 +242,19 @@ func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr.Set("WWW-Authenticate", `Bearer realm="connect"`)
 		writeError(rw, http.StatusUnauthorized, "missing or invalid bearer token", nil)
 		return
+	}
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		// Kafka Connect (JAX-RS) serves /connectors/{name}/ as
+		// /connectors/{name}; clients rely on it.
+		r2 := *r
+		u := *r.URL
+		u.Path = strings.TrimRight(p, "/")
+		u.RawPath = strings.TrimRight(u.RawPath, "/")
+		if u.Path == "" {
+			u.Path = "/"
+		}
+		r2.URL = &u
+		r = &r2
 	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
 		// Not found, wrong method, or a redirect to a cleaned path: let the

@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	connect "github.com/openmessaging/connect-go"
@@ -51,7 +52,8 @@ func (h *restHandler) getOffsets(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// PATCH /connectors/{name}/offsets: only while STOPPED (409 otherwise).
+// PATCH /connectors/{name}/offsets: only while STOPPED (400 otherwise, as
+// in Kafka Connect).
 func (h *restHandler) alterOffsets(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if _, err := h.rt.ConnectorConfig(name); err != nil {
@@ -73,12 +75,12 @@ func (h *restHandler) alterOffsets(w http.ResponseWriter, r *http.Request) {
 	// Deletions first, then puts: a partition both deleted and set in one
 	// request ends up set. The two steps are not one atomic change.
 	if err := h.rt.DeleteOffsets(ctx, name, del...); err != nil {
-		h.fail(w, r, err, nil)
+		h.fail(w, r, notStopped(err, name), nil)
 		return
 	}
 	if len(put) > 0 {
 		if err := h.rt.AlterOffsets(ctx, name, put); err != nil {
-			h.fail(w, r, err, nil)
+			h.fail(w, r, notStopped(err, name), nil)
 			return
 		}
 	}
@@ -143,12 +145,22 @@ func parsePartition(raw json.RawMessage) (string, error) {
 	return s, nil
 }
 
-// DELETE /connectors/{name}/offsets: only while STOPPED (409 otherwise).
+// notStopped turns the runtime's conflict of an offsets change on a
+// connector that is not STOPPED into Kafka Connect's 400.
+func notStopped(err error, name string) error {
+	if errors.Is(err, connect.ErrConflict) {
+		return errorf(http.StatusBadRequest, "Connectors must be in the STOPPED state before their offsets can be modified. "+
+			"This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' endpoint", name)
+	}
+	return err
+}
+
+// DELETE /connectors/{name}/offsets: only while STOPPED (400 otherwise).
 func (h *restHandler) resetOffsets(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := h.opCtx(r)
 	defer cancel()
 	if err := h.rt.ResetOffsets(ctx, r.PathValue("name")); err != nil {
-		h.fail(w, r, err, nil)
+		h.fail(w, r, notStopped(err, r.PathValue("name")), nil)
 		return
 	}
 	writeJSON(w, http.StatusOK, messageBody{"The offsets for this connector have been reset successfully"})

@@ -385,7 +385,11 @@ func TestRESTLifecycle(t *testing.T) {
 		{"/connectors/db/resume", connect.StateRunning},
 	} {
 		r := a.do("PUT", tc.path, "")
-		if r.code != http.StatusAccepted {
+		want := http.StatusAccepted
+		if strings.HasSuffix(tc.path, "/stop") {
+			want = http.StatusNoContent // Kafka Connect's stop is 204
+		}
+		if r.code != want {
 			t.Fatalf("PUT %s: %s", tc.path, r)
 		}
 		a.eventuallyState("db", tc.state)
@@ -407,9 +411,11 @@ func TestRESTLifecycle(t *testing.T) {
 		t.Fatalf("task restart: %s", r)
 	}
 
-	// A STOPPED connector cannot restart.
-	a.want(http.StatusAccepted, "PUT", "/connectors/db/stop", "", nil)
-	a.wantError(http.StatusConflict, "POST", "/connectors/db/restart", "")
+	// A STOPPED connector restarts into STOPPED, as in Kafka Connect.
+	a.want(http.StatusNoContent, "PUT", "/connectors/db/stop", "", nil)
+	a.want(http.StatusNoContent, "POST", "/connectors/db/restart", "", nil)
+	a.want(http.StatusAccepted, "POST", "/connectors/db/restart?includeTasks=true", "", &st)
+	a.eventuallyState("db", connect.StateStopped)
 }
 
 func TestRESTFailedTraceIsMasked(t *testing.T) {
@@ -460,7 +466,7 @@ func TestRESTSecretNeverInAnyResponse(t *testing.T) {
 	a.wantError(http.StatusBadRequest, "PUT", "/connector-plugins/SecretSource/config/validate", secretConfig("connector.class", testSecret))
 	a.wantError(http.StatusConflict, "POST", "/connectors", `{"name":"db","config":`+secretConfig()+`}`)
 	a.want(http.StatusAccepted, "POST", "/connectors/db/restart?includeTasks=true", "", nil)
-	a.want(http.StatusAccepted, "PUT", "/connectors/db/stop", "", nil)
+	a.want(http.StatusNoContent, "PUT", "/connectors/db/stop", "", nil)
 	a.want(http.StatusOK, "PATCH", "/connectors/db/offsets", `{"offsets":[{"partition":{"partition":"p"},"offset":{"pos":1}}]}`, nil)
 	a.want(http.StatusOK, "GET", "/connectors/db/offsets", "", nil)
 	a.want(http.StatusOK, "DELETE", "/connectors/db/offsets", "", nil)
@@ -591,12 +597,12 @@ func TestRESTOffsets(t *testing.T) {
 		t.Errorf("partition %v", p)
 	}
 
-	// Altering or resetting needs STOPPED.
+	// Altering or resetting needs STOPPED: 400 otherwise, as in Kafka Connect.
 	alter := `{"offsets":[{"partition":{"partition":"slice"},"offset":1},{"partition":"other","offset":{"pos":7}}]}`
-	a.wantError(http.StatusConflict, "PATCH", "/connectors/src/offsets", alter)
-	a.wantError(http.StatusConflict, "DELETE", "/connectors/src/offsets", "")
+	a.wantError(http.StatusBadRequest, "PATCH", "/connectors/src/offsets", alter)
+	a.wantError(http.StatusBadRequest, "DELETE", "/connectors/src/offsets", "")
 
-	a.want(http.StatusAccepted, "PUT", "/connectors/src/stop", "", nil)
+	a.want(http.StatusNoContent, "PUT", "/connectors/src/stop", "", nil)
 	a.eventuallyState("src", connect.StateStopped)
 	var msg map[string]string
 	a.want(http.StatusOK, "PATCH", "/connectors/src/offsets", alter, &msg)
@@ -647,7 +653,7 @@ func TestRESTSeedAPI(t *testing.T) {
 	}
 	a.eventuallyState("seed", connect.StateRunning)
 	// Posting again replaces the config, and starts a stopped connector.
-	a.want(http.StatusAccepted, "PUT", "/connectors/seed/stop", "", nil)
+	a.want(http.StatusNoContent, "PUT", "/connectors/seed/stop", "", nil)
 	a.eventuallyState("seed", connect.StateStopped)
 	a.want(http.StatusOK, "POST", "/connectors/seed", secretConfig("host", "db2"), &info)
 	if info.Config["host"] != "db2" {
