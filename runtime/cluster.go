@@ -278,6 +278,11 @@ func (rt *Runtime) startCluster(ctx context.Context) (*cluster, error) {
 		cc.snapshot = min(cc.snapshot, time.Minute)
 		keep := 3 * cc.snapshot
 		for _, t := range []string{cc.topics.Configs, cc.topics.Members, cc.topics.Status, cc.topics.Offsets} {
+			// Created with one queue first: SetRetention would create
+			// it with the transport's default, and the log needs one.
+			if err := rt.transport.CreateTopic(ctx, t, 1); err != nil {
+				return nil, fmt.Errorf("runtime: cluster: create %s: %w", t, err)
+			}
 			if err := tr.SetRetention(ctx, t, keep); err != nil {
 				return nil, fmt.Errorf("runtime: cluster: retention of %s: %w", t, err)
 			}

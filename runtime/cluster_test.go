@@ -177,6 +177,12 @@ func (c *cutTransport) Broadcast(ctx context.Context, topic string) (connect.Sub
 	return &cutSub{s, c}, err
 }
 
+// SetRetention passes the memory broker's retention through, so that the
+// cluster sets it as it does on the broker itself.
+func (c *cutTransport) SetRetention(ctx context.Context, topic string, d time.Duration) error {
+	return c.MessageTransport.(connect.TopicRetention).SetRetention(ctx, topic, d)
+}
+
 type cutSub struct {
 	connect.Subscription
 	c *cutTransport
@@ -624,4 +630,37 @@ func slicesEqual(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// The internal topics have one queue (their records are totally ordered),
+// also where the transport sets their retention.
+func TestClusterTopicsHaveOneQueue(t *testing.T) {
+	broker := memory.New(memory.WithDefaultQueues(4))
+	defer broker.Close()
+	w := startWorker(t, broker, newObserver(), "w", 10)
+	defer w.stop(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	topics := runtime.DefaultClusterTopics("test")
+	for _, topic := range []string{topics.Configs, topics.Members, topics.Status, topics.Offsets} {
+		for range 8 {
+			if err := broker.Publish(ctx, &connect.Message{Topic: topic, Value: []byte("x")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sub, err := broker.Broadcast(ctx, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := sub.Fetch(ctx, 1000)
+		sub.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if m.Queue != 0 {
+				t.Fatalf("%s has a queue %d: its records have no total order", topic, m.Queue)
+			}
+		}
+	}
 }
