@@ -100,6 +100,17 @@ func (h *restHandler) readConfig(w http.ResponseWriter, r *http.Request, allowNu
 }
 
 func parseConfig(raw []byte, allowNull bool) (configPatch, error) {
+	return parseConfigValues(raw, allowNull, false)
+}
+
+// parseSeedConfig reads a config of the seed's endpoints, whose values may
+// also be JSON objects and arrays (the seed's whiteDataBase): they are kept
+// as their JSON text.
+func parseSeedConfig(raw []byte) (configPatch, error) {
+	return parseConfigValues(raw, false, true)
+}
+
+func parseConfigValues(raw []byte, allowNull, nested bool) (configPatch, error) {
 	var m map[string]any
 	if err := decodeStrict(raw, &m); err != nil {
 		return configPatch{}, err
@@ -125,14 +136,19 @@ func parseConfig(raw []byte, allowNull bool) (configPatch, error) {
 			p.cfg[k] = v.String()
 		case bool:
 			p.cfg[k] = strconv.FormatBool(v)
+		case map[string]any, []any:
+			if !nested {
+				errs.Add(k, "must be a string, number or boolean, got %s", jsonKind(kindOf(v)))
+				break
+			}
+			b, _ := json.Marshal(v) // decoded from JSON: it encodes
+			p.cfg[k] = string(b)
 		case nil:
 			if allowNull {
 				p.removed = append(p.removed, k)
 			} else {
 				errs.Add(k, "must be a string, number or boolean, got null")
 			}
-		default:
-			errs.Add(k, "must be a string, number or boolean, got %s", jsonKind(kindOf(v)))
 		}
 	}
 	if err := errs.Err(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/runtime/rest"
 )
 
 // Compatibility with Kafka Connect's REST API. The shapes and status codes
@@ -117,5 +118,47 @@ func TestRESTCompatStatusCodesAndShapes(t *testing.T) {
 	a.want(http.StatusAccepted, "POST", "/connectors/db/restart?includeTasks=true&onlyFailed=false", "", &st)
 	if st.Connector.State != connect.StateStopped {
 		t.Errorf("after restart: %+v", st)
+	}
+}
+
+// The seed's runtime keys are translated or rejected, never ignored:
+// connector-class is connector.class; source-record-converter may name the
+// seed's JSON converter; oms-driver-url must name the worker's own
+// RocketMQ. Object values (the seed's whiteDataBase) are kept as JSON text.
+func TestRESTSeedKeys(t *testing.T) {
+	seed := func(extra string) string {
+		return `{"connector-class":"SecretSource","host":"db","password":"` + testSecret + `","topic":"t"` + extra + `}`
+	}
+	a := newAPI(t, rest.WithRocketMQNameServers("127.0.0.1:9876"))
+	var info connectorInfo
+	a.want(http.StatusCreated, "POST", "/connectors/s", seed(`,"oms-driver-url":"oms:rocketmq://localhost:9876/default:default",`+
+		`"source-record-converter":"io.openmessaging.connect.runtime.converter.JsonConverter","mode":"fast","white":{"db":{"t":{"A":"1"}}}`), &info)
+	if info.Config["connector.class"] != "SecretSource" || info.Config["white"] != `{"db":{"t":{"A":"1"}}}` {
+		t.Errorf("seed config: %+v", info.Config)
+	}
+	for _, k := range []string{"connector-class", "oms-driver-url", "source-record-converter"} {
+		if _, ok := info.Config[k]; ok {
+			t.Errorf("%s kept: %+v", k, info.Config)
+		}
+	}
+	for body, field := range map[string]string{
+		seed(`,"oms-driver-url":"oms:rocketmq://other:9876/default:default"`):       "oms-driver-url",
+		seed(`,"oms-driver-url":"http://x"`):                                        "oms-driver-url",
+		seed(`,"source-record-converter":"io.openmessaging.connect.AvroConverter"`): "source-record-converter",
+		seed(`,"connector.class":"SliceSource"`):                                    "connector-class",
+	} {
+		e := a.wantError(http.StatusBadRequest, "POST", "/connectors/s2", body)
+		if len(e.Fields) != 1 || e.Fields[0].Field != field {
+			t.Errorf("%s: %+v, want field %s", body, e, field)
+		}
+	}
+	// Objects only on the seed's endpoints.
+	a.wantError(http.StatusBadRequest, "PUT", "/connectors/s3/config", secretConfig()[:len(secretConfig())-1]+`,"white":{}}`)
+
+	// A worker on the in-memory transport has no RocketMQ to name.
+	b := newAPI(t)
+	e := b.wantError(http.StatusBadRequest, "POST", "/connectors/s", seed(`,"oms-driver-url":"oms:rocketmq://localhost:9876/default:default"`))
+	if len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Reason, "in-memory") {
+		t.Errorf("in-memory worker: %+v", e)
 	}
 }

@@ -258,6 +258,10 @@ func (h *restHandler) createConnector(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	red := h.redactorFor(p.cfg)
+	if err := h.translateSeed(p.cfg); err != nil {
+		h.fail(w, r, err, red)
+		return
+	}
 	var name string
 	switch n, inCfg := p.cfg["name"]; {
 	case req.Name != nil:
@@ -322,7 +326,7 @@ func (h *restHandler) seedUpsert(w http.ResponseWriter, r *http.Request, name st
 		h.fail(w, r, err, nil)
 		return
 	}
-	p, err := parseConfig(body, false)
+	p, err := parseSeedConfig(body)
 	if err != nil {
 		h.fail(w, r, err, nil)
 		return
@@ -359,6 +363,9 @@ func createdCode(created bool) int {
 func (h *restHandler) put(ctx context.Context, name string, cfg connect.Config) (created bool, red *redact.Redactor, err error) {
 	old, _ := h.rt.ConnectorConfig(name)
 	red = h.redactorFor(cfg, old)
+	if err := h.translateSeed(cfg); err != nil {
+		return false, red, err
+	}
 	if cfg, err = withName(cfg, name); err != nil {
 		return false, red, err
 	}

@@ -42,6 +42,7 @@ type handlerConfig struct {
 	maxBodyBytes int64
 	workers      func(ctx context.Context) []WorkerInfo
 	routes       []route
+	nameServers  []string
 }
 
 // DefaultMaxBodyBytes is the default limit on a request body (1 MiB); a

@@ -152,6 +152,10 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	cfg := p.cfg
 	red := redact.New(spec.Config, cfg)
+	if err := h.translateSeed(cfg); err != nil {
+		h.fail(w, r, err, red)
+		return
+	}
 	if c, ok := cfg[runtime.KeyConnectorClass]; ok && c != plugin {
 		h.fail(w, r, errorf(http.StatusBadRequest, "%s %q in the config does not match the plugin %q of the request", runtime.KeyConnectorClass, c, plugin), red)
 		return
