@@ -55,8 +55,14 @@ func ExampleRun() {
 	fmt.Println("stopped:", err)
 	// Output:
 	// FileStreamSink sink
+	// FileStreamSinkConnector sink
 	// FileStreamSource source
+	// FileStreamSourceConnector source
 	// MySQLSource source
 	// Numbers source
+	// io.openmessaging.mysql.connector.MysqlConnector source
+	// org.apache.kafka.connect.file.FileStreamSinkConnector sink
+	// org.apache.kafka.connect.file.FileStreamSourceConnector source
+	// org.apache.rocketmq.mysql.connector.MysqlConnector source
 	// stopped: <nil>
 }

@@ -17,3 +17,18 @@ func builtins() map[string]runtime.Factory {
 		"MySQLSource":      func() connect.Connector { return mysqlsource.New() },
 	}
 }
+
+// aliases are other class names of the built-in connectors, those Kafka
+// Connect's and RocketMQ Connect's users know: Kafka's full and simple
+// class names of its FileStream connectors, and the seed's MySQL connector
+// (whose settings mysqlsource accepts as aliases). An alias runs whatever
+// plugin its target names, a WithPlugin replacement included; they are
+// listed as plugins of their own, as Kafka Connect lists every class name.
+var aliases = map[string]string{
+	"FileStreamSourceConnector":                               "FileStreamSource",
+	"org.apache.kafka.connect.file.FileStreamSourceConnector": "FileStreamSource",
+	"FileStreamSinkConnector":                                 "FileStreamSink",
+	"org.apache.kafka.connect.file.FileStreamSinkConnector":   "FileStreamSink",
+	"io.openmessaging.mysql.connector.MysqlConnector":         "MySQLSource",
+	"org.apache.rocketmq.mysql.connector.MysqlConnector":      "MySQLSource",
+}

@@ -156,6 +156,13 @@ func (o *options) allPlugins() (plugins map[string]runtime.Factory, replaced []s
 		}
 		plugins[name] = f
 	}
+	if !o.noBuiltins {
+		for alias, target := range aliases {
+			if _, own := o.plugins[alias]; !own && plugins[target] != nil {
+				plugins[alias] = plugins[target]
+			}
+		}
+	}
 	slices.Sort(replaced)
 	return plugins, replaced
 }
@@ -252,6 +259,7 @@ func start(cfg config, o *options, plugins map[string]runtime.Factory, log *slog
 		Handler: rest.NewHandler(rt,
 			rest.WithAuthToken(cfg.AuthToken),
 			rest.WithRoute("GET /metrics", metrics),
+			rest.WithRocketMQNameServers(splitAddrs(cfg.RocketMQNamesrv)...),
 		),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
