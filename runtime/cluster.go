@@ -219,7 +219,8 @@ type cluster struct {
 	// the leader publishes on seeing Rejoin), so that it never restarts
 	// from an assignment the others moved on from. -1 otherwise.
 	rejoinGen atomic.Int64
-	caughtUp  atomic.Bool              // the members topic was read to its end once
+	caughtUp  atomic.Bool // the members topic was read to its end once
+	startedAt time.Time
 	applied   atomic.Int64             // newest generation reconciled
 	running   atomic.Pointer[[]string] // connectors running here
 	results   sync.Map                 // restart id -> chan error
@@ -322,6 +323,7 @@ func (rt *Runtime) startCluster(ctx context.Context) (*cluster, error) {
 
 // run starts the coordination goroutines, once rt.ctx exists.
 func (c *cluster) run() {
+	c.startedAt = time.Now()
 	c.hbWG.Add(1)
 	go c.heartbeatLoop()
 	c.recWG.Add(1)

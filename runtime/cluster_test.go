@@ -664,3 +664,37 @@ func TestClusterTopicsHaveOneQueue(t *testing.T) {
 		}
 	}
 }
+
+// A worker cut off from the cluster stops its connectors and says so in
+// its health, until it is back.
+func TestClusterPartitionShowsInHealth(t *testing.T) {
+	broker := memory.New()
+	defer broker.Close()
+	obs := newObserver()
+	a, b := startWorker(t, broker, obs, "a", 10), startWorker(t, broker, obs, "b", 10)
+	defer a.stop(t)
+	defer b.stop(t)
+	ctx := context.Background()
+	for i := range 2 {
+		if err := a.rt.CreateConnector(ctx, fmt.Sprintf("c%d", i), connect.Config{"connector.class": "obs", "topic": "obs"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 10*time.Second, "one connector each", func() bool {
+		p := placement(a)
+		return len(p) == 2 && p["c0"] != p["c1"]
+	})
+	b.tr.cut.Store(true)
+	eventually(t, 10*time.Second, "b degraded and both connectors on a", func() bool {
+		h := b.rt.Health()
+		p := placement(a)
+		return h.Status == runtime.HealthDegraded && strings.Contains(strings.Join(h.Reasons, ";"), "no contact with the cluster") &&
+			p["c0"] == "a" && p["c1"] == "a"
+	})
+	b.tr.cut.Store(false)
+	eventually(t, 10*time.Second, "b healthy and working again", func() bool {
+		p := placement(a)
+		return b.rt.Health().Status == runtime.HealthHealthy && len(p) == 2 && p["c0"] != p["c1"]
+	})
+	obs.check(t)
+}

@@ -879,6 +879,9 @@ func (rt *Runtime) Health() Health {
 		return Health{Status: HealthStopping}
 	}
 	var reasons []string
+	if rt.cl != nil && rt.cl.fenced.Load() && time.Since(rt.cl.startedAt) > rt.cl.cfg.lease {
+		reasons = append(reasons, "cluster: no contact with the cluster (this worker's own heartbeats are not read back); it runs no connectors")
+	}
 	for _, c := range runners {
 		for _, ts := range c.status().Tasks {
 			if ts.OffsetCommitError != "" {
