@@ -25,6 +25,8 @@ type config struct {
 	LogFormat       string
 	LogLevel        slog.Level
 	AuthToken       string
+	AuthBasicUser   string
+	AuthBasicPass   string
 	ShutdownTimeout time.Duration
 	ClusterID       string
 }
@@ -82,6 +84,19 @@ var settings = []setting{
 	{"auth-token", "CONNECTD_AUTH_TOKEN", "",
 		"bearer token every REST request but GET /health must carry; empty disables authentication (prefer the environment variable: flags show in ps)",
 		func(c *config, v string) error { c.AuthToken = v; return nil }},
+	{"auth-basic", "CONNECTD_AUTH_BASIC", "",
+		"user:password of HTTP Basic authentication, which Kafka Connect clients speak; with --auth-token either is accepted; empty disables it (prefer the environment variable: flags show in ps)",
+		func(c *config, v string) error {
+			if v == "" {
+				return nil
+			}
+			user, pass, ok := strings.Cut(v, ":")
+			if !ok || user == "" {
+				return errors.New("want user:password")
+			}
+			c.AuthBasicUser, c.AuthBasicPass = user, pass
+			return nil
+		}},
 	{"shutdown-timeout", "CONNECTD_SHUTDOWN_TIMEOUT", "30s",
 		"how long a graceful shutdown (flush, commit offsets) may take",
 		func(c *config, v string) error {

@@ -137,3 +137,19 @@ func TestSplitAddrs(t *testing.T) {
 		t.Errorf("empty: %q", got)
 	}
 }
+
+func TestConfigAuthBasic(t *testing.T) {
+	c, err := loadConfig(nil, env("CONNECTD_AUTH_BASIC", "admin:pa:ss"), &bytes.Buffer{}, usage{name: "connectd"})
+	if err != nil || c.AuthBasicUser != "admin" || c.AuthBasicPass != "pa:ss" {
+		t.Errorf("from env: %+v, %v", c, err)
+	}
+	c, err = loadConfig([]string{"--auth-basic", "u:"}, env("CONNECTD_AUTH_BASIC", "admin:x"), &bytes.Buffer{}, usage{name: "connectd"})
+	if err != nil || c.AuthBasicUser != "u" || c.AuthBasicPass != "" {
+		t.Errorf("flag over env: %+v, %v", c, err)
+	}
+	for _, v := range []string{"nocolon", ":pass"} {
+		if _, err := loadConfig([]string{"--auth-basic", v}, env(), &bytes.Buffer{}, usage{name: "connectd"}); err == nil || !strings.Contains(err.Error(), "auth-basic") {
+			t.Errorf("--auth-basic %q: %v, want an error naming it", v, err)
+		}
+	}
+}

@@ -50,6 +50,7 @@
 //	--log-format        CONNECTD_LOG_FORMAT         text (or json)
 //	--log-level         CONNECTD_LOG_LEVEL          info (debug, info, warn, error)
 //	--auth-token        CONNECTD_AUTH_TOKEN         (none: no authentication)
+//	--auth-basic        CONNECTD_AUTH_BASIC         (none: no HTTP Basic; user:password)
 //	--shutdown-timeout  CONNECTD_SHUTDOWN_TIMEOUT   30s
 //	--config            CONNECTD_CONFIG             (none)
 //
@@ -64,10 +65,13 @@
 //	rocketmq-namesrv = 10.0.0.1:9876;10.0.0.2:9876
 //	log-format = json
 //
-// Pass the auth token through the environment or the file rather than a
-// flag, which other users can read in the process list. With a token set,
-// every request but GET /health needs "Authorization: Bearer <token>". A
-// listen address other than a loopback one without a token logs a warning.
+// Pass the auth token and Basic credentials through the environment or the
+// file rather than a flag, which other users can read in the process list.
+// With a token set, every request but GET /health needs "Authorization:
+// Bearer <token>"; with --auth-basic, HTTP Basic credentials (what Kafka
+// Connect clients send); with both, either. A listen address other than a
+// loopback one without either logs a warning. Cross-origin browser requests
+// that change state are refused (403) in any case.
 //
 // # Data directory
 //

@@ -258,6 +258,7 @@ func start(cfg config, o *options, plugins map[string]runtime.Factory, log *slog
 	w.srv = &http.Server{
 		Handler: rest.NewHandler(rt,
 			rest.WithAuthToken(cfg.AuthToken),
+			rest.WithBasicAuth(cfg.AuthBasicUser, cfg.AuthBasicPass),
 			rest.WithRoute("GET /metrics", metrics),
 			rest.WithRocketMQNameServers(splitAddrs(cfg.RocketMQNamesrv)...),
 		),
@@ -273,8 +274,8 @@ func start(cfg config, o *options, plugins map[string]runtime.Factory, log *slog
 			w.serveErr <- err
 		}
 	}()
-	if cfg.AuthToken == "" && !isLoopback(w.addr) {
-		log.Warn("the REST API is reachable from the network without authentication; set --auth-token", "addr", w.addr.String())
+	if cfg.AuthToken == "" && cfg.AuthBasicUser == "" && !isLoopback(w.addr) {
+		log.Warn("the REST API is reachable from the network without authentication; set --auth-token or --auth-basic", "addr", w.addr.String())
 	}
 	attrs := []any{"addr", w.addr.String(), "data_dir", cfg.DataDir, "worker", rt.WorkerID(), "plugins", rt.Plugins()}
 	if o.version != "" {

@@ -1,7 +1,10 @@
 package rest_test
 
 import (
+	"encoding/base64"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -160,5 +163,84 @@ func TestRESTSeedKeys(t *testing.T) {
 	e := b.wantError(http.StatusBadRequest, "POST", "/connectors/s", seed(`,"oms-driver-url":"oms:rocketmq://localhost:9876/default:default"`))
 	if len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Reason, "in-memory") {
 		t.Errorf("in-memory worker: %+v", e)
+	}
+}
+
+// Safe by default: a cross-origin browser request that changes state is 403
+// (the rules of http.CrossOriginProtection), the seed's state-changing GET
+// ?config= included; same-origin and non-browser requests work.
+func TestRESTCrossOrigin(t *testing.T) {
+	a := newAPI(t)
+	a.want(http.StatusCreated, "PUT", "/connectors/c/config", secretConfig(), nil)
+	crossSite := [][]string{
+		{"Sec-Fetch-Site", "cross-site"},
+		{"Origin", "https://evil.example"},
+	}
+	for _, hdr := range crossSite {
+		for _, tc := range []struct{ method, path, body string }{
+			{"POST", "/connectors", `{"name":"x","config":` + secretConfig() + `}`},
+			{"PUT", "/connectors/x/config", secretConfig()},
+			{"PUT", "/connectors/c/pause", ""},
+			{"DELETE", "/connectors/c", ""},
+			{"POST", "/connectors/c/stop", ""},
+			{"GET", "/connectors/x?config=" + url.QueryEscape(secretConfig()), ""},
+			{"GET", "/connectors/x/?config=" + url.QueryEscape(secretConfig()), ""},
+		} {
+			a.wantError(http.StatusForbidden, tc.method, tc.path, tc.body, hdr...)
+		}
+		// Reading is not changing: allowed.
+		a.want(http.StatusOK, "GET", "/connectors/c", "", nil)
+	}
+	if got := a.rt.Connectors(); len(got) != 1 || got[0] != "c" {
+		t.Fatalf("connectors %v after cross-site requests, want [c]", got)
+	}
+	// Same origin (the API's own page) and non-browser clients work.
+	a.want(http.StatusCreated, "GET", "/connectors/x?config="+url.QueryEscape(secretConfig()), "", nil)
+	r := a.do("PUT", "/connectors/c/pause", "", "Sec-Fetch-Site", "same-origin")
+	if r.code != http.StatusAccepted {
+		t.Errorf("same-origin pause: %s", r)
+	}
+	r = a.do("PUT", "/connectors/c/resume", "", "Origin", "http://example.com") // httptest's Host
+	if r.code != http.StatusAccepted {
+		t.Errorf("same-host Origin resume: %s", r)
+	}
+}
+
+// The seed's POST /connectors/{name}/stop deletes: never with a body a
+// browser form could send.
+func TestRESTSeedStopNeedsJSON(t *testing.T) {
+	a := newAPI(t)
+	for _, n := range []string{"a", "b", "c"} {
+		a.want(http.StatusCreated, "PUT", "/connectors/"+n+"/config", secretConfig(), nil)
+	}
+	for _, ct := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"} {
+		a.wantError(http.StatusUnsupportedMediaType, "POST", "/connectors/a/stop", "x=1", "Content-Type", ct)
+	}
+	if _, err := a.rt.ConnectorConfig("a"); err != nil {
+		t.Fatalf("a form-encoded seed stop deleted the connector: %v", err)
+	}
+	a.want(http.StatusOK, "POST", "/connectors/a/stop", "", nil)
+	a.want(http.StatusOK, "POST", "/connectors/b/stop", "{}", nil)
+	if got := a.rt.Connectors(); len(got) != 1 || got[0] != "c" {
+		t.Errorf("connectors %v, want [c]", got)
+	}
+}
+
+// Kafka Connect clients speak HTTP Basic (Kafka's BasicAuthSecurityRestExtension).
+func TestRESTBasicAuth(t *testing.T) {
+	a := newAPI(t, rest.WithBasicAuth("admin", "pa:ss"), rest.WithAuthToken("t0ken"))
+	basic := func(u, p string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+p))
+	}
+	for _, hdr := range []string{"", basic("admin", "wrong"), basic("Admin", "pa:ss"), basic("admin", "pa:s"), "Bearer nope"} {
+		r := a.do("GET", "/connectors", "", "Authorization", hdr)
+		if r.code != http.StatusUnauthorized || !slices.Contains(r.hdr.Values("WWW-Authenticate"), `Basic realm="connect", charset="UTF-8"`) {
+			t.Errorf("Authorization %q: %s %v", hdr, r, r.hdr)
+		}
+	}
+	for _, hdr := range []string{basic("admin", "pa:ss"), "Bearer t0ken"} {
+		if r := a.do("GET", "/connectors", "", "Authorization", hdr); r.code != http.StatusOK {
+			t.Errorf("Authorization %q: %s", hdr, r)
+		}
 	}
 }

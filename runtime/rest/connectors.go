@@ -383,8 +383,14 @@ func (h *restHandler) deleteConnector(w http.ResponseWriter, r *http.Request) {
 
 // POST /connectors/{name}/stop: the seed's stop, which (as in RocketMQ
 // Connect) stops the connector and deletes its config. Its offsets are
-// kept. Kafka Connect's stop, keeping the config, is PUT.
+// kept. Kafka Connect's stop, keeping the config, is PUT. A deletion must
+// not be hit by accident: only with no body or a JSON one (a browser form
+// cannot send that cross-site), and never cross-origin (ServeHTTP).
 func (h *restHandler) seedStop(w http.ResponseWriter, r *http.Request) {
+	if err := checkSeedStop(r); err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
 	if h.remove(w, r) {
 		writeJSON(w, http.StatusOK, messageBody{"Connector [" + r.PathValue("name") + "] deleted successfully"})
 	}

@@ -3,7 +3,6 @@ package rest
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -39,6 +38,7 @@ type route struct {
 
 type handlerConfig struct {
 	tokenHash    *[sha256.Size]byte
+	basic        *basicCreds
 	maxBodyBytes int64
 	workers      func(ctx context.Context) []WorkerInfo
 	routes       []route
@@ -50,8 +50,8 @@ type handlerConfig struct {
 const DefaultMaxBodyBytes = 1 << 20
 
 // WithAuthToken makes every route but GET /health require the header
-// "Authorization: Bearer <token>"; other requests get 401. The token is
-// compared in constant time. Default: no authentication (the empty token
+// "Authorization: Bearer <token>" (or the credentials of WithBasicAuth);
+// other requests get 401. The token is compared in constant time. Default: no authentication (the empty token
 // keeps it off).
 func WithAuthToken(token string) Option {
 	return optionFunc(func(c *handlerConfig) {
@@ -101,6 +101,7 @@ type restHandler struct {
 	cfg handlerConfig
 	mux *http.ServeMux
 	log *slog.Logger
+	cop *http.CrossOriginProtection
 }
 
 // NewHandler returns the REST API of runtime rt, to mount on any
@@ -125,7 +126,7 @@ type restHandler struct {
 //	POST   /connectors/{name}/tasks/{id}/restart      204
 //	PUT    /connectors/{name}/pause|resume            202
 //	PUT    /connectors/{name}/stop                    204
-//	POST   /connectors/{name}/stop                    seed: stop and delete (offsets are kept)
+//	POST   /connectors/{name}/stop                    seed: stop and delete (offsets are kept); no body or a JSON one
 //	GET    /connectors/{name}/offsets                 {"offsets": [{"partition": {...}, "offset": ...}]}
 //	PATCH  /connectors/{name}/offsets                 alter (STOPPED only, else 400); a null offset deletes
 //	DELETE /connectors/{name}/offsets                 reset (STOPPED only, else 400)
@@ -135,7 +136,9 @@ type restHandler struct {
 //
 // Errors are JSON, {"error_code": N, "message": "..."}: 400 for malformed
 // JSON and invalid configs (with "fields" naming every bad setting), 401
-// without the token of WithAuthToken, 404 for unknown connectors, tasks,
+// without the credentials of WithAuthToken or WithBasicAuth, 403 for a
+// cross-origin browser request that would change state (unsafe methods and
+// the seed's GET ?config=; see http.CrossOriginProtection), 404 for unknown connectors, tasks,
 // plugins and paths, 405, 409 for conflicts, 413 for bodies over
 // WithMaxBodyBytes, 415 for bodies not declared application/json, 503 while
 // the runtime is not running, 500 otherwise. Config values in request
@@ -169,7 +172,8 @@ func NewHandler(rt *runtime.Runtime, opts ...Option) http.Handler {
 			return out
 		}
 	}
-	h := &restHandler{rt: rt, cfg: cfg, mux: http.NewServeMux(), log: rt.Logger().With("component", "rest")}
+	h := &restHandler{rt: rt, cfg: cfg, mux: http.NewServeMux(), log: rt.Logger().With("component", "rest"),
+		cop: http.NewCrossOriginProtection()}
 	h.routes()
 	for _, r := range cfg.routes {
 		h.mux.Handle(r.pattern, r.h)
@@ -238,10 +242,14 @@ func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := rw.Header()
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("X-Content-Type-Options", "nosniff")
+	if err := h.crossOrigin(r); err != nil {
+		writeError(rw, http.StatusForbidden, "cross-origin request refused: "+err.Error(), nil)
+		return
+	}
 	public := r.URL.Path == "/health" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
-	if h.cfg.tokenHash != nil && !public && !h.authorized(r) {
-		hdr.Set("WWW-Authenticate", `Bearer realm="connect"`)
-		writeError(rw, http.StatusUnauthorized, "missing or invalid bearer token", nil)
+	if h.cfg.authRequired() && !public && !h.authorized(r) {
+		h.challenge(hdr)
+		writeError(rw, http.StatusUnauthorized, "missing or invalid credentials (bearer token or HTTP Basic)", nil)
 		return
 	}
 	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
@@ -276,15 +284,6 @@ func (h *restHandler) allSecrets() *redact.Redactor {
 		}
 	}
 	return h.redactorFor(cfgs...)
-}
-
-func (h *restHandler) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
-	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	return subtle.ConstantTimeCompare(got[:], h.cfg.tokenHash[:]) == 1
 }
 
 // statusWriter remembers the status for the request log.
