@@ -886,24 +886,24 @@ func (c *cluster) lookup(name string) (*clusterConn, error) {
 	return &clusterConn{cfg: cc.cfg, target: cc.target, version: cc.version}, nil
 }
 
-func (c *cluster) create(ctx context.Context, name string, cfg connect.Config) error {
+func (c *cluster) create(ctx context.Context, name string, cfg connect.Config, target connect.State) error {
 	if err := c.configs.Sync(ctx); err != nil {
 		return fmt.Errorf("runtime: cluster: read %s: %w: %w", c.cfg.topics.Configs, ErrUnavailable, err)
 	}
 	if _, err := c.lookup(name); err == nil {
 		return fmt.Errorf("runtime: connector %q: %w", name, connect.ErrAlreadyExists)
 	}
-	if err := c.publishConfig(ctx, recConnector, connectorRecord{Name: name, Config: cfg, Target: connect.StateRunning}); err != nil {
+	if err := c.publishConfig(ctx, recConnector, connectorRecord{Name: name, Config: cfg, Target: target}); err != nil {
 		return err
 	}
-	c.rt.log.Info("connector created", "connector", name, "class", cfg[KeyConnectorClass])
+	c.rt.log.Info("connector created", "connector", name, "class", cfg[KeyConnectorClass], "target", target)
 	return nil
 }
 
 func (c *cluster) put(ctx context.Context, name string, cfg connect.Config) (bool, error) {
 	cur, err := c.lookup(name)
 	if errors.Is(err, connect.ErrNotFound) {
-		return true, c.create(ctx, name, cfg)
+		return true, c.create(ctx, name, cfg, connect.StateRunning)
 	}
 	return false, c.publishConfig(ctx, recConnector, connectorRecord{Name: name, Config: cfg, Target: cur.target})
 }

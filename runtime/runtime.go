@@ -508,8 +508,37 @@ func (rt *Runtime) validate(ctx context.Context, cfg connect.Config) (connect.Co
 
 // CreateConnector validates cfg and starts a connector named name. It
 // returns connect.ErrAlreadyExists when the name is taken and a
-// *connect.ConfigError when cfg is invalid.
+// *connect.ConfigError when cfg is invalid. It is CreateConnectorWith with
+// the zero CreateOptions.
 func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect.Config) error {
+	return rt.CreateConnectorWith(ctx, name, cfg, CreateOptions{})
+}
+
+// CreateOptions select how CreateConnectorWith creates a connector, as the
+// body of Kafka Connect's POST /connectors does.
+type CreateOptions struct {
+	// InitialState is the connector's target state from its creation on:
+	// connect.StateRunning (the zero value means it too),
+	// connect.StatePaused (its tasks start but move no data) or
+	// connect.StateStopped (nothing starts; its config is kept). Kafka
+	// Connect's initial_state.
+	InitialState connect.State
+}
+
+// CreateConnectorWith is CreateConnector creating the connector in
+// o.InitialState, atomically: a PAUSED or STOPPED connector never runs
+// in between. An InitialState other than those above is a
+// *connect.ConfigError on the field "initial_state".
+func (rt *Runtime) CreateConnectorWith(ctx context.Context, name string, cfg connect.Config, o CreateOptions) error {
+	target := o.InitialState
+	switch target {
+	case "":
+		target = connect.StateRunning
+	case connect.StateRunning, connect.StatePaused, connect.StateStopped:
+	default:
+		return &connect.ConfigError{Fields: []connect.FieldError{{Field: "initial_state",
+			Reason: fmt.Sprintf("%q is not one of RUNNING, PAUSED, STOPPED", target)}}}
+	}
 	if name == "" {
 		return &connect.ConfigError{Fields: []connect.FieldError{{Field: "name", Reason: "is required"}}}
 	}
@@ -524,7 +553,7 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 	}
 	if rt.cl != nil {
 		rt.mu.Unlock()
-		return rt.cl.create(ctx, name, cfg)
+		return rt.cl.create(ctx, name, cfg, target)
 	}
 	if _, ok := rt.connectors[name]; ok || rt.creating[name] {
 		rt.mu.Unlock()
@@ -533,7 +562,7 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 	rt.creating[name] = true
 	rt.mu.Unlock()
 
-	err = rt.persist(ctx, name, cfg, connect.StateRunning)
+	err = rt.persist(ctx, name, cfg, target)
 	rt.mu.Lock()
 	delete(rt.creating, name)
 	if err == nil {
@@ -543,11 +572,11 @@ func (rt *Runtime) CreateConnector(ctx context.Context, name string, cfg connect
 		rt.mu.Unlock()
 		return err
 	}
-	c := newConnectorRunner(rt, name, maps.Clone(cfg), kind, connect.StateRunning)
+	c := newConnectorRunner(rt, name, maps.Clone(cfg), kind, target)
 	rt.connectors[name] = c
 	rt.mu.Unlock()
 
-	rt.log.Info("connector created", "connector", name, "class", cfg[KeyConnectorClass])
+	rt.log.Info("connector created", "connector", name, "class", cfg[KeyConnectorClass], "target", target)
 	if err := c.mu.lockCtx(ctx); err != nil {
 		return fmt.Errorf("runtime: connector %q created, start pending: %w", name, err)
 	}

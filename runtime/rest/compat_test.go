@@ -244,3 +244,27 @@ func TestRESTBasicAuth(t *testing.T) {
 		}
 	}
 }
+
+// Kafka Connect's POST /connectors takes "initial_state": RUNNING, PAUSED
+// or STOPPED (KIP-980; "the initial state of the connector").
+func TestRESTCreateInitialState(t *testing.T) {
+	a := newAPI(t)
+	for _, tc := range []struct {
+		initial string
+		want    connect.State
+	}{
+		{"STOPPED", connect.StateStopped},
+		{"paused", connect.StatePaused},
+		{"RUNNING", connect.StateRunning},
+	} {
+		name := "c-" + strings.ToLower(tc.initial)
+		var info connectorInfo
+		a.want(http.StatusCreated, "POST", "/connectors",
+			`{"name":"`+name+`","config":`+secretConfig()+`,"initial_state":"`+tc.initial+`"}`, &info)
+		a.eventuallyState(name, tc.want)
+		if tc.want == connect.StateStopped && len(info.Tasks) != 0 {
+			t.Errorf("%s: tasks %v, want none", name, info.Tasks)
+		}
+	}
+	a.wantError(http.StatusBadRequest, "POST", "/connectors", `{"name":"x","config":`+secretConfig()+`,"initial_state":"FAILED"}`)
+}

@@ -244,12 +244,12 @@ func (h *restHandler) createConnector(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(http.StatusBadRequest, "connector config is required"), nil)
 		return
 	}
-	switch strings.ToUpper(req.InitialState) {
-	case "", string(connect.StateRunning):
+	// Kafka Connect reads initial_state case-insensitively.
+	initial := connect.State(strings.ToUpper(strings.TrimSpace(req.InitialState)))
+	switch initial {
+	case "", connect.StateRunning, connect.StatePaused, connect.StateStopped:
 	default:
-		// Creating a connector PAUSED or STOPPED atomically needs runtime
-		// support; refusing beats running it for a moment.
-		h.fail(w, r, errorf(http.StatusBadRequest, "initial_state %q is not supported; only RUNNING", req.InitialState), nil)
+		h.fail(w, r, errorf(http.StatusBadRequest, "initial_state %q is not one of RUNNING, PAUSED, STOPPED", req.InitialState), nil)
 		return
 	}
 	p, err := parseConfig(req.Config, false)
@@ -283,7 +283,7 @@ func (h *restHandler) createConnector(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := h.opCtx(r)
 	defer cancel()
-	if err := h.rt.CreateConnector(ctx, name, cfg); err != nil {
+	if err := h.rt.CreateConnectorWith(ctx, name, cfg, runtime.CreateOptions{InitialState: initial}); err != nil {
 		h.fail(w, r, err, red)
 		return
 	}

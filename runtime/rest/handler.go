@@ -112,7 +112,7 @@ type restHandler struct {
 //	GET    /health                                    200 once started, 503 before and after (no auth)
 //	GET    /getClusterInfo                            seed: live workers and last heartbeats
 //	GET    /connectors[?expand=status&expand=info]    names, or name -> {status, info}
-//	POST   /connectors                                {"name", "config"} -> 201 (409 if taken)
+//	POST   /connectors                                {"name", "config"[, "initial_state"]} -> 201 (409 if taken)
 //	GET    /connectors/{name}[?config={json}]         info; with ?config, the seed's create
 //	POST   /connectors/{name}                         seed: create or replace with the body, and run
 //	DELETE /connectors/{name}                         204

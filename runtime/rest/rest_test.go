@@ -274,7 +274,7 @@ func TestRESTMalformedBodies(t *testing.T) {
 		{"POST", "/connectors", `{"name":"a\u0001b","config":{}}`},
 		{"POST", "/connectors", `{"name":7,"config":{}}`},
 		{"POST", "/connectors", `{"name":"x","config":{"a":"b"}} trailing`},
-		{"POST", "/connectors", `{"name":"x","config":` + secretConfig() + `,"initial_state":"STOPPED"}`},
+		{"POST", "/connectors", `{"name":"x","config":` + secretConfig() + `,"initial_state":"FAILED"}`},
 		{"PUT", "/connectors/x/config", `"just a string"`},
 		{"PUT", "/connectors/x/config", `null`},
 		{"PUT", "/connectors/x/config", `{"a":{"nested":1}}`},
