@@ -65,7 +65,7 @@ const (
 )
 
 func configSpec() connect.ConfigSpec {
-	return connect.ConfigSpec{
+	spec := connect.ConfigSpec{
 		{Name: KeyHost, Required: true, Aliases: []string{"mysqlAddr"}, Validate: validHost,
 			Description: "Host name or IP address of the MySQL or MariaDB server (without the port)."},
 		{Name: KeyPort, Type: connect.FieldInt, Default: "3306", Aliases: []string{"mysqlPort"}, Validate: intRange(1, 65535),
@@ -123,6 +123,10 @@ func configSpec() connect.ConfigSpec {
 		{Name: KeyTLSServerName, Validate: noSpace,
 			Description: "Host name expected in the server certificate under verify_identity (default: host)."},
 	}
+	for i := range spec {
+		spec[i].Aliases = append(spec[i].Aliases, debeziumAliases[spec[i].Name]...)
+	}
+	return spec
 }
 
 func validHost(v string) error {
@@ -256,6 +260,7 @@ func parseSettings(cfg connect.Config) (*settings, error) {
 			s.skip[connect.Operation(op)] = true
 		}
 	}
+	unsupportedDebezium(cfg, errs)
 	if s.readTimeout <= s.heartbeat {
 		errs.Add(KeyReadTimeout, "must exceed %s (%s), or an idle connection looks dead", KeyHeartbeatPeriod, s.heartbeat)
 	}

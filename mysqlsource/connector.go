@@ -21,6 +21,7 @@ var (
 // the connections; the connector only checks the config and hands it over.
 type Connector struct {
 	connect.SourceConnector
+	debezium bool // Debezium's meanings (NewDebezium)
 }
 
 // New returns the connector; hand it to the runtime as a factory:
@@ -43,6 +44,9 @@ func New() *Connector {
 // server that is down when the connector is created is reported by the
 // task, which retries. Start checks the same.
 func (c *Connector) Validate(_ context.Context, cfg connect.Config) error {
+	if c.debezium {
+		cfg = fromDebezium(cfg)
+	}
 	_, err := parseSettings(cfg)
 	return err
 }

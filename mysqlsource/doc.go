@@ -72,6 +72,52 @@
 // heartbeat.period, TLS files against tls.mode, patterns) are checked by
 // Connector.Validate, which does not connect to the server.
 //
+// # Debezium's settings
+//
+// A worker runs NewDebezium under Debezium's class name,
+// io.debezium.connector.mysql.MySqlConnector, so that a Debezium config
+// works where its settings can be honoured. Debezium's names of settings
+// with the same meaning are aliases under every class name:
+//
+//	Debezium                  here                meaning
+//	database.hostname         host                the same
+//	database.port             port                the same
+//	database.user             user                the same
+//	database.password         password            the same (secret)
+//	database.include.list     database.include    the same (whole-name regexps)
+//	database.exclude.list     database.exclude    the same
+//	table.include.list        table.include       the same (regexps on db.table)
+//	table.exclude.list        table.exclude       the same
+//	database.server.id        server.id           the same
+//	max.batch.size            poll.max.records    the same
+//	database.ssl.mode         tls.mode            the same but for preferred
+//	snapshot.mode, skipped.operations, snapshot.fetch.size, include.query:
+//	                          same names
+//
+// Under Debezium's class only, two settings take Debezium's meaning:
+// topic.prefix is required, topics are <topic.prefix>.<database>.<table>
+// and the prefix is the logical server name (server.name, the key of stored
+// positions) unless server.name is set; snapshot.mode is initial,
+// when_needed, or no_data (schema_only), which streams from the current
+// binlog position (this connector's never). Debezium's never (the binlog
+// from its beginning), initial_only, recovery, always and custom are field
+// errors.
+//
+// The Debezium settings this connector cannot honour are field errors
+// under every class name, never ignored: schema.history.internal.* and
+// database.history.* (table schemas are kept without a history topic:
+// remove them), database.server.name (use topic.prefix),
+// database.ssl.keystore* and truststore* (PEM files in tls.*), column.*,
+// message.key.columns, include.schema.changes, tombstones.on.delete,
+// decimal.handling.mode, time.precision.mode,
+// bigint.unsigned.handling.mode, binary.handling.mode,
+// snapshot.locking.mode, snapshot.select.statement.overrides,
+// snapshot.include.collection.list, gtid.source.*, heartbeat.interval.ms
+// (heartbeat.period and heartbeat.topic), connect.timeout.ms
+// (connect.timeout), signal.*, incremental.snapshot.*,
+// database.initial.statements, event.processing.failure.handling.mode and
+// converters.
+//
 // # Snapshot and hand-over
 //
 // With no stored position (and snapshot.mode initial or when_needed) the

@@ -60,6 +60,7 @@ func ExampleRun() {
 	// FileStreamSourceConnector source
 	// MySQLSource source
 	// Numbers source
+	// io.debezium.connector.mysql.MySqlConnector source
 	// io.openmessaging.mysql.connector.MysqlConnector source
 	// org.apache.kafka.connect.file.FileStreamSinkConnector sink
 	// org.apache.kafka.connect.file.FileStreamSourceConnector source

@@ -15,6 +15,9 @@ func builtins() map[string]runtime.Factory {
 		"FileStreamSource": func() connect.Connector { return filestream.NewSource() },
 		"FileStreamSink":   func() connect.Connector { return filestream.NewSink() },
 		"MySQLSource":      func() connect.Connector { return mysqlsource.New() },
+		// Debezium's class, with Debezium's meanings of its settings (not
+		// an alias: topic.prefix and snapshot.mode mean other things).
+		mysqlsource.DebeziumClass: func() connect.Connector { return mysqlsource.NewDebezium() },
 	}
 }
 

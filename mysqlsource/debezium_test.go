@@ -1,0 +1,97 @@
+package mysqlsource_test
+
+import (
+	"context"
+	"testing"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/mysqlsource"
+)
+
+// debeziumConfig is the MySQL example of Debezium's documentation
+// (https://debezium.io/documentation/reference/stable/connectors/mysql.html,
+// "MySQL connector configuration example") without its schema history
+// settings.
+func debeziumConfig(extra ...string) connect.Config {
+	cfg := connect.Config{
+		"connector.class":       mysqlsource.DebeziumClass,
+		"database.hostname":     "192.168.99.100",
+		"database.port":         "3306",
+		"database.user":         "debezium-user",
+		"database.password":     "debezium-user-pw",
+		"database.server.id":    "184054",
+		"topic.prefix":          "fullfillment",
+		"database.include.list": "inventory",
+		"table.include.list":    "inventory.orders,inventory.customers",
+		"snapshot.mode":         "no_data",
+		"max.batch.size":        "2048",
+		"skipped.operations":    "none",
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		cfg[extra[i]] = extra[i+1]
+	}
+	return cfg
+}
+
+func validateDebezium(cfg connect.Config) error {
+	c := mysqlsource.NewDebezium()
+	spec := c.Spec().Config
+	if err := spec.Validate(cfg); err != nil {
+		return err
+	}
+	return c.Validate(context.Background(), spec.Apply(cfg))
+}
+
+func TestDebeziumSettings(t *testing.T) {
+	if err := validateDebezium(debeziumConfig()); err != nil {
+		t.Fatal(err)
+	}
+	// What the task is handed: this connector's keys and meanings.
+	c := mysqlsource.NewDebezium()
+	if err := c.Start(context.Background(), nil, c.Spec().Config.Apply(debeziumConfig())); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(context.Background())
+	tcs, err := c.TaskConfigs(1)
+	if err != nil || len(tcs) != 1 {
+		t.Fatalf("task configs %v, %v", tcs, err)
+	}
+	for k, v := range map[string]string{
+		"host": "192.168.99.100", "port": "3306", "user": "debezium-user", "password": "debezium-user-pw",
+		"server.id": "184054", "database.include": "inventory", "table.include": "inventory.orders,inventory.customers",
+		"topic.prefix": "fullfillment.", "topic.naming": "database.table", "server.name": "fullfillment",
+		"snapshot.mode": "never", "poll.max.records": "2048",
+	} {
+		if got := tcs[0][k]; got != v {
+			t.Errorf("task config %s = %q, want %q", k, got, v)
+		}
+	}
+	if masked := c.Spec().Config.Mask(debeziumConfig()); masked["database.password"] != connect.Masked {
+		t.Errorf("database.password is not masked: %v", masked)
+	}
+
+	// Settings it cannot honour are field errors naming them.
+	for _, tc := range []struct{ key, value string }{
+		{"schema.history.internal.kafka.bootstrap.servers", "kafka:9092"},
+		{"database.server.name", "old"},
+		{"column.exclude.list", "inventory.customers.email"},
+		{"decimal.handling.mode", "double"},
+		{"include.schema.changes", "true"},
+		{"snapshot.mode", "never"}, // Debezium's: the binlog from its beginning
+		{"snapshot.mode", "initial_only"},
+		{"topic.prefix", ""},
+	} {
+		errs := fieldErrors(validateDebezium(debeziumConfig(tc.key, tc.value)))
+		if _, ok := errs[tc.key]; !ok || len(errs) != 1 {
+			t.Errorf("%s=%q: field errors %v, want one on %s", tc.key, tc.value, errs, tc.key)
+		}
+	}
+	// The native class accepts Debezium's names where the meaning is the
+	// same, and refuses the settings it cannot honour too.
+	if err := validate(connect.Config{"database.hostname": "h", "database.user": "u", "table.include.list": "db.t"}); err != nil {
+		t.Errorf("Debezium's names under the native class: %v", err)
+	}
+	if errs := fieldErrors(validate(connect.Config{"host": "h", "user": "u", "tombstones.on.delete": "false"})); errs["tombstones.on.delete"] == "" {
+		t.Errorf("tombstones.on.delete under the native class: %v", errs)
+	}
+}
