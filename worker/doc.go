@@ -48,7 +48,10 @@
 //	--rocketmq-broker   CONNECTD_ROCKETMQ_BROKER    (none)
 //	--worker-id         CONNECTD_WORKER_ID          host name and REST port
 //	--log-format        CONNECTD_LOG_FORMAT         text (or json)
-//	--log-level         CONNECTD_LOG_LEVEL          info (debug, info, warn, error)
+//	--log-level         CONNECTD_LOG_LEVEL          info (debug, info, warn, error): the
+//	                                                root logger's; GET/PUT /admin/loggers
+//	                                                change levels per logger at run time
+//	                                                (package loglevels names them)
 //	--auth-token        CONNECTD_AUTH_TOKEN         (none: no authentication)
 //	--auth-basic        CONNECTD_AUTH_BASIC         (none: no HTTP Basic; user:password)
 //	--shutdown-timeout  CONNECTD_SHUTDOWN_TIMEOUT   30s

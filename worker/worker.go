@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/openmessaging/connect-go/loglevels"
 	"github.com/openmessaging/connect-go/offset"
 	"github.com/openmessaging/connect-go/runtime"
 	"github.com/openmessaging/connect-go/runtime/rest"
@@ -104,11 +105,11 @@ func Run(ctx context.Context, args []string, opts ...Option) error {
 		fmt.Fprintf(o.output, "%s: %v\n", o.name, err)
 		return usageError{err}
 	}
-	log := newLogger(cfg, o.output)
+	log, levels := newLogger(cfg, o.output)
 	for _, name := range replaced {
 		log.Info("plugin replaces the built-in of the same name", "plugin", name)
 	}
-	w, err := start(cfg, &o, plugins, log)
+	w, err := start(cfg, &o, plugins, log, levels)
 	if err != nil {
 		log.Error("start failed", "error", err)
 		return fmt.Errorf("worker: start: %w", err)
@@ -167,12 +168,16 @@ func (o *options) allPlugins() (plugins map[string]runtime.Factory, replaced []s
 	return plugins, replaced
 }
 
-func newLogger(cfg config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+// newLogger returns the worker's logger, whose levels per logger name
+// (root at --log-level) GET/PUT /admin/loggers change at run time.
+func newLogger(cfg config, w io.Writer) (*slog.Logger, *loglevels.Levels) {
+	opts := &slog.HandlerOptions{Level: loglevels.LevelTrace} // levels decides
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	levels := loglevels.New(h, cfg.LogLevel)
+	return slog.New(levels.Handler()), levels
 }
 
 // worker is a started runtime and its REST server, and what shutting them
@@ -185,7 +190,7 @@ type worker struct {
 	closers  []func(ctx context.Context) error // run last to first, after the runtime stopped
 }
 
-func start(cfg config, o *options, plugins map[string]runtime.Factory, log *slog.Logger) (_ *worker, err error) {
+func start(cfg config, o *options, plugins map[string]runtime.Factory, log *slog.Logger, levels *loglevels.Levels) (_ *worker, err error) {
 	w := &worker{serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
@@ -259,6 +264,7 @@ func start(cfg config, o *options, plugins map[string]runtime.Factory, log *slog
 		Handler: rest.NewHandler(rt,
 			rest.WithAuthToken(cfg.AuthToken),
 			rest.WithBasicAuth(cfg.AuthBasicUser, cfg.AuthBasicPass),
+			rest.WithLogLevels(levels),
 			rest.WithRoute("GET /metrics", metrics),
 			rest.WithRocketMQNameServers(splitAddrs(cfg.RocketMQNamesrv)...),
 		),

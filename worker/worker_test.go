@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -275,5 +276,34 @@ func TestExitCode(t *testing.T) {
 		if got := exitCode(err); got != want {
 			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
 		}
+	}
+}
+
+// The worker's log levels change at run time through /admin/loggers: root
+// starts at --log-level, a PUT lowers one logger's.
+func TestAdminLoggers(t *testing.T) {
+	logs := &connecttest.LogBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err := Run(ctx, []string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "warn"},
+		withEnv(env()), WithOutput(logs), withSignals(make(chan os.Signal)),
+		WithReady(func(addr net.Addr) {
+			defer cancel()
+			c := &client{t: t, http: &http.Client{Timeout: 10 * time.Second}}
+			defer c.http.CloseIdleConnections()
+			base := "http://" + addr.String()
+			if got := string(c.want(http.StatusOK, "GET", base+"/admin/loggers/root", "")); !strings.Contains(got, `"level":"WARN"`) {
+				t.Errorf("root: %s", got)
+			}
+			c.want(http.StatusOK, "PUT", base+"/admin/loggers/runtime", `{"level":"DEBUG"}`)
+			c.want(http.StatusCreated, "PUT", base+"/connectors/f/config",
+				`{"connector.class":"FileStreamSink","file":"`+filepath.Join(t.TempDir(), "out")+`","topics":"t"}`)
+		}))
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, logs)
+	}
+	// The runtime's DEBUG request line of the REST API now shows.
+	if !strings.Contains(logs.String(), "/connectors/f/config") {
+		t.Errorf("no DEBUG line of the runtime after PUT /admin/loggers/runtime:\n%s", logs)
 	}
 }

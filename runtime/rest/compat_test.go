@@ -1,7 +1,9 @@
 package rest_test
 
 import (
+	"bytes"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/loglevels"
 	"github.com/openmessaging/connect-go/runtime/rest"
 )
 
@@ -267,4 +270,52 @@ func TestRESTCreateInitialState(t *testing.T) {
 		}
 	}
 	a.wantError(http.StatusBadRequest, "POST", "/connectors", `{"name":"x","config":`+secretConfig()+`,"initial_state":"FAILED"}`)
+}
+
+// Kafka Connect's /admin/loggers (reference: "GET /admin/loggers", "PUT
+// /admin/loggers/(string:name)": the body {"level": "DEBUG"}, the answer the
+// list of loggers modified; each logger {"level", "last_modified"}).
+func TestRESTAdminLoggers(t *testing.T) {
+	var buf bytes.Buffer
+	lv := loglevels.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: loglevels.LevelTrace}), slog.LevelInfo)
+	connLog := slog.New(lv.Handler()).With("worker", "w1").With("connector", "orders")
+	a := newAPI(t, rest.WithLogLevels(lv))
+
+	var all map[string]struct {
+		Level        string `json:"level"`
+		LastModified *int64 `json:"last_modified"`
+	}
+	a.want(http.StatusOK, "GET", "/admin/loggers", "", &all)
+	if len(all) != 1 || all["root"].Level != "INFO" || all["root"].LastModified != nil {
+		t.Fatalf("loggers %+v, want root at INFO", all)
+	}
+	var changed []string
+	a.want(http.StatusOK, "PUT", "/admin/loggers/connector", `{"level":"debug"}`, &changed)
+	if !slices.Equal(changed, []string{"connector", "connector.orders"}) {
+		t.Errorf("PUT connector changed %v", changed)
+	}
+	connLog.Debug("now visible")
+	if !strings.Contains(buf.String(), "now visible") {
+		t.Error("the connector's DEBUG line was dropped")
+	}
+	var one struct {
+		Level        string `json:"level"`
+		LastModified *int64 `json:"last_modified"`
+	}
+	a.want(http.StatusOK, "GET", "/admin/loggers/connector.orders", "", &one)
+	if one.Level != "DEBUG" || one.LastModified == nil {
+		t.Errorf("connector.orders %+v", one)
+	}
+	a.want(http.StatusOK, "GET", "/admin/loggers/", "", &all)
+	if len(all) != 3 {
+		t.Errorf("loggers after PUT %+v", all)
+	}
+	a.wantError(http.StatusNotFound, "GET", "/admin/loggers/no.such", "")
+	a.wantError(http.StatusNotFound, "PUT", "/admin/loggers/root", `{"level":"LOUD"}`)
+	a.wantError(http.StatusBadRequest, "PUT", "/admin/loggers/root", `{}`)
+	a.wantError(http.StatusBadRequest, "PUT", "/admin/loggers/root?scope=cluster", `{"level":"INFO"}`)
+	a.wantError(http.StatusForbidden, "PUT", "/admin/loggers/root", `{"level":"OFF"}`, "Sec-Fetch-Site", "cross-site")
+
+	// Without WithLogLevels there is no such resource.
+	newAPI(t).wantError(http.StatusNotFound, "GET", "/admin/loggers", "")
 }

@@ -12,6 +12,7 @@ import (
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/internal/redact"
+	"github.com/openmessaging/connect-go/loglevels"
 	"github.com/openmessaging/connect-go/runtime"
 )
 
@@ -43,6 +44,7 @@ type handlerConfig struct {
 	workers      func(ctx context.Context) []WorkerInfo
 	routes       []route
 	nameServers  []string
+	logLevels    *loglevels.Levels
 }
 
 // DefaultMaxBodyBytes is the default limit on a request body (1 MiB); a
@@ -133,6 +135,8 @@ type restHandler struct {
 //	GET    /connector-plugins                         class, type, version
 //	GET    /connector-plugins/{plugin}/config         the plugin's settings and the runtime's
 //	PUT    /connector-plugins/{plugin}/config/validate  per-setting values and errors (Kafka's ConfigInfos)
+//	GET    /admin/loggers[/{logger}]                  levels (with WithLogLevels)
+//	PUT    /admin/loggers/{logger}                    {"level": "DEBUG"} -> the loggers set
 //
 // Errors are JSON, {"error_code": N, "message": "..."}: 400 for malformed
 // JSON and invalid configs (with "fields" naming every bad setting), 401
@@ -175,6 +179,7 @@ func NewHandler(rt *runtime.Runtime, opts ...Option) http.Handler {
 	h := &restHandler{rt: rt, cfg: cfg, mux: http.NewServeMux(), log: rt.Logger().With("component", "rest"),
 		cop: http.NewCrossOriginProtection()}
 	h.routes()
+	h.loggerRoutes()
 	for _, r := range cfg.routes {
 		h.mux.Handle(r.pattern, r.h)
 	}
