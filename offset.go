@@ -1,6 +1,9 @@
 package connect
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // OffsetStore keeps source positions per connector and partition, so that a
 // restarted source resumes where it stopped.
@@ -24,4 +27,24 @@ type OffsetStore interface {
 	// DeleteAll removes every partition of connector.
 	DeleteAll(ctx context.Context, connector string) error
 	Close() error
+}
+
+// KafkaOffsets is implemented by a source connector whose positions have a
+// shape in Kafka Connect: a partition map and an offset map, as Kafka
+// Connect's REST API shows and takes them (GET and PATCH
+// /connectors/{name}/offsets), so that its users' requests work unchanged.
+// Without it the API shows a partition as {"partition": "<string>"} and the
+// offset as stored.
+//
+// The methods are called on an instance that was never started, from any
+// goroutine; they depend on their arguments only. Numbers in the maps
+// FromKafka gets are json.Number.
+type KafkaOffsets interface {
+	// ToKafka returns the Kafka shape of p; ok is false for a position it
+	// does not know, which is then shown in the generic shape.
+	ToKafka(p Position) (partition, offset map[string]any, ok bool)
+	// FromKafka returns the partition a Kafka partition map stands for and,
+	// unless offset is nil (the position is to be deleted), the offset to
+	// store. A map it cannot read is an error saying why.
+	FromKafka(partition, offset map[string]any) (part string, off json.RawMessage, err error)
 }

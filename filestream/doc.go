@@ -40,7 +40,14 @@
 // SourceTaskContext for the stored position; Poll reads complete lines and
 // returns them as records. Each record carries a connect.Position: the
 // partition names the file ("file:" + absolute path) and the offset is the
-// byte offset just after the line ({"pos": 1234}). The runtime commits a
+// byte offset just after the line ({"pos": 1234}). Kafka Connect's REST
+// API shows and takes them in Kafka's FileStreamSource shape (Source
+// implements connect.KafkaOffsets):
+//
+//	{"partition": {"filename": "/abs/path"}, "offset": {"position": 1234}}
+//
+// A relative filename in a PATCH is taken from the worker's working
+// directory, as file is. The runtime commits a
 // record's position once the record is safely on the transport, and a
 // restarted task seeks to the committed position: nothing is lost, and at
 // most the lines since the last commit are read twice. Three details carry

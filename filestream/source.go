@@ -95,7 +95,7 @@ func (t *sourceTask) Start(ctx context.Context, tc connect.SourceTaskContext, cf
 	if err != nil {
 		return fmt.Errorf("filestream: %w", err)
 	}
-	t.path, t.partition = path, "file:"+path
+	t.path, t.partition = path, partitionPrefix+path
 	t.topic = cfg.Get(ConfigTopic)
 	t.batchSize = cfg.Int(ConfigBatchSize)
 	t.interval = cfg.Duration(ConfigPollInterval)

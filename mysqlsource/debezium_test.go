@@ -2,6 +2,7 @@ package mysqlsource_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	connect "github.com/openmessaging/connect-go"
@@ -93,5 +94,33 @@ func TestDebeziumSettings(t *testing.T) {
 	}
 	if errs := fieldErrors(validate(connect.Config{"host": "h", "user": "u", "tombstones.on.delete": "false"})); errs["tombstones.on.delete"] == "" {
 		t.Errorf("tombstones.on.delete under the native class: %v", errs)
+	}
+}
+
+// Positions in Debezium's MySQL offsets shape, both ways.
+func TestKafkaOffsets(t *testing.T) {
+	c := mysqlsource.New()
+	p := connect.Position{Partition: mysqlsource.Partition("db1"), Offset: []byte(`{"file":"mysql-bin.000003","pos":154,"event":2,"row":1}`)}
+	part, off, ok := c.ToKafka(p)
+	if !ok || part["server"] != "db1" || off["file"] != "mysql-bin.000003" {
+		t.Fatalf("ToKafka: %v %v %v", part, off, ok)
+	}
+	got, b, err := c.FromKafka(map[string]any{"server": "db1"}, map[string]any{
+		"file": "mysql-bin.000003", "pos": json.Number("154"), "event": json.Number("2"), "row": json.Number("1"), "ts_sec": json.Number("1700000000"),
+	})
+	if err != nil || got != p.Partition || string(b) != string(p.Offset) {
+		t.Errorf("FromKafka: %q %s %v, want %q %s", got, b, err, p.Partition, p.Offset)
+	}
+	for _, bad := range []map[string]any{
+		{"pos": json.Number("4")},
+		{"file": "f", "pos": json.Number("-1")},
+		{"file": "f", "pos": json.Number("4"), "snapshot": true},
+	} {
+		if _, _, err := c.FromKafka(map[string]any{"server": "db1"}, bad); err == nil {
+			t.Errorf("FromKafka %v: no error", bad)
+		}
+	}
+	if got, b, err := c.FromKafka(map[string]any{"server": "db1"}, nil); err != nil || got != p.Partition || b != nil {
+		t.Errorf("FromKafka of a deletion: %q %s %v", got, b, err)
 	}
 }

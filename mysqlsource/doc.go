@@ -203,6 +203,13 @@
 // the first of the two records of a primary key change (see Record format)
 // stops short of covering its row: after it, both come again.
 //
+// Kafka Connect's REST API (GET and PATCH /connectors/{name}/offsets)
+// shows and takes positions in Debezium's MySQL shape (Connector implements
+// connect.KafkaOffsets): {"partition": {"server": server.name}, "offset":
+// {"file": .., "pos": .., "gtids": .., "event": .., "row": ..}}, the keys
+// and meanings of Debezium's offsets; a PATCH drops Debezium's ts_sec and
+// server_id and refuses its snapshot keys.
+//
 // During the snapshot the offset also holds {"snapshot":{"db":..,
 // "table":..,"key":[..],"cols":[..]}}: where the snapshot resumes, key
 // being the primary key of the last row emitted and cols its columns' names

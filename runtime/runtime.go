@@ -431,6 +431,19 @@ func (rt *Runtime) PluginSpec(plugin string) (connect.Spec, connect.ConnectorTyp
 	return spec, connectorType(conn), nil
 }
 
+// Plugin returns a new instance of a registered plugin, never started, for
+// its optional interfaces (connect.KafkaOffsets); the caller must not start
+// it.
+func (rt *Runtime) Plugin(plugin string) (connect.Connector, error) {
+	f, ok := rt.cfg.plugins[plugin]
+	if !ok {
+		return nil, fmt.Errorf("runtime: plugin %q: %w", plugin, connect.ErrNotFound)
+	}
+	var conn connect.Connector
+	err := safely("plugin factory", func() error { conn = f(); return nil })
+	return conn, err
+}
+
 func connectorType(c connect.Connector) connect.ConnectorType {
 	switch c.(type) {
 	case connect.SourceConnector:

@@ -7,11 +7,17 @@ import (
 	"net/http"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/runtime"
 )
 
-// Offsets on the wire. Kafka Connect's partitions are JSON objects; a
-// connect.Position's partition is a string. The API shows it as an object
-// with one key, "partition":
+// Offsets on the wire. A connector implementing connect.KafkaOffsets (the
+// built-in FileStreamSource) shows and takes Kafka Connect's shapes:
+//
+//	{"offsets": [{"partition": {"filename": "/data/in.txt"}, "offset": {"position": 4096}}]}
+//
+// Otherwise, since a connect.Position's partition is a string where Kafka
+// Connect's is a JSON object, the API shows it as an object with one key,
+// "partition":
 //
 //	{"offsets": [{"partition": {"partition": "file:/data/in.txt"}, "offset": {"pos": 4096}}]}
 //
@@ -27,8 +33,8 @@ type offsetsBody struct {
 }
 
 type offsetEntry struct {
-	Partition map[string]string `json:"partition"`
-	Offset    json.RawMessage   `json:"offset"`
+	Partition any `json:"partition"`
+	Offset    any `json:"offset"`
 }
 
 type offsetsRequest struct {
@@ -40,13 +46,21 @@ type offsetsRequest struct {
 
 // GET /connectors/{name}/offsets
 func (h *restHandler) getOffsets(w http.ResponseWriter, r *http.Request) {
-	ps, err := h.rt.Offsets(r.Context(), r.PathValue("name"))
+	name := r.PathValue("name")
+	ps, err := h.rt.Offsets(r.Context(), name)
 	if err != nil {
 		h.fail(w, r, err, nil)
 		return
 	}
+	ko := h.kafkaOffsets(name)
 	out := offsetsBody{Offsets: make([]offsetEntry, len(ps))}
 	for i, p := range ps {
+		if ko != nil {
+			if part, off, ok := ko.ToKafka(p); ok {
+				out.Offsets[i] = offsetEntry{Partition: part, Offset: off}
+				continue
+			}
+		}
 		out.Offsets[i] = offsetEntry{Partition: map[string]string{PartitionKey: p.Partition}, Offset: p.Offset}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -65,7 +79,7 @@ func (h *restHandler) alterOffsets(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err, nil)
 		return
 	}
-	put, del, err := parseOffsets(b)
+	put, del, err := parseOffsets(b, h.kafkaOffsets(name))
 	if err != nil {
 		h.fail(w, r, err, nil)
 		return
@@ -89,7 +103,7 @@ func (h *restHandler) alterOffsets(w http.ResponseWriter, r *http.Request) {
 
 // parseOffsets reads a PATCH body into positions to store and partitions
 // to delete.
-func parseOffsets(b []byte) (put []connect.Position, del []string, err error) {
+func parseOffsets(b []byte, ko connect.KafkaOffsets) (put []connect.Position, del []string, err error) {
 	var req offsetsRequest
 	if err := decodeStrict(b, &req); err != nil {
 		return nil, nil, err
@@ -103,6 +117,13 @@ func parseOffsets(b []byte) (put []connect.Position, del []string, err error) {
 	seen := map[string]int{}
 	for i, e := range *req.Offsets {
 		part, err := parsePartition(e.Partition)
+		var kafkaOff json.RawMessage
+		if err != nil && ko != nil {
+			// Not the generic shape: the connector's Kafka shape.
+			if part, kafkaOff, err = fromKafka(ko, e.Partition, e.Offset); err != nil {
+				return nil, nil, errorf(http.StatusBadRequest, "offsets[%d]: %v", i, err)
+			}
+		}
 		if err != nil {
 			return nil, nil, errorf(http.StatusBadRequest, "offsets[%d]: %v", i, err)
 		}
@@ -118,9 +139,48 @@ func parseOffsets(b []byte) (put []connect.Position, del []string, err error) {
 			del = append(del, part)
 			continue
 		}
+		if kafkaOff != nil {
+			off = kafkaOff
+		}
 		put = append(put, connect.Position{Partition: part, Offset: off})
 	}
 	return put, del, nil
+}
+
+// kafkaOffsets returns the Kafka shapes of the connector's plugin, or nil.
+func (h *restHandler) kafkaOffsets(name string) connect.KafkaOffsets {
+	cfg, err := h.rt.ConnectorConfig(name)
+	if err != nil {
+		return nil
+	}
+	conn, err := h.rt.Plugin(cfg[runtime.KeyConnectorClass])
+	if err != nil {
+		return nil
+	}
+	ko, _ := conn.(connect.KafkaOffsets)
+	return ko
+}
+
+// fromKafka reads one entry in the connector's Kafka shape; a null offset
+// gives a nil one.
+func fromKafka(ko connect.KafkaOffsets, rawPart, rawOff json.RawMessage) (string, json.RawMessage, error) {
+	var part, off map[string]any
+	if err := decodeStrict(rawPart, &part); err != nil || part == nil {
+		return "", nil, errors.New("the partition must be an object")
+	}
+	if t := bytes.TrimSpace(rawOff); len(t) > 0 && string(t) != "null" {
+		if err := decodeStrict(rawOff, &off); err != nil || off == nil {
+			return "", nil, errors.New("the offset must be an object or null")
+		}
+	}
+	p, o, err := ko.FromKafka(part, off)
+	if err != nil {
+		return "", nil, err
+	}
+	if o == nil && off != nil {
+		return "", nil, errors.New("the connector gave no offset")
+	}
+	return p, o, nil
 }
 
 func parsePartition(raw json.RawMessage) (string, error) {
