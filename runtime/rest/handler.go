@@ -154,9 +154,11 @@ type restHandler struct {
 // progress). A config sent back with a masked secret keeps the stored
 // value. Request logs carry the method, path and status only.
 //
-// Offsets: a connect.Position's partition is a string, Kafka Connect's an
+// Offsets: a connector implementing connect.KafkaOffsets (the built-in
+// sources) is shown and altered in its Kafka Connect shapes. For the
+// others, a connect.Position's partition is a string, Kafka Connect's an
 // object; the API shows the partition as {"partition": "<string>"} and
-// accepts that or the bare string back. The offset is the source's JSON.
+// accepts that or the bare string back, with the offset the source's JSON.
 //
 // NewHandler panics if a WithRoute pattern is invalid or conflicts with the
 // API's routes, as http.ServeMux does.
