@@ -188,6 +188,7 @@ func TestRESTCrossOrigin(t *testing.T) {
 			{"POST", "/connectors/c/stop", ""},
 			{"GET", "/connectors/x?config=" + url.QueryEscape(secretConfig()), ""},
 			{"GET", "/connectors/x/?config=" + url.QueryEscape(secretConfig()), ""},
+			{"GET", "/connectors/a%2Fb?config=" + url.QueryEscape(secretConfig()), ""},
 		} {
 			a.wantError(http.StatusForbidden, tc.method, tc.path, tc.body, hdr...)
 		}

@@ -87,7 +87,8 @@ func isSeedCreate(r *http.Request) bool {
 	if !r.URL.Query().Has("config") {
 		return false
 	}
-	rest, ok := strings.CutPrefix(strings.TrimRight(r.URL.Path, "/"), "/connectors/")
+	// The escaped path: a name may hold an escaped slash (a%2Fb).
+	rest, ok := strings.CutPrefix(strings.TrimRight(r.URL.EscapedPath(), "/"), "/connectors/")
 	return ok && rest != "" && !strings.Contains(rest, "/")
 }
 
