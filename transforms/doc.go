@@ -1,0 +1,153 @@
+// Package transforms holds the built-in single message transforms and
+// predicates (connect.Transform, connect.Predicate): Kafka Connect's, with
+// Kafka's type names and settings, and Debezium's ExtractNewRecordState.
+// The runtime registers them by default; runtime.WithTransform and
+// runtime.WithPredicate add an application's own (or replace a built-in).
+//
+// # Configuration
+//
+// A connector config names its chain as Kafka Connect does:
+//
+//	transforms=unwrap,route
+//	transforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState
+//	transforms.unwrap.delete.handling.mode=rewrite
+//	transforms.route.type=org.apache.kafka.connect.transforms.RegexRouter
+//	transforms.route.regex=dbserver1\.inventory\.(.*)
+//	transforms.route.replacement=$1
+//	transforms.route.predicate=notHeartbeat
+//	transforms.route.negate=true
+//	predicates=notHeartbeat
+//	predicates.notHeartbeat.type=TopicNameMatches
+//	predicates.notHeartbeat.pattern=__debezium-heartbeat.*
+//
+// A type is named by Kafka's (or Debezium's) class name or by the part
+// after its last dot ("RegexRouter", "InsertField$Value"). Source
+// connectors apply the chain before conversion, sink connectors after. A
+// record a transform fails (an error, or a panic) is retried while the
+// error is connect.Retriable, then goes to the dead-letter topic with stage
+// TRANSFORMATION, or fails the task, per errors.tolerance. A dropped
+// record's source position is committed like any other's.
+//
+// Validation (runtime.Runtime.Validate, the REST API's validate) reports
+// every bad setting as a field error under its full key
+// ("transforms.route.regex: invalid regex ..."); a setting a transform
+// does not know, and a key under an alias not listed in transforms or
+// predicates, is an error too: nothing is accepted and ignored.
+//
+// # Built-in transforms
+//
+// Class names below are under org.apache.kafka.connect.transforms. unless
+// they start with io.debezium. $Key/$Value variants work on the key or the
+// value.
+//
+//	type (alias)                           settings
+//	RegexRouter                            regex, replacement
+//	TimestampRouter                        topic.format, timestamp.format
+//	InsertField$Key / $Value               topic.field, partition.field, offset.field, timestamp.field,
+//	                                       static.field, static.value
+//	ReplaceField$Key / $Value              exclude (blacklist), include (whitelist), renames,
+//	                                       replace.null.with.default
+//	MaskField$Key / $Value                 fields, replacement, replace.null.with.default
+//	ValueToKey                             fields, replace.null.with.default
+//	ExtractField$Key / $Value              field, field.syntax.version (V1, V2), replace.null.with.default
+//	HoistField$Key / $Value                field
+//	Cast$Key / $Value                      spec, replace.null.with.default
+//	TimestampConverter$Key / $Value        field, target.type, format, unix.precision,
+//	                                       replace.null.with.default
+//	Filter                                 (none)
+//	HeaderFrom$Key / $Value                fields, headers, operation, replace.null.with.default
+//	InsertHeader                           header, value.literal
+//	DropHeaders                            headers
+//	io.debezium.transforms.                drop.tombstones, delete.handling.mode,
+//	  ExtractNewRecordState                delete.tombstone.handling.mode, add.fields, add.fields.prefix,
+//	                                       add.headers, add.headers.prefix
+//
+// Predicates, under org.apache.kafka.connect.transforms.predicates.:
+//
+//	TopicNameMatches                       pattern
+//	HasHeaderKey                           name
+//	RecordIsTombstone                      (none)
+//
+// Not built in: SetSchemaMetadata (records carry no schema until typed
+// records land), Flatten and Kafka's other transforms outside the list
+// above, RocketMQ Connect's own transforms, and Debezium's settings other
+// than those listed (route.by.field, drop.fields.*; naming one is an
+// error).
+//
+// # Records, and change events
+//
+// Records are what Kafka calls schemaless: a map[string]any is Kafka's Map,
+// and the transforms follow Kafka's schemaless code paths. A change event
+// (connect.Record.Change) is, to the $Value transforms, Debezium's
+// envelope, as Kafka applies them to a Debezium record's value: a map with
+// before, after, source, op and (when the record has a timestamp) ts_ms.
+// When the transformed value still has that shape (ReplaceField excluding
+// source, say) the record stays a change event; otherwise it becomes a
+// plain record whose value is the transformed map (ExtractField$Value with
+// field=after gives the row; InsertField$Value gives the envelope with
+// one more field, as Kafka writes it). ExtractNewRecordState turns change
+// events into rows: the after image for creates, updates and snapshot
+// reads; deletes dropped, rewritten (the before image with __deleted) or
+// turned into tombstones; tombstones (no value, no change) dropped or kept;
+// truncates dropped with the tombstones. Records that are not change events
+// pass through it unchanged. RecordIsTombstone holds for records with
+// neither a value nor a change event.
+//
+// # What differs from Kafka
+//
+//   - Regular expressions are Go's RE2, not java.util.regex: no
+//     backreferences or lookaround (a configuration error names the
+//     problem), and '.' excludes only \n. Replacement strings follow Java's
+//     ($n, ${name}, \ escapes). Matching is Java's: the whole topic must
+//     match (Matcher.matches), and the leftmost match is replaced
+//     (replaceFirst).
+//   - Date formats are java.text.SimpleDateFormat patterns in UTC and the
+//     en_US locale, letters G y Y M L d D E u a H k K h m s S z Z X; w, W
+//     and F are a configuration error. Parsing is lenient, as
+//     SimpleDateFormat's default: fields roll over, trailing text is
+//     ignored.
+//   - Timestamps: Kafka's java.util.Date is time.Time (UTC); Date, Time and
+//     Timestamp results are time.Time values. TimestampConverter keeps
+//     sub-millisecond precision, which Kafka loses, and takes any Go integer
+//     (Kafka: Long only) as Unix time. InsertField's timestamp.field is the
+//     record's timestamp in Unix milliseconds (Kafka's schemaless Long).
+//   - Cast takes any Go integer or float kind and json.Number; an unsigned
+//     value above int64 is an error. Results are int8..int64, float32,
+//     float64, bool, string; numbers become text as Java's toString writes
+//     them (1.0E7).
+//   - A field a record lacks stays absent: Kafka's schemaless Cast,
+//     MaskField and TimestampConverter add it with null.
+//   - MaskField masks []byte as Kafka masks byte[]: an error. It masks any
+//     slice or map with an empty one of the same type.
+//   - Headers are strings, one value per name: InsertHeader and HeaderFrom
+//     replace a header of that name (Kafka adds another); a null field
+//     gives no header; HeaderFrom writes numbers as Java does, bytes in
+//     base64, times as yyyy-MM-dd'T'HH:mm:ss.SSS'Z', lists and maps as
+//     JSON. Header names starting with "connect." belong to the converters
+//     and are refused.
+//   - InsertField: partition.field is the record's transport queue and
+//     offset.field its offset there, for sink records (connect.OriginFrom);
+//     source records have neither (partition.field inserts nothing,
+//     offset.field fails the record, as in Kafka). static.field without
+//     static.value is a configuration error (Kafka inserts nothing).
+//     The ! and ? suffixes of field names are accepted and dropped.
+//   - replace.null.with.default is accepted and changes nothing: records
+//     carry no schema defaults (Kafka's schemaless behaviour).
+//   - ReplaceField accepts Kafka 3's blacklist and whitelist as exclude and
+//     include.
+//   - ExtractNewRecordState: add.fields reads op and ts_ms from the event,
+//     other names from its source block (a source field the event lacks is
+//     left out); connect.Change has no transaction block, so its fields
+//     are never added. drop.tombstones and delete.handling.mode combined
+//     with delete.tombstone.handling.mode are a configuration error
+//     (Debezium ignores the older two).
+//
+// # Performance
+//
+// Transforms change the maps they are given only through copies, unless
+// they know the map is theirs: the runtime hands them a
+// transforms.Ownership, so that a map one built-in made for a record (or a
+// record a sink just decoded) is changed in place by the next built-in
+// instead of being copied again. With no transforms configured a record
+// costs nothing more.
+package transforms

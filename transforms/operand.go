@@ -1,0 +1,164 @@
+package transforms
+
+import (
+	"fmt"
+	"time"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// operand is the part of a record a $Key or $Value transform works on.
+type operand bool
+
+const (
+	onKey   operand = false
+	onValue operand = true
+)
+
+func (o operand) suffix() string {
+	if o == onKey {
+		return "$Key"
+	}
+	return "$Value"
+}
+
+// get returns the key, or the value. The value of a change event is its
+// envelope, as Kafka Connect sees a Debezium record: see envelope.
+func (o operand) get(r *connect.Record) any {
+	if o == onKey {
+		return r.Key
+	}
+	if r.Change != nil {
+		return envelope(r)
+	}
+	return r.Value
+}
+
+// set stores v as the key, or the value. A value set on a change event
+// stays a change event when v is still an envelope, else the record
+// becomes a plain one with v as its value (see fromEnvelope).
+func (o operand) set(r *connect.Record, v any) {
+	if o == onKey {
+		r.Key = v
+		return
+	}
+	if r.Change != nil {
+		fromEnvelope(r, v)
+		return
+	}
+	r.Value = v
+}
+
+// Envelope member names: Debezium's.
+const (
+	envBefore = "before"
+	envAfter  = "after"
+	envSource = "source"
+	envOp     = "op"
+	envTsMs   = "ts_ms"
+)
+
+// envelope returns a change event as the map Kafka Connect would hold for
+// Debezium's envelope (the JSON converter writes the same document):
+// before, after, source, op and, when the record has a timestamp, ts_ms.
+func envelope(r *connect.Record) map[string]any {
+	c := r.Change
+	m := make(map[string]any, 5)
+	m[envBefore] = mapOrNil(c.Before)
+	m[envAfter] = mapOrNil(c.After)
+	m[envSource] = mapOrNil(c.Source)
+	m[envOp] = string(c.Op)
+	if !r.Timestamp.IsZero() {
+		m[envTsMs] = r.Timestamp.UnixMilli()
+	}
+	return m
+}
+
+// mapOrNil keeps a nil map a nil interface, so that transforms see null.
+func mapOrNil(m map[string]any) any {
+	if m == nil {
+		return nil
+	}
+	return m
+}
+
+// fromEnvelope sets a transformed envelope back on a change event: when v
+// still has an envelope's shape (only before, after, source, op and ts_ms,
+// a valid op, maps or null for the images and source, an integer ts_ms),
+// the record stays a change event with those parts (a changed ts_ms
+// becomes its timestamp); otherwise it becomes a plain record whose value
+// is v, as Kafka Connect would then write it.
+func fromEnvelope(r *connect.Record, v any) {
+	m, ok := v.(map[string]any)
+	if ok {
+		if c, ts, ok := asChange(m); ok {
+			r.Change, r.Value = c, nil
+			if ts != nil && (r.Timestamp.IsZero() || *ts != r.Timestamp.UnixMilli()) {
+				r.Timestamp = time.UnixMilli(*ts)
+			}
+			return
+		}
+	}
+	r.Change, r.Value = nil, v
+}
+
+func asChange(m map[string]any) (*connect.Change, *int64, bool) {
+	c := &connect.Change{}
+	var ts *int64
+	for k, v := range m {
+		switch k {
+		case envBefore, envAfter, envSource:
+			var img map[string]any
+			if v != nil {
+				m, isMap := v.(map[string]any)
+				if !isMap {
+					return nil, nil, false
+				}
+				img = m
+			}
+			switch k {
+			case envBefore:
+				c.Before = img
+			case envAfter:
+				c.After = img
+			default:
+				c.Source = img
+			}
+		case envOp:
+			s, ok := v.(string)
+			if !ok || !connect.Operation(s).Valid() {
+				return nil, nil, false
+			}
+			c.Op = connect.Operation(s)
+		case envTsMs:
+			n, ok := v.(int64)
+			if !ok {
+				return nil, nil, false
+			}
+			ts = &n
+		default:
+			return nil, nil, false
+		}
+	}
+	if c.Op == "" {
+		return nil, nil, false
+	}
+	return c, ts, true
+}
+
+// requireMap is Kafka's Requirements.requireMap: the operand must be a map.
+func requireMap(v any, purpose string) (map[string]any, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("only map values are supported for [%s], found: %s", purpose, typeOf(v))
+	}
+	return m, nil
+}
+
+// typeOf names a value's type in error messages.
+func typeOf(v any) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}
