@@ -241,6 +241,7 @@ func (c *connectorRunner) startTasksLocked(cfgs []connect.Config) {
 			c:      c,
 			id:     i,
 			cfg:    tc,
+			conf:   c.cfg,
 			set:    c.set,
 			log:    c.log.With("task", i),
 			gate:   c.gate,
@@ -411,7 +412,7 @@ func (c *connectorRunner) restartTaskLocked(ctx context.Context, id int) error {
 			return err
 		}
 	}
-	nt := &taskRunner{c: c, id: id, cfg: t.cfg, set: t.set, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
+	nt := &taskRunner{c: c, id: id, cfg: t.cfg, conf: t.conf, set: t.set, log: t.log, gate: t.gate, make: t.make, stats: t.stats, redact: t.redact}
 	c.tasks[id] = nt
 	nt.start(c.rt.ctx)
 	return nil

@@ -19,6 +19,7 @@ import (
 const (
 	stageConvert = "VALUE_CONVERTER"
 	stagePut     = "TASK_PUT"
+	// stageTransform (TRANSFORMATION) is in transforms.go.
 )
 
 // Headers added to a dead-letter message, under Kafka Connect's names so
@@ -31,7 +32,8 @@ const (
 	HeaderErrorTask      = "__connect.errors.task.id"
 	HeaderErrorStage     = "__connect.errors.stage"
 	// HeaderErrorClass names what ran the failed stage: the converter's or
-	// the sink task's type, as "import/path.Type".
+	// the sink task's type, as "import/path.Type", or the configured type
+	// name of a transform (Kafka's class name for the built-ins).
 	HeaderErrorClass = "__connect.errors.class.name"
 	// HeaderErrorExceptionClass names the error: see errorClass.
 	HeaderErrorExceptionClass = "__connect.errors.exception.class.name"
@@ -107,7 +109,8 @@ func describeRecord(r *connect.Record) []byte {
 // is more than a wrapper (an *strconv.NumError, a *mysql.MySQLError), as
 // "import/path.Type"; when the chain holds only wrappers and errors.New
 // values, the kind of failure: connect.RetriableError, connect.FatalError,
-// or the stage's (connect.ConversionError, connect.WriteError).
+// or the stage's (connect.ConversionError, connect.TransformationError,
+// connect.WriteError).
 func errorClass(stage string, err error) string {
 	if name := meaningfulType(err); name != "" {
 		return name
@@ -119,6 +122,8 @@ func errorClass(stage string, err error) string {
 		return "connect.FatalError"
 	case stage == stageConvert:
 		return "connect.ConversionError"
+	case stage == stageTransform:
+		return "connect.TransformationError"
 	default:
 		return "connect.WriteError"
 	}
@@ -126,6 +131,9 @@ func errorClass(stage string, err error) string {
 
 // typeName names v's type as "import/path.Type".
 func typeName(v any) string {
+	if c, ok := v.(stageClass); ok {
+		return string(c)
+	}
 	t := reflect.TypeOf(v)
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()

@@ -76,6 +76,22 @@
 // connector paused while a fetch waited hands the fetched batch back
 // (nack) instead of writing it.
 //
+// # Transforms
+//
+// A connector's transforms and predicates settings (transforms=a,b,
+// transforms.a.type=..., transforms.a.predicate=p, transforms.a.negate,
+// predicates=p, predicates.p.type=...: Kafka Connect's names) make a
+// chain of connect.Transform values, built and configured once per task
+// (and at validation, which names every bad setting under its full key).
+// Sources apply it before conversion, in the converting goroutines;
+// sinks after decoding. The types are package transforms' built-ins (Kafka
+// Connect's and Debezium's class names, or the part after the last dot)
+// and those registered with WithTransform and WithPredicate. A record a
+// transform fails is retried while the error is retriable, then handled
+// by errors.tolerance with stage TRANSFORMATION; a dropped record's
+// position is committed like any other's. GET
+// /connector-plugins?connectorsOnly=false lists the types.
+//
 // # Failures
 //
 // Errors marked connect.Retriable are retried with exponential backoff

@@ -30,6 +30,8 @@ type config struct {
 	offsets        connect.OffsetStore
 	converter      connect.Converter
 	plugins        map[string]Factory
+	transforms     map[string]TransformFactory
+	predicates     map[string]PredicateFactory
 	logger         *slog.Logger
 	meterProvider  metric.MeterProvider
 	tracerProvider trace.TracerProvider
@@ -48,6 +50,8 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		plugins:             make(map[string]Factory),
+		transforms:          builtinTransforms(),
+		predicates:          builtinPredicates(),
 		logger:              slog.New(slog.DiscardHandler),
 		offsetFlushInterval: time.Second,
 		restartInitial:      500 * time.Millisecond,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/transforms"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -24,6 +25,13 @@ import (
 // through Put, Flush and Ack, bounded by the stop's deadline (drainCtx),
 // so that a stop neither loses it nor has it delivered again.
 func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
+	ch, err := t.startChain()
+	if err != nil {
+		return err
+	}
+	if ch != nil {
+		defer ch.close(t)
+	}
 	if err := task.Start(ctx, taskContext{t}, t.cfg); err != nil {
 		t.stopTask(task)
 		return fmt.Errorf("start: %w", err)
@@ -75,7 +83,7 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			continue
 		}
 		t.stats.consumed.Add(ctx, int64(len(msgs)), t.stats.attrs)
-		err = t.deliver(work, task, sub, msgs)
+		err = t.deliver(work, task, sub, msgs, ch)
 		if err == nil {
 			retry.ok()
 			if ctx.Err() != nil {
@@ -130,8 +138,10 @@ func (t *taskRunner) drainingCtx(ctx context.Context) (context.Context, context.
 	}
 }
 
-// deliver converts, puts, flushes and acknowledges one fetched batch.
-func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub connect.Subscription, msgs []*connect.Message) error {
+// deliver converts, transforms (with ch, when not nil), puts, flushes and
+// acknowledges one fetched batch. Records the transforms drop are
+// acknowledged with the others.
+func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub connect.Subscription, msgs []*connect.Message, ch *chain) error {
 	rt := t.c.rt
 	began := time.Now()
 	ctx, span := rt.inst.tracer.Start(ctx, "connect.sink.batch", trace.WithAttributes(t.stats.kv...), trace.WithLinks(traceLinks(msgs)...))
@@ -139,6 +149,13 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 
 	records := make([]*connect.Record, 0, len(msgs))
 	origin := make([]*connect.Message, 0, len(msgs)) // origin[i] produced records[i]
+	// Only with transforms: no cost without.
+	var own *transforms.Ownership
+	octx := ctx
+	if ch != nil {
+		own = new(transforms.Ownership)
+		octx = own.Context(ctx)
+	}
 	for _, m := range msgs {
 		var r *connect.Record
 		err := safely("decode", func() error {
@@ -153,6 +170,23 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 				return connect.Fatal(err)
 			}
 			continue
+		}
+		if ch != nil {
+			// Just decoded: the record's maps are the chain's to change.
+			own.Reset(r, true)
+			tctx := connect.ContextWithOrigin(octx, connect.Origin{Queue: m.Queue, Offset: m.Offset})
+			out, err := t.transform(tctx, ch, own, r, nil, m)
+			if err != nil {
+				span.RecordError(err)
+				if ctx.Err() != nil {
+					return err
+				}
+				return connect.Fatal(err)
+			}
+			if out == nil {
+				continue
+			}
+			r = out
 		}
 		records = append(records, r)
 		origin = append(origin, m)

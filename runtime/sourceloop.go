@@ -11,6 +11,7 @@ import (
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/internal/offsets"
+	"github.com/openmessaging/connect-go/transforms"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -40,6 +41,13 @@ var errSkipped = errors.New("skipped: task stopping")
 // between them are bounded, so a slow transport slows polling
 // (backpressure).
 func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) error {
+	ch, err := t.startChain()
+	if err != nil {
+		return err
+	}
+	if ch != nil {
+		defer ch.close(t)
+	}
 	if err := task.Start(ctx, taskContext{t}, t.cfg); err != nil {
 		t.stopTask(task)
 		return fmt.Errorf("start: %w", err)
@@ -48,7 +56,7 @@ func (t *taskRunner) runSource(ctx context.Context, task connect.SourceTask) err
 	t.running()
 
 	rt := t.c.rt
-	l := &sourceLoop{t: t, task: task, tracker: offsets.New(), set: t.set, topics: map[string]bool{}}
+	l := &sourceLoop{t: t, task: task, tracker: offsets.New(), set: t.set, topics: map[string]bool{}, chain: ch}
 	l.committer, _ = task.(connect.SourceCommitter)
 	if dt, ok := rt.transport.(connect.DeliveryTracker); ok {
 		l.delivery, l.consumed = dt, make(chan struct{}, 1)
@@ -130,6 +138,7 @@ type sourceLoop struct {
 	committer connect.SourceCommitter
 	tracker   *offsets.Tracker
 	set       settings
+	chain     *chain     // nil without transforms
 	commitMu  sync.Mutex // serialises periodic and final commits
 
 	// delivery is set when the transport holds messages only in memory: a
@@ -313,12 +322,40 @@ func (l *sourceLoop) convertAll(ctx context.Context, in <-chan *pubBatch) {
 	}
 }
 
-// convert encodes records; a record that cannot be encoded goes to the
-// dead-letter topic or fails the task, per errors.tolerance.
+// convert runs records through the transforms, if any, and encodes them;
+// a record that cannot be transformed or encoded goes to the dead-letter
+// topic or fails the task, per errors.tolerance. The batch's positions
+// were submitted to the tracker as polled, so the positions of records the
+// transforms drop are committed with the others'.
 func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record) ([]*connect.Message, error) {
 	t := l.t
 	msgs := make([]*connect.Message, 0, len(records))
-	for _, r := range records {
+	// The chain works on copies: a source may hand the same record again
+	// (after a restart), so the polled ones stay as they were. One
+	// allocation per batch.
+	var copies []connect.Record
+	// Only with transforms: no cost without.
+	var own *transforms.Ownership
+	tctx := ctx
+	if l.chain != nil {
+		copies = make([]connect.Record, len(records))
+		own = new(transforms.Ownership)
+		tctx = own.Context(ctx)
+	}
+	for i, r := range records {
+		if l.chain != nil {
+			out, err := l.transform(tctx, own, r, &copies[i])
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, errSkipped // stopping: replayed from the committed position
+				}
+				return nil, err
+			}
+			if out == nil {
+				continue
+			}
+			r = out
+		}
 		m, err := l.encode(r)
 		if err != nil {
 			if err := t.tolerate(ctx, stageConvert, t.c.rt.converter, nil, r, err); err != nil {
@@ -329,6 +366,18 @@ func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record) ([]
 		msgs = append(msgs, m)
 	}
 	return msgs, nil
+}
+
+// transform runs r, a copy of src, through the chain, with the
+// connector's topic when src names none. The maps of src are the
+// source's: the transforms copy them before changing them.
+func (l *sourceLoop) transform(ctx context.Context, own *transforms.Ownership, src, r *connect.Record) (*connect.Record, error) {
+	*r = *src
+	if r.Topic == "" {
+		r.Topic = l.set.topic
+	}
+	own.Reset(r, false)
+	return l.t.transform(ctx, l.chain, own, r, src, nil)
 }
 
 func (l *sourceLoop) encode(r *connect.Record) (*connect.Message, error) {

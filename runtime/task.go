@@ -24,7 +24,8 @@ type taskRunner struct {
 	c      *connectorRunner
 	id     int
 	cfg    connect.Config
-	set    settings // the connector's runtime settings when the task was made
+	conf   connect.Config // the connector's config when the task was made: its transforms
+	set    settings       // the connector's runtime settings when the task was made
 	log    *slog.Logger
 	gate   *gate
 	make   func() any // returns a new connect.SourceTask or connect.SinkTask
