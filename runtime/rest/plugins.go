@@ -3,6 +3,8 @@ package rest
 import (
 	"errors"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	connect "github.com/openmessaging/connect-go"
@@ -10,11 +12,12 @@ import (
 	"github.com/openmessaging/connect-go/runtime"
 )
 
-// pluginInfo is Kafka Connect's PluginInfo.
+// pluginInfo is Kafka Connect's PluginInfo. Type is source, sink,
+// transformation or predicate.
 type pluginInfo struct {
-	Class   string                `json:"class"`
-	Type    connect.ConnectorType `json:"type"`
-	Version string                `json:"version"`
+	Class   string `json:"class"`
+	Type    string `json:"type"`
+	Version string `json:"version"`
 }
 
 // configKeyInfo is Kafka Connect's ConfigKeyInfo: one setting of a plugin.
@@ -60,8 +63,19 @@ const (
 	groupConnector = "Connector"
 )
 
-// GET /connector-plugins
+// GET /connector-plugins[?connectorsOnly=false]: with connectorsOnly=false,
+// the transforms and predicates too (Kafka Connect lists its converters
+// there as well; connect-go has one converter per runtime, not plugins).
 func (h *restHandler) listPlugins(w http.ResponseWriter, r *http.Request) {
+	connectorsOnly := true
+	if v := r.URL.Query().Get("connectorsOnly"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			h.fail(w, r, errorf(http.StatusBadRequest, "connectorsOnly must be true or false, got %q", v), nil)
+			return
+		}
+		connectorsOnly = b
+	}
 	names := h.rt.Plugins()
 	out := make([]pluginInfo, 0, len(names))
 	for _, n := range names {
@@ -69,7 +83,17 @@ func (h *restHandler) listPlugins(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			continue
 		}
-		out = append(out, pluginInfo{Class: n, Type: kind, Version: spec.Version})
+		out = append(out, pluginInfo{Class: n, Type: string(kind), Version: spec.Version})
+	}
+	if !connectorsOnly {
+		version, _ := runtime.Version()
+		for _, p := range h.rt.TransformPlugins() {
+			v := p.Spec.Version
+			if v == "" {
+				v = version
+			}
+			out = append(out, pluginInfo{Class: p.Name, Type: p.Kind, Version: v})
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -83,8 +107,19 @@ func (h *restHandler) pluginSpec(w http.ResponseWriter, r *http.Request) (connec
 	return spec, true
 }
 
-// GET /connector-plugins/{plugin}/config
+// GET /connector-plugins/{plugin}/config: a connector's settings, or a
+// transform's or predicate's (Kafka Connect answers for those too).
 func (h *restHandler) pluginConfig(w http.ResponseWriter, r *http.Request) {
+	if tp, err := h.rt.TransformPlugin(r.PathValue("plugin")); err == nil {
+		if _, _, cerr := h.rt.PluginSpec(r.PathValue("plugin")); cerr != nil {
+			out := make([]configKeyInfo, len(tp.Spec.Config))
+			for i, f := range tp.Spec.Config {
+				out[i] = keyInfo(f, i)
+			}
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+	}
 	spec, ok := h.pluginSpec(w, r)
 	if !ok {
 		return
@@ -185,6 +220,16 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 			reasons[fe.Field] = append(reasons[fe.Field], red.Text(fe.Reason))
 		}
 	}
+	// The settings of the configured transforms and predicates, in Kafka's
+	// groups ("Transforms: <alias>"), are listed after the plugin's.
+	groups := h.rt.TransformFields(cfg)
+	inGroups := map[string]bool{}
+	for _, g := range groups {
+		for _, f := range g.Fields {
+			inGroups[f.Name] = true
+		}
+	}
+	extra = slices.DeleteFunc(extra, func(name string) bool { return inGroups[name] })
 	applied := spec.Config.Apply(cfg)
 	out := configInfos{Name: plugin, Groups: []string{groupConnector, groupCommon}, Configs: make([]configInfo, 0, len(spec.Config)+len(extra))}
 	for i, f := range spec.Config {
@@ -199,6 +244,21 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Configs = append(out.Configs, configInfo{Definition: keyInfo(f, i), Value: v})
 	}
+	order := len(spec.Config)
+	for _, g := range groups {
+		out.Groups = append(out.Groups, g.Name)
+		for _, f := range g.Fields {
+			v := configValueInfo{Name: f.Name, RecommendedValues: f.Allowed, Errors: reasons[f.Name], Visible: true}
+			if val, ok := cfg[f.Name]; ok {
+				val = red.Text(val)
+				v.Value = &val
+			}
+			k := keyInfo(f, order)
+			k.Group = g.Name
+			out.Configs = append(out.Configs, configInfo{Definition: k, Value: v})
+			order++
+		}
+	}
 	for i, name := range extra {
 		f := connect.Field{Name: name}
 		v := configValueInfo{Name: name, Errors: reasons[name], Visible: true}
@@ -206,7 +266,7 @@ func (h *restHandler) validate(w http.ResponseWriter, r *http.Request) {
 			val = red.Text(val)
 			v.Value = &val
 		}
-		out.Configs = append(out.Configs, configInfo{Definition: keyInfo(f, len(spec.Config)+i), Value: v})
+		out.Configs = append(out.Configs, configInfo{Definition: keyInfo(f, order+i), Value: v})
 	}
 	for i := range out.Configs {
 		c := &out.Configs[i]
