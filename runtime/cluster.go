@@ -181,6 +181,7 @@ type statusRecord struct {
 	Incarnation string                  `json:"incarnation"`
 	Status      connect.ConnectorStatus `json:"status"`
 	TaskConfigs []connect.Config        `json:"task_configs,omitempty"`
+	Topics      []string                `json:"topics,omitempty"` // active topics
 }
 
 // clusterConn is a connector as the configs topic has it; immutable once
@@ -795,9 +796,12 @@ func (c *cluster) answerRestarts(rs []restartRecord, here map[string]*clusterCon
 		ctx, cancel := context.WithTimeout(rt.ctx, rt.cfg.shutdownTimeout)
 		r.mu.lock()
 		var err error
-		if rr.Task >= 0 {
+		switch {
+		case rr.Task == resetTopicsTask:
+			rt.topics.reset(rr.Name)
+		case rr.Task >= 0:
 			err = r.restartTaskLocked(ctx, rr.Task)
-		} else {
+		default:
 			err = r.restartLocked(ctx, RestartOptions{IncludeTasks: rr.IncludeTasks, OnlyFailed: rr.OnlyFailed})
 		}
 		r.unlock()
@@ -836,7 +840,7 @@ func (c *cluster) publishStatuses() {
 	rt.mu.Unlock()
 	now := time.Now()
 	for _, r := range local {
-		sr := statusRecord{Worker: c.me, Incarnation: c.inc, Status: r.status(), TaskConfigs: r.taskConfigs()}
+		sr := statusRecord{Worker: c.me, Incarnation: c.inc, Status: r.status(), TaskConfigs: r.taskConfigs(), Topics: rt.topics.list(r.name)}
 		b, _ := json.Marshal(sr)
 		key := string(b)
 		c.mu.Lock()
@@ -929,7 +933,7 @@ func (c *cluster) restart(ctx context.Context, name string, o RestartOptions, ta
 	if err != nil {
 		return err
 	}
-	if cc.target == connect.StateStopped {
+	if cc.target == connect.StateStopped && task != resetTopicsTask {
 		return fmt.Errorf("runtime: restart connector %q: it is STOPPED; resume it: %w", name, connect.ErrConflict)
 	}
 	b := make([]byte, 8)

@@ -50,6 +50,7 @@ type Runtime struct {
 	stopped    bool
 	connectors map[string]*connectorRunner
 	creating   map[string]bool // names being persisted by CreateConnector
+	topics     activeTopics
 	// cl is the cluster coordination (WithCluster); nil when standalone.
 	// In cluster mode, connectors holds what runs on this worker.
 	cl        *cluster
@@ -760,6 +761,7 @@ func (rt *Runtime) DeleteConnector(ctx context.Context, name string) error {
 	rt.mu.Unlock()
 	rt.log.Info("connector deleted", "connector", name)
 	err = c.shutdown(ctx)
+	rt.topics.reset(name)
 	// An in-memory consumer group outlives its members and would hold
 	// messages (and the positions of sources waiting for it) forever.
 	if gd, ok := rt.transport.(connect.GroupDeleter); ok && c.connectorKind() == connect.TypeSink {

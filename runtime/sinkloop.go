@@ -83,6 +83,7 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			continue
 		}
 		t.stats.consumed.Add(ctx, int64(len(msgs)), t.stats.attrs)
+		rt.topics.note(t.c.name, msgs)
 		err = t.deliver(work, task, sub, msgs, ch)
 		if err == nil {
 			retry.ok()

@@ -191,6 +191,7 @@ const consumeIdle = time.Second
 // publishBatch publishes b's messages. With a DeliveryTracker the batch is
 // acknowledged once consumed, else once published.
 func (l *sourceLoop) publishBatch(ctx context.Context, b *pubBatch) error {
+	l.t.c.rt.topics.note(l.t.c.name, b.msgs)
 	if l.delivery == nil {
 		return l.t.c.rt.transport.Publish(ctx, b.msgs...)
 	}

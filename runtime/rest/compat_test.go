@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/loglevels"
@@ -319,4 +320,23 @@ func TestRESTAdminLoggers(t *testing.T) {
 
 	// Without WithLogLevels there is no such resource.
 	newAPI(t).wantError(http.StatusNotFound, "GET", "/admin/loggers", "")
+}
+
+// Kafka Connect's active topics: GET /connectors/{name}/topics shows the
+// topics a connector used, PUT .../topics/reset (202) empties them
+// (https://kafka.apache.org/documentation/#connect_rest).
+func TestRESTActiveTopics(t *testing.T) {
+	a := newAPI(t)
+	a.want(http.StatusCreated, "PUT", "/connectors/src/config", `{"connector.class":"SliceSource","topic":"active"}`, nil)
+	var got map[string]map[string][]string
+	eventually(t, 10*time.Second, "active topic listed", func() bool {
+		a.want(http.StatusOK, "GET", "/connectors/src/topics", "", &got)
+		return len(got["src"]["topics"]) == 1 && got["src"]["topics"][0] == "active"
+	})
+	a.want(http.StatusAccepted, "PUT", "/connectors/src/topics/reset", "", nil)
+	a.want(http.StatusOK, "GET", "/connectors/src/topics", "", &got)
+	if ts, ok := got["src"]; !ok || len(ts["topics"]) != 0 {
+		t.Fatalf("after reset: %v", got)
+	}
+	a.wantError(http.StatusNotFound, "GET", "/connectors/nope/topics", "")
 }

@@ -493,6 +493,28 @@ func (h *restHandler) getStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
+// GET /connectors/{name}/topics: Kafka Connect's active topics.
+func (h *restHandler) getTopics(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	topics, err := h.rt.ActiveTopics(name)
+	if err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]map[string][]string{name: {"topics": topics}})
+}
+
+// PUT /connectors/{name}/topics/reset
+func (h *restHandler) resetTopics(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := h.opCtx(r)
+	defer cancel()
+	if err := h.rt.ResetActiveTopics(ctx, r.PathValue("name")); err != nil {
+		h.fail(w, r, err, nil)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
 // GET /connectors/{name}/tasks
 func (h *restHandler) getTasks(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")

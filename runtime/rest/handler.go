@@ -124,6 +124,8 @@ type restHandler struct {
 //	GET    /connectors/{name}/status                  connector and task states
 //	GET    /connectors/{name}/tasks                   task ids and configs
 //	GET    /connectors/{name}/tasks/{id}/status       one task's state
+//	GET    /connectors/{name}/topics                  {"<name>": {"topics": [...]}}: active topics
+//	PUT    /connectors/{name}/topics/reset            202: empties them
 //	POST   /connectors/{name}/restart                 ?includeTasks=&onlyFailed=: 204, or 202 with the status
 //	POST   /connectors/{name}/tasks/{id}/restart      204
 //	PUT    /connectors/{name}/pause|resume            202
@@ -215,6 +217,8 @@ func (h *restHandler) routes() {
 	m.HandleFunc("PUT /connectors/{name}/resume", h.resume)
 	m.HandleFunc("PUT /connectors/{name}/stop", h.stop)
 	m.HandleFunc("POST /connectors/{name}/stop", h.seedStop)
+	m.HandleFunc("GET /connectors/{name}/topics", h.getTopics)
+	m.HandleFunc("PUT /connectors/{name}/topics/reset", h.resetTopics)
 
 	// Offsets.
 	m.HandleFunc("GET /connectors/{name}/offsets", h.getOffsets)
