@@ -711,7 +711,14 @@ func (c *cluster) reconcile() {
 	rt.mu.Lock()
 	local := maps.Clone(rt.connectors)
 	rt.mu.Unlock()
-	ctx, cancel := context.WithTimeout(rt.ctx, rt.cfg.shutdownTimeout)
+	budget := rt.cfg.shutdownTimeout
+	if c.fenced.Load() {
+		// Cut off: the others take these connectors over a lease after
+		// they last heard from this worker, so they must stop now, not
+		// drain (their positions could not be committed anyway).
+		budget = c.heartbeatEvery()
+	}
+	ctx, cancel := context.WithTimeout(rt.ctx, budget)
 	defer cancel()
 
 	// Stop first: what was revoked, deleted, or everything when fenced.
