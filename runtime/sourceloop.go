@@ -311,11 +311,16 @@ func causeOrNil(ctx context.Context) error {
 // convertAll converts batches until in is closed. Several run at once; the
 // publisher restores the order.
 func (l *sourceLoop) convertAll(ctx context.Context, in <-chan *pubBatch) {
+	var tr *transformScratch
+	if l.chain != nil {
+		tr = &transformScratch{}
+		tr.ctx = tr.own.Context(ctx)
+	}
 	for b := range in {
 		if ctx.Err() != nil {
 			b.err = errSkipped
 		} else {
-			b.msgs, b.err = l.convert(ctx, b.records)
+			b.msgs, b.err = l.convert(ctx, b.records, tr)
 			injectTrace(b.span, b.msgs)
 		}
 		b.records = nil
@@ -328,24 +333,15 @@ func (l *sourceLoop) convertAll(ctx context.Context, in <-chan *pubBatch) {
 // topic or fails the task, per errors.tolerance. The batch's positions
 // were submitted to the tracker as polled, so the positions of records the
 // transforms drop are committed with the others'.
-func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record) ([]*connect.Message, error) {
+func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record, tr *transformScratch) ([]*connect.Message, error) {
 	t := l.t
 	msgs := make([]*connect.Message, 0, len(records))
-	// The chain works on copies: a source may hand the same record again
-	// (after a restart), so the polled ones stay as they were. One
-	// allocation per batch.
-	var copies []connect.Record
-	// Only with transforms: no cost without.
-	var own *transforms.Ownership
-	tctx := ctx
-	if l.chain != nil {
-		copies = make([]connect.Record, len(records))
-		own = new(transforms.Ownership)
-		tctx = own.Context(ctx)
+	if tr != nil && len(tr.copies) < len(records) {
+		tr.copies = make([]connect.Record, len(records))
 	}
 	for i, r := range records {
-		if l.chain != nil {
-			out, err := l.transform(tctx, own, r, &copies[i])
+		if tr != nil {
+			out, err := l.transform(tr.ctx, &tr.own, r, &tr.copies[i])
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, errSkipped // stopping: replayed from the committed position
@@ -367,6 +363,17 @@ func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record) ([]
 		msgs = append(msgs, m)
 	}
 	return msgs, nil
+}
+
+// transformScratch is what a converting goroutine reuses from batch to
+// batch to transform records (sources only: nil without transforms).
+type transformScratch struct {
+	// copies hold the records the chain works on: a source may hand the
+	// same record again (after a restart), so the polled ones stay as
+	// they were. Nothing keeps them once their batch is encoded.
+	copies []connect.Record
+	own    transforms.Ownership
+	ctx    context.Context // carries own
 }
 
 // transform runs r, a copy of src, through the chain, with the
