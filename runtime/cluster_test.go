@@ -215,16 +215,25 @@ type testWorker struct {
 	dead bool
 }
 
+// startWorker starts a worker of cluster "test" with the observed source
+// ("obs") and sink ("obs-sink") plugins.
 func startWorker(t *testing.T, broker *memory.Broker, obs *observer, id string, limit int) *testWorker {
 	t.Helper()
-	tr := &cutTransport{MessageTransport: broker.Client()}
-	rt := runtime.New(runtime.WithTransport(tr), runtime.WithWorkerID(id),
-		runtime.WithCluster("test"), runtime.WithClusterLease(testLease),
-		runtime.WithOffsetFlushInterval(20*time.Millisecond),
-		runtime.WithRestartBackoff(20*time.Millisecond, 200*time.Millisecond),
-		runtime.WithShutdownTimeout(5*time.Second),
+	return startClusterWorker(t, broker, id, "test",
 		runtime.WithPlugin("obs", func() connect.Connector { return &obsSource{obs: obs, worker: id, limit: limit} }),
 		runtime.WithPlugin("obs-sink", func() connect.Connector { return &obsSink{obs: obs} }))
+}
+
+// startClusterWorker starts a worker of cluster on its own client of
+// broker, with plugins.
+func startClusterWorker(t *testing.T, broker *memory.Broker, id, cluster string, plugins ...runtime.Option) *testWorker {
+	t.Helper()
+	tr := &cutTransport{MessageTransport: broker.Client()}
+	rt := runtime.New(append([]runtime.Option{runtime.WithTransport(tr), runtime.WithWorkerID(id),
+		runtime.WithCluster(cluster), runtime.WithClusterLease(testLease),
+		runtime.WithOffsetFlushInterval(20 * time.Millisecond),
+		runtime.WithRestartBackoff(20*time.Millisecond, 200*time.Millisecond),
+		runtime.WithShutdownTimeout(5 * time.Second)}, plugins...)...)
 	if err := rt.Start(context.Background()); err != nil {
 		t.Fatalf("start %s: %v", id, err)
 	}
@@ -472,17 +481,10 @@ func TestClustersAreIsolatedAndSkipGarbage(t *testing.T) {
 	obs := newObserver()
 	a := startWorker(t, broker, obs, "a1", 10)
 	defer a.stop(t)
-	tr := &cutTransport{MessageTransport: broker.Client()}
-	b := runtime.New(runtime.WithTransport(tr), runtime.WithWorkerID("b1"), runtime.WithCluster("other"),
-		runtime.WithClusterLease(testLease),
+	bw := startClusterWorker(t, broker, "b1", "other",
 		runtime.WithPlugin("obs", func() connect.Connector { return &obsSource{obs: obs, worker: "b1", limit: 10} }))
-	if err := b.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		b.Stop(context.Background())
-		tr.MessageTransport.Close()
-	}()
+	defer bw.stop(t)
+	b := bw.rt
 	ctx := context.Background()
 	// Garbage on every internal topic of cluster "test".
 	topics := runtime.DefaultClusterTopics("test")
@@ -530,17 +532,10 @@ func TestClusterPrefersWorkersWithThePlugin(t *testing.T) {
 	obs := newObserver()
 	with := startWorker(t, broker, obs, "with", 10)
 	defer with.stop(t)
-	tr := &cutTransport{MessageTransport: broker.Client()}
-	without := runtime.New(runtime.WithTransport(tr), runtime.WithWorkerID("without"), runtime.WithCluster("test"),
-		runtime.WithClusterLease(testLease),
+	ww := startClusterWorker(t, broker, "without", "test",
 		runtime.WithPlugin("other", func() connect.Connector { return &obsSource{obs: obs, limit: 10} }))
-	if err := without.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		without.Stop(context.Background())
-		tr.MessageTransport.Close()
-	}()
+	defer ww.stop(t)
+	without := ww.rt
 	ctx := context.Background()
 	eventually(t, 10*time.Second, "two members", func() bool { return len(with.rt.Members()) == 2 })
 	for i := range 4 {
