@@ -1017,18 +1017,6 @@ func (c *cluster) stoppedEverywhere(name string) error {
 	return nil
 }
 
-// kindOf returns the kind of connector cfg's plugin makes, or "" when this
-// worker lacks the plugin.
-func (rt *Runtime) kindOf(cfg connect.Config) connect.ConnectorType {
-	f := rt.cfg.plugins[cfg[KeyConnectorClass]]
-	if f == nil {
-		return ""
-	}
-	var kind connect.ConnectorType
-	_ = safely("plugin factory", func() error { kind = connectorType(f()); return nil })
-	return kind
-}
-
 // snapshot re-publishes the connectors' records on the leader, so that
 // they outlive the transport's retention.
 func (c *cluster) snapshot(ctx context.Context) {

@@ -208,10 +208,7 @@ func (rt *Runtime) closeOwned() error {
 func (rt *Runtime) restoreLocked(stored []StoredConnector) []*connectorRunner {
 	var out []*connectorRunner
 	for _, sc := range stored {
-		kind := connect.ConnectorType("")
-		if f := rt.cfg.plugins[sc.Config[KeyConnectorClass]]; f != nil {
-			_ = safely("plugin factory", func() error { kind = connectorType(f()); return nil })
-		}
+		kind := rt.kindOf(sc.Config)
 		target := connect.StateRunning
 		if sc.Target == connect.StatePaused || sc.Target == connect.StateStopped {
 			target = sc.Target
@@ -443,6 +440,18 @@ func (rt *Runtime) Plugin(plugin string) (connect.Connector, error) {
 	var conn connect.Connector
 	err := safely("plugin factory", func() error { conn = f(); return nil })
 	return conn, err
+}
+
+// kindOf returns the kind of connector cfg's plugin makes, or "" when this
+// worker lacks the plugin.
+func (rt *Runtime) kindOf(cfg connect.Config) connect.ConnectorType {
+	f := rt.cfg.plugins[cfg[KeyConnectorClass]]
+	if f == nil {
+		return ""
+	}
+	var kind connect.ConnectorType
+	_ = safely("plugin factory", func() error { kind = connectorType(f()); return nil })
+	return kind
 }
 
 func connectorType(c connect.Connector) connect.ConnectorType {
