@@ -25,7 +25,9 @@ func (t *countdown) Poll(ctx context.Context) ([]*connect.Record, error) {
 		return nil, nil
 	}
 	t.n--
-	return []*connect.Record{{Topic: "countdown", Value: t.n}}, nil
+	// One key: records of a key keep their order (records without a key
+	// spread over the topic's queues, whose order is not kept between queues).
+	return []*connect.Record{{Topic: "countdown", Key: "n", Value: t.n}}, nil
 }
 
 func (t *countdown) Stop(context.Context) error { return nil }
