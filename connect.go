@@ -14,7 +14,8 @@ import (
 //
 // Key and Value hold either raw bytes ([]byte), a string, or structured values
 // built from nil, bool, the integer and float kinds, string, []byte,
-// time.Time, json.Number, []any and map[string]any. Converters define how
+// time.Time, json.Number, []any and map[string]any, or a typed row
+// (*Struct), whose schema travels with it to the sink. Converters define how
 // these become bytes on the transport; the JSON converter round-trips all of
 // them (integers come back as int64, or uint64 above math.MaxInt64).
 //
@@ -74,11 +75,16 @@ func (o Operation) Valid() bool {
 // Change is a change event on one row. Before is nil for creates and
 // snapshot reads, After is nil for deletes. Source describes where the change
 // came from (Debezium's "source" block: server, db, table, file, pos, ...).
+//
+// Before, After and Source are rows: a *Struct (typed, fields in the
+// table's order, the schema shared by the rows of a table version) or a
+// map[string]any (untyped), or nil. Read them with Lookup or AsMap when
+// either kind may come; any other type is an error for the converters.
 type Change struct {
 	Op     Operation
-	Before map[string]any
-	After  map[string]any
-	Source map[string]any
+	Before any
+	After  any
+	Source any
 }
 
 // Headers are a record's string metadata.

@@ -67,7 +67,8 @@ func ExampleJSON_change() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(r.Change.Op, r.Change.After["email"], r.Value == nil)
+	email, _ := connect.Lookup(r.Change.After, "email")
+	fmt.Println(r.Change.Op, email, r.Value == nil)
 	// Output:
 	// {"before":{"email":"old@example.com","id":7},"after":{"email":"new@example.com","id":7},"source":{"db":"shop","table":"users"},"op":"u","ts_ms":1700000000000}
 	// connect.op=u

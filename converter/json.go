@@ -104,7 +104,7 @@ func (e *encoder) appendChange(c *connect.Change, ts time.Time) (string, error) 
 	e.types, e.path = e.types[:0], e.path[:0]
 	for i, part := range [...]struct {
 		name string
-		m    map[string]any
+		row  any
 	}{{"before", c.Before}, {"after", c.After}, {"source", c.Source}} {
 		if i == 0 {
 			e.buf = append(e.buf, '{')
@@ -114,7 +114,10 @@ func (e *encoder) appendChange(c *connect.Change, ts time.Time) (string, error) 
 		e.buf = appendString(e.buf, part.name)
 		e.buf = append(e.buf, ':')
 		e.path = append(e.path[:0], pathElem{key: part.name, idx: -1})
-		if err := e.object(part.m, 1); err != nil {
+		if part.row != nil && !connect.IsRow(part.row) && !isNilRow(part.row) {
+			return "", e.errorf("change event %s is %T, not a row (*connect.Struct or map[string]any)", part.name, part.row)
+		}
+		if err := e.value(part.row, 1); err != nil {
 			return "", err
 		}
 	}
@@ -220,7 +223,7 @@ func (d *decoder) change(data []byte, op, types string) (ch *connect.Change, tsM
 	}
 	for _, part := range [...]struct {
 		name string
-		dst  *map[string]any
+		dst  *any
 	}{{"before", &ch.Before}, {"after", &ch.After}, {"source", &ch.Source}} {
 		switch p := env[part.name].(type) {
 		case nil:
@@ -234,4 +237,16 @@ func (d *decoder) change(data []byte, op, types string) (ch *connect.Change, tsM
 		tsMillis = ts
 	}
 	return ch, tsMillis, nil
+}
+
+// isNilRow reports whether v is a nil map or *Struct: an absent row
+// that a source assigned from a typed variable.
+func isNilRow(v any) bool {
+	switch r := v.(type) {
+	case map[string]any:
+		return r == nil
+	case *connect.Struct:
+		return r == nil
+	}
+	return false
 }

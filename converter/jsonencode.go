@@ -148,6 +148,8 @@ func (e *encoder) value(v any, depth int) error {
 		return e.float(v, 64)
 	case map[string]any:
 		return e.object(v, depth)
+	case *connect.Struct:
+		return e.row(v, depth)
 	case []any:
 		return e.array(v, depth)
 	case []byte:
@@ -205,6 +207,37 @@ func (e *encoder) value(v any, depth int) error {
 	default:
 		return e.fallback(v)
 	}
+	return nil
+}
+
+// row writes a typed row as an object whose members are in the schema's
+// field order.
+func (e *encoder) row(r *connect.Struct, depth int) error {
+	if r == nil {
+		e.buf = append(e.buf, "null"...)
+		return nil
+	}
+	if depth >= maxDepth {
+		return e.tooDeep()
+	}
+	fields := r.Schema.Fields
+	if len(r.Values) != len(fields) {
+		return e.errorf("row of %d values for %d fields", len(r.Values), len(fields))
+	}
+	e.buf = append(e.buf, '{')
+	for i := range fields {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = appendString(e.buf, fields[i].Name)
+		e.buf = append(e.buf, ':')
+		e.path = append(e.path, pathElem{key: fields[i].Name, idx: -1})
+		if err := e.value(r.Values[i], depth+1); err != nil {
+			return err
+		}
+		e.path = e.path[:len(e.path)-1]
+	}
+	e.buf = append(e.buf, '}')
 	return nil
 }
 

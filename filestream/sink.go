@@ -148,9 +148,9 @@ func encodeLine(r *connect.Record) ([]byte, error) {
 // changeJSON lays a change event out like Debezium's envelope.
 type changeJSON struct {
 	Op     connect.Operation `json:"op"`
-	Before map[string]any    `json:"before"`
-	After  map[string]any    `json:"after"`
-	Source map[string]any    `json:"source,omitempty"`
+	Before any               `json:"before"`
+	After  any               `json:"after"`
+	Source any               `json:"source,omitempty"`
 }
 
 // Flush writes the buffered lines and fsyncs the file: when it returns, the

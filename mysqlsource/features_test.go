@@ -65,11 +65,11 @@ func TestTableOptions(t *testing.T) {
 	got := map[string][]connect.Operation{}
 	for _, rec := range r.recs {
 		got[rec.Topic] = append(got[rec.Topic], rec.Change.Op)
-		if rec.Change.Source["table"] == "nokey" && rec.Key != nil {
+		if field(rec.Change.Source, "table") == "nokey" && rec.Key != nil {
 			t.Errorf("a record of a table without primary key has key %#v", rec.Key)
 		}
 		if rec.Change.Op == connect.OpCreate || rec.Change.Op == connect.OpUpdate || rec.Change.Op == connect.OpTruncate {
-			if q, _ := rec.Change.Source["query"].(string); q == "" {
+			if q, _ := field(rec.Change.Source, "query").(string); q == "" {
 				t.Errorf("%s event without source.query: %v", rec.Change.Op, rec.Change.Source)
 			}
 		}

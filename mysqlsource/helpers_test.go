@@ -330,7 +330,7 @@ func (r *run) commit(i int) {
 func hasRecord(table string, pred func(r *connect.Record) bool) func([]*connect.Record) bool {
 	return func(recs []*connect.Record) bool {
 		for _, r := range recs {
-			if r.Change != nil && r.Change.Source["table"] == table && pred(r) {
+			if r.Change != nil && field(r.Change.Source, "table") == table && pred(r) {
 				return true
 			}
 		}
@@ -352,12 +352,12 @@ func replay(table string, recs ...[]*connect.Record) map[string]map[string]any {
 	state := map[string]map[string]any{}
 	for _, rs := range recs {
 		for _, r := range rs {
-			if r.Change == nil || r.Change.Source["table"] != table {
+			if r.Change == nil || field(r.Change.Source, "table") != table {
 				continue
 			}
 			switch r.Change.Op {
 			case connect.OpCreate, connect.OpRead, connect.OpUpdate:
-				state[fmt.Sprint(keyID(r))] = r.Change.After
+				state[fmt.Sprint(keyID(r))], _ = connect.AsMap(r.Change.After)
 			case connect.OpDelete:
 				delete(state, fmt.Sprint(keyID(r)))
 			case connect.OpTruncate:
@@ -417,4 +417,10 @@ func newTaskContext() *connecttest.SourceTaskContext {
 
 func connecttestContext(store connect.OffsetStore) *connecttest.SourceTaskContext {
 	return connecttest.NewSourceTaskContext(testConnector, 0, store)
+}
+
+// field returns the value named name in a row (nil when absent).
+func field(row any, name string) any {
+	v, _ := connect.Lookup(row, name)
+	return v
 }

@@ -72,7 +72,7 @@ func TestSeedDemo(t *testing.T) {
 			}
 		}
 	}
-	if r := next(connect.OpRead); r.Change.After["owner"] != "ada" {
+	if r := next(connect.OpRead); field(r.Change.After, "owner") != "ada" {
 		t.Errorf("snapshot row: %v", r.Change.After)
 	}
 	db.exec("UPDATE accounts SET balance = 250.50 WHERE id = 1")
@@ -80,13 +80,13 @@ func TestSeedDemo(t *testing.T) {
 	if r.Topic != "accounts" {
 		t.Errorf("topic %q, want accounts", r.Topic)
 	}
-	if r.Change.Before["balance"] != "100.00" || r.Change.After["balance"] != "250.50" {
+	if field(r.Change.Before, "balance") != "100.00" || field(r.Change.After, "balance") != "250.50" {
 		t.Errorf("update: before %v, after %v", r.Change.Before, r.Change.After)
 	}
 	if k, ok := r.Key.(map[string]any); !ok || k["id"] != int64(1) {
 		t.Errorf("key %#v, want {id: 1}", r.Key)
 	}
-	src := r.Change.Source
+	src, _ := connect.AsMap(r.Change.Source)
 	if src["connector"] != "mysql" || src["db"] != db.name || src["table"] != "accounts" || src["file"] == nil || src["gtid"] == nil {
 		t.Errorf("source block: %v", src)
 	}

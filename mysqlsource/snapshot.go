@@ -276,7 +276,7 @@ func (sn *snapshotter) restEmpty(ctx context.Context) bool {
 // markLast makes the snapshot's last record say so, and gives it the
 // position of the binlog stream: committing it means the snapshot is done.
 func (sn *snapshotter) markLast(r *connect.Record) {
-	r.Change.Source[srcSnapshot] = "last"
+	r.Change.Source.(map[string]any)[srcSnapshot] = "last"
 	r.Position = connect.Position{Partition: sn.partition, Offset: streamOffset(sn.fromPrefix, 0, 0)}
 }
 

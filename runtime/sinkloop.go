@@ -161,12 +161,12 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 		var r *connect.Record
 		err := safely("decode", func() error {
 			var err error
-			r, err = rt.converter.Decode(m)
+			r, err = t.converter().Decode(m)
 			return err
 		})
 		if err != nil {
 			err = fmt.Errorf("decode message %s/%d@%d: %w", m.Topic, m.Queue, m.Offset, err)
-			if err := t.tolerate(ctx, stageConvert, rt.converter, m, nil, err); err != nil {
+			if err := t.tolerate(ctx, stageConvert, t.converter(), m, nil, err); err != nil {
 				span.RecordError(err)
 				return connect.Fatal(err)
 			}

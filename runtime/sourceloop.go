@@ -355,7 +355,7 @@ func (l *sourceLoop) convert(ctx context.Context, records []*connect.Record, tr 
 		}
 		m, err := l.encode(r)
 		if err != nil {
-			if err := t.tolerate(ctx, stageConvert, t.c.rt.converter, nil, r, err); err != nil {
+			if err := t.tolerate(ctx, stageConvert, t.converter(), nil, r, err); err != nil {
 				return nil, err
 			}
 			continue
@@ -396,7 +396,7 @@ func (l *sourceLoop) encode(r *connect.Record) (*connect.Message, error) {
 	var m *connect.Message
 	err := safely("encode", func() error {
 		var err error
-		m, err = l.t.c.rt.converter.Encode(r)
+		m, err = l.t.converter().Encode(r)
 		return err
 	})
 	if err != nil {

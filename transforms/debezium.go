@@ -152,8 +152,7 @@ func (f envField) value(r *connect.Record) (any, bool) {
 		}
 		return nil, false
 	case envSource:
-		v, ok := r.Change.Source[f.field]
-		return v, ok
+		return connect.Lookup(r.Change.Source, f.field)
 	}
 	return nil, false // no transaction block in connect.Change
 }
@@ -190,12 +189,12 @@ func (t *extractNewRecordState) Apply(ctx context.Context, r *connect.Record) (*
 		}
 		r.Headers = hs
 	}
-	var row map[string]any
+	var row any
 	deleted := ""
 	switch {
-	case c.After != nil:
+	case connect.IsRow(c.After):
 		row, deleted = c.After, "false"
-	case c.Op == connect.OpTruncate || c.Before == nil:
+	case c.Op == connect.OpTruncate || !connect.IsRow(c.Before):
 		// A truncate (no row): Debezium drops it with the tombstones.
 		if t.dropTombstones {
 			return nil, nil
@@ -217,7 +216,14 @@ func (t *extractNewRecordState) Apply(ctx context.Context, r *connect.Record) (*
 	}
 	out := row
 	if extra > 0 {
-		out = editable(ctx, r, row)
+		m, ok := connect.AsMap(row)
+		if !ok {
+			return nil, fmt.Errorf("change event row is %T, not a row", row)
+		}
+		if _, typed := row.(*connect.Struct); typed {
+			made(ctx, r, m) // a new map, the transform's own
+		}
+		out := editable(ctx, r, m)
 		for _, f := range t.fields {
 			if v, ok := f.value(r); ok {
 				out[f.name] = v
@@ -226,6 +232,8 @@ func (t *extractNewRecordState) Apply(ctx context.Context, r *connect.Record) (*
 		if t.rewrite {
 			out[deletedField] = deleted
 		}
+		r.Change, r.Value = nil, out
+		return r, nil
 	}
 	r.Change, r.Value = nil, out
 	return r, nil

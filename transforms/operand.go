@@ -64,20 +64,12 @@ const (
 func envelope(r *connect.Record) map[string]any {
 	c := r.Change
 	m := make(map[string]any, 5)
-	m[envBefore] = mapOrNil(c.Before)
-	m[envAfter] = mapOrNil(c.After)
-	m[envSource] = mapOrNil(c.Source)
+	m[envBefore] = c.Before
+	m[envAfter] = c.After
+	m[envSource] = c.Source
 	m[envOp] = string(c.Op)
 	if !r.Timestamp.IsZero() {
 		m[envTsMs] = r.Timestamp.UnixMilli()
-	}
-	return m
-}
-
-// mapOrNil keeps a nil map a nil interface, so that transforms see null.
-func mapOrNil(m map[string]any) any {
-	if m == nil {
-		return nil
 	}
 	return m
 }
@@ -108,13 +100,12 @@ func asChange(m map[string]any) (*connect.Change, *int64, bool) {
 	for k, v := range m {
 		switch k {
 		case envBefore, envAfter, envSource:
-			var img map[string]any
+			var img any
 			if v != nil {
-				m, isMap := v.(map[string]any)
-				if !isMap {
+				if !connect.IsRow(v) {
 					return nil, nil, false
 				}
-				img = m
+				img = v
 			}
 			switch k {
 			case envBefore:

@@ -56,8 +56,12 @@ func (o *Ownership) Reset(r *connect.Record, fresh bool) {
 		o.add(m)
 	}
 	if c := r.Change; c != nil {
-		o.add(c.Before)
-		o.add(c.After)
+		if m, ok := c.Before.(map[string]any); ok {
+			o.add(m)
+		}
+		if m, ok := c.After.(map[string]any); ok {
+			o.add(m)
+		}
 	}
 }
 
