@@ -40,6 +40,11 @@ type Record struct {
 	// Position is where the record sits in its source: set by sources, used
 	// by the runtime to commit offsets. Not carried over the transport.
 	Position Position
+	// Origin is where a record a sink task receives was read from the
+	// transport (topic, queue, offset), set by the runtime; zero on the
+	// source side. A sink that stores its progress in the target system
+	// (exactly-once) keys it by Origin.
+	Origin Origin
 }
 
 // Clone returns a copy of r whose Headers map can be changed independently.

@@ -72,11 +72,18 @@ type Predicate interface {
 }
 
 // Origin is where a record a sink task receives sat on the transport: the
-// queue of its topic and its offset there (Kafka's partition and offset).
+// topic it was read from (before any transform renamed Record.Topic), the
+// queue of that topic and its offset there (Kafka's original topic,
+// partition and offset). The zero Origin (Topic "") means none: records of
+// sources have none.
 type Origin struct {
+	Topic  string
 	Queue  int
 	Offset int64
 }
+
+// IsZero reports whether o names no place on the transport.
+func (o Origin) IsZero() bool { return o.Topic == "" }
 
 type originKey struct{}
 

@@ -172,10 +172,11 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 			}
 			continue
 		}
+		r.Origin = connect.Origin{Topic: m.Topic, Queue: m.Queue, Offset: m.Offset}
 		if ch != nil {
 			// Just decoded: the record's maps are the chain's to change.
 			own.Reset(r, true)
-			tctx := connect.ContextWithOrigin(octx, connect.Origin{Queue: m.Queue, Offset: m.Offset})
+			tctx := connect.ContextWithOrigin(octx, r.Origin)
 			out, err := t.transform(tctx, ch, own, r, nil, m)
 			if err != nil {
 				span.RecordError(err)
