@@ -35,6 +35,12 @@
 // committed one. A member fetches from the queues it owns, in offset order.
 // Ack moves the committed offset past the contiguous acknowledged prefix.
 //
+// Subscriptions are connect.QueueOwner: Owned lists the member's queues
+// with a generation that changes on every rebalance touching them, and
+// Seek sets a queue's committed offset and cursor (Kafka's seek followed
+// by a commit). Acknowledged messages are dropped at once, so a Seek below
+// the committed offset lands on the oldest message still held.
+//
 // # Redelivery
 //
 // Delivery is at-least-once. Nack rewinds the queue's cursor to the nacked

@@ -78,6 +78,9 @@ func (g *group) rebalance() {
 	m := len(g.members)
 	if m == 0 {
 		for qi := range g.cursors {
+			if o := g.cursors[qi].owner; o != nil {
+				o.gen.Add(1)
+			}
 			g.cursors[qi].owner = nil
 		}
 		return
@@ -111,7 +114,11 @@ func (g *group) rebalance() {
 	for qi := range g.cursors {
 		c := &g.cursors[qi]
 		if c.owner != owners[qi] {
+			if c.owner != nil {
+				c.owner.gen.Add(1)
+			}
 			c.owner = owners[qi]
+			c.owner.gen.Add(1)
 			c.next = c.committed
 		}
 	}
@@ -248,6 +255,20 @@ func (c *cursor) skipTo(base int64) {
 		}
 	}
 	c.commitAcked(from)
+}
+
+// seek makes off the cursor's committed offset and the next to deliver:
+// what lies below counts as acknowledged, nothing from off on does.
+func (c *cursor) seek(off int64) {
+	c.acked = nil
+	if off >= c.committed {
+		from := c.committed
+		c.committed = off
+		c.commitAcked(from) // forgets the redelivery counts below off
+	} else {
+		c.committed = off
+	}
+	c.next = off
 }
 
 // nack rewinds the cursor of m's queue to m, so that m and everything after

@@ -1,8 +1,11 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 
 	connect "github.com/openmessaging/connect-go"
@@ -17,6 +20,7 @@ type groupSub struct {
 	wake   chan struct{} // capacity 1: "something may be ready"
 	done   chan struct{} // closed by Close
 	rotate atomic.Uint32 // where the next Fetch starts, so no queue starves
+	gen    atomic.Uint64 // changes whenever a queue moves to or from s (QueueOwner)
 }
 
 // membership is a member's place on one topic. g is set by join and
@@ -26,7 +30,10 @@ type membership struct {
 	g *group
 }
 
-var _ connect.Subscription = (*groupSub)(nil)
+var (
+	_ connect.Subscription = (*groupSub)(nil)
+	_ connect.QueueOwner   = (*groupSub)(nil)
+)
 
 func (s *groupSub) signal() {
 	select {
@@ -194,6 +201,56 @@ func (s *groupSub) Close() error {
 		s.leave(&s.parts[i])
 	}
 	s.c.forget(s)
+	return nil
+}
+
+// Owned returns the queues s owns, sorted by topic and queue, and a
+// generation that changes whenever a rebalance moves a queue to or from s.
+func (s *groupSub) Owned() ([]connect.QueueRef, uint64) {
+	gen := s.gen.Load()
+	var out []connect.QueueRef
+	for i := range s.parts {
+		p := &s.parts[i]
+		p.t.mu.Lock()
+		if p.g != nil {
+			for qi := range p.g.cursors {
+				if p.g.cursors[qi].owner == s {
+					out = append(out, connect.QueueRef{Topic: p.t.name, Queue: qi})
+				}
+			}
+		}
+		p.t.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b connect.QueueRef) int {
+		return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Queue, b.Queue))
+	})
+	// gen was loaded before the queues: a rebalance while they were read
+	// shows as a newer generation on the next call.
+	return out, gen
+}
+
+// Seek repositions the group on queue q of s: see connect.QueueOwner.
+// Offsets outside the retained messages are clamped to them.
+func (s *groupSub) Seek(ctx context.Context, q connect.QueueRef, offset int64) error {
+	if s.isClosed() {
+		return fmt.Errorf("memory: seek: %w", errSubscriptionClosed)
+	}
+	p := s.part(q.Topic)
+	if p == nil {
+		return fmt.Errorf("memory: seek %s/%d: not subscribed to topic %s: %w", q.Topic, q.Queue, q.Topic, connect.ErrConflict)
+	}
+	var ready readyList
+	defer ready.fire()
+	p.t.mu.Lock()
+	defer p.t.mu.Unlock()
+	if p.g == nil || q.Queue < 0 || q.Queue >= len(p.g.cursors) || p.g.cursors[q.Queue].owner != s {
+		return fmt.Errorf("memory: seek %s/%d: the member does not own the queue: %w", q.Topic, q.Queue, connect.ErrConflict)
+	}
+	tq := &p.t.queues[q.Queue]
+	off := min(max(offset, tq.base), tq.end())
+	p.g.cursors[q.Queue].seek(off)
+	p.t.trim(&ready)
+	s.signal()
 	return nil
 }
 

@@ -33,6 +33,8 @@ func TestTransport(t *testing.T, newTransport func(t *testing.T) connect.Message
 		{"ContextCancel", "", testContextCancel},
 		{"DeliveryTracker", "", testDeliveryTracker},
 		{"TopicRetention", "Broadcast", testTopicRetention},
+		{"Seek", "", testSeek},
+		{"SeekOwnership", "ConsumerGroups", testSeekOwnership},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
