@@ -14,6 +14,7 @@ var (
 	_ connect.Transform = (*hoistField)(nil)
 	_ connect.Transform = (*cast)(nil)
 	_ connect.Transform = (*timestampConverter)(nil)
+	_ connect.Transform = (*setSchemaMetadata)(nil)
 	_ connect.Transform = filter{}
 	_ connect.Transform = (*headerFrom)(nil)
 	_ connect.Transform = (*insertHeader)(nil)
@@ -49,6 +50,7 @@ func Transforms() map[string]func() connect.Transform {
 		m[kafkaPkg+"Cast"+op.suffix()] = func() connect.Transform { return &cast{op: op} }
 		m[kafkaPkg+"TimestampConverter"+op.suffix()] = func() connect.Transform { return &timestampConverter{op: op} }
 		m[kafkaPkg+"HeaderFrom"+op.suffix()] = func() connect.Transform { return &headerFrom{op: op} }
+		m[kafkaPkg+"SetSchemaMetadata"+op.suffix()] = func() connect.Transform { return &setSchemaMetadata{op: op} }
 	}
 	return m
 }

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -37,6 +40,8 @@ type cast struct {
 	op     operand
 	whole  castType // set when the spec is a single type
 	fields []fieldCast
+	env    envelopes
+	cache  schemaCache[*connect.Schema, *connect.Schema]
 }
 
 type fieldCast struct {
@@ -111,11 +116,14 @@ func (t *cast) Configure(cfg connect.Config) error {
 }
 
 func (t *cast) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
-	v := t.op.get(r)
+	v := t.op.get(r, &t.env)
 	if v == nil {
 		return r, nil
 	}
 	if t.whole != "" {
+		if _, ok := v.(*connect.Struct); ok {
+			return nil, fmt.Errorf("cast transformation does not support casting from STRUCT; supported types are %v", castInputs)
+		}
 		out, err := castValue(v, t.whole)
 		if err != nil {
 			return nil, err
@@ -123,9 +131,17 @@ func (t *cast) Apply(ctx context.Context, r *connect.Record) (*connect.Record, e
 		t.op.set(r, out)
 		return r, nil
 	}
-	m, err := requireMap(v, "cast types")
+	s, m, err := requireRow(v, "cast types")
 	if err != nil {
 		return nil, err
+	}
+	if s != nil {
+		out, err := t.castStruct(ctx, r, s)
+		if err != nil {
+			return nil, err
+		}
+		t.op.set(r, out)
+		return r, nil
 	}
 	out := editable(ctx, r, m)
 	for _, f := range t.fields {
@@ -141,6 +157,188 @@ func (t *cast) Apply(ctx context.Context, r *connect.Record) (*connect.Record, e
 	}
 	t.op.set(r, out)
 	return r, nil
+}
+
+// castStruct is Kafka's applyWithSchema: the cast fields get the target
+// type's schema, optional when theirs was; the others keep theirs.
+func (t *cast) castStruct(ctx context.Context, r *connect.Record, s *connect.Struct) (*connect.Struct, error) {
+	us, err := t.cache.get(s.Schema, t.derive)
+	if err != nil {
+		return nil, err
+	}
+	in := s.Schema // s may become the output, in place
+	var values []any
+	for _, f := range t.fields {
+		i := in.FieldIndex(f.name)
+		if i < 0 {
+			continue
+		}
+		c, err := castTyped(in.Fields[i].Schema, s.Values[i], f.to)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f.name, err)
+		}
+		if values == nil {
+			out := retyped(ctx, r, s, us)
+			values = out.Values
+			s = out
+		}
+		values[i] = c
+	}
+	if values == nil {
+		return sharedRow(ctx, r, s, us), nil
+	}
+	return s, nil
+}
+
+func (t *cast) derive(in *connect.Schema) (*connect.Schema, error) {
+	fields := slices.Clone(in.Fields)
+	for _, f := range t.fields {
+		i := in.FieldIndex(f.name)
+		if i < 0 {
+			continue
+		}
+		fields[i].Schema = &connect.Schema{Type: castSchemaTypes[f.to], Optional: in.Fields[i].Schema.Optional}
+	}
+	return structLike(in, fields)
+}
+
+// castSchemaTypes are the logical types of Cast's targets.
+var castSchemaTypes = map[castType]connect.Type{
+	castInt8: connect.TypeInt8, castInt16: connect.TypeInt16, castInt32: connect.TypeInt32, castInt64: connect.TypeInt64,
+	castFloat32: connect.TypeFloat32, castFloat64: connect.TypeFloat64, castBool: connect.TypeBool, castString: connect.TypeString,
+}
+
+// castTyped casts a value of schema fs as Kafka's castValueToType does
+// with a schema: the schema's type decides what the value is. Numbers,
+// booleans, strings (JSON, enum and set are strings, as Debezium writes
+// them) and bytes are cast as without a schema; a decimal is a number;
+// a date, time or timestamp becomes text in Kafka's ISO 8601 forms, or a
+// number as Kafka's logical types encode them (days, milliseconds of the
+// day, Unix milliseconds). Arrays, maps and structs cannot be cast.
+func castTyped(fs *connect.Schema, v any, to castType) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch fs.Type {
+	case connect.TypeArray, connect.TypeMap, connect.TypeStruct:
+		return nil, fmt.Errorf("cast transformation does not support casting from %s; supported types are %v", strings.ToUpper(fs.Type.String()), castInputs)
+	case connect.TypeDecimal:
+		d, ok := v.(string)
+		if !ok {
+			break
+		}
+		if to == castString {
+			return d, nil
+		}
+		n, err := decimalNumber(d, to)
+		if err != nil {
+			return nil, err
+		}
+		return castNumber(n, to), nil
+	case connect.TypeDate, connect.TypeTimestamp:
+		tv, ok := v.(time.Time)
+		if !ok {
+			break
+		}
+		tv = tv.UTC()
+		if to == castString {
+			return kafkaDateString(tv), nil
+		}
+		if fs.Type == connect.TypeDate {
+			return castNumber(number{i: floorDiv(tv.Unix(), 86400)}, to), nil
+		}
+		return castNumber(number{i: tv.UnixMilli()}, to), nil
+	case connect.TypeTime:
+		tv, ok := v.(string)
+		if !ok || to == castString {
+			break
+		}
+		d, err := parseTimeOfDay(tv)
+		if err != nil {
+			return nil, err
+		}
+		return castNumber(number{i: d.Milliseconds()}, to), nil
+	}
+	return castValue(v, to)
+}
+
+// decimalNumber reads a decimal's text as Java's BigDecimal gives numbers:
+// floats for float targets, else the integer part, wrapped to 64 bits.
+func decimalNumber(d string, to castType) (number, error) {
+	if to == castFloat32 || to == castFloat64 {
+		f, err := strconv.ParseFloat(strings.TrimSpace(d), 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return number{}, fmt.Errorf("decimal value (%s) is not a number", d)
+		}
+		return number{f: f, isFloat: true}, nil
+	}
+	x, ok := new(big.Rat).SetString(strings.TrimSpace(d))
+	if !ok {
+		return number{}, fmt.Errorf("decimal value (%s) is not a number", d)
+	}
+	i := new(big.Int).Quo(x.Num(), x.Denom()) // truncated toward zero
+	return number{i: int64(new(big.Int).And(i, maxUint64).Uint64())}, nil
+}
+
+var maxUint64 = new(big.Int).SetUint64(math.MaxUint64)
+
+// kafkaDateString is Kafka's Values.dateFormatFor: a time of day before
+// the first day as HH:mm:ss.SSS'Z', a midnight as yyyy-MM-dd, anything
+// else as yyyy-MM-dd'T'HH:mm:ss.SSS'Z' (in UTC).
+func kafkaDateString(t time.Time) string {
+	ms := t.UnixMilli()
+	switch {
+	case ms >= 0 && ms < 86400000:
+		return t.Format("15:04:05.000Z")
+	case ms%86400000 == 0:
+		return t.Format("2006-01-02")
+	}
+	return t.Format("2006-01-02T15:04:05.000Z")
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// parseTimeOfDay reads a connect.TypeTime value, "[-]HH:MM:SS[.f]" (hours
+// may exceed 24).
+func parseTimeOfDay(s string) (time.Duration, error) {
+	bad := fmt.Errorf("time value %q is not [-]HH:MM:SS[.fraction]", s)
+	t, neg := strings.CutPrefix(s, "-")
+	hms, frac, _ := strings.Cut(t, ".")
+	parts := strings.Split(hms, ":")
+	if len(parts) != 3 {
+		return 0, bad
+	}
+	var d time.Duration
+	for i, unit := range []time.Duration{time.Hour, time.Minute, time.Second} {
+		n, err := strconv.ParseUint(parts[i], 10, 32)
+		if err != nil || (i > 0 && n > 59) {
+			return 0, bad
+		}
+		d += time.Duration(n) * unit
+	}
+	if frac != "" {
+		if len(frac) > 9 {
+			return 0, bad
+		}
+		n, err := strconv.ParseUint(frac, 10, 32)
+		if err != nil {
+			return 0, bad
+		}
+		for range 9 - len(frac) {
+			n *= 10
+		}
+		d += time.Duration(n)
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
 }
 
 func (*cast) Close() error { return nil }

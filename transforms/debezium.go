@@ -3,6 +3,7 @@ package transforms
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	connect "github.com/openmessaging/connect-go"
@@ -27,6 +28,8 @@ type extractNewRecordState struct {
 	rewrite        bool
 	fields         []envField
 	headers        []envField
+	fromSource     bool // an add.fields entry reads the source block
+	cache          schemaCache[envKey, *reshape]
 }
 
 // envField is one entry of add.fields or add.headers: a member of the
@@ -86,6 +89,9 @@ func (t *extractNewRecordState) Configure(cfg connect.Config) error {
 	var err error
 	if t.fields, err = parseEnvFields(applied.List("add.fields"), applied.Get("add.fields.prefix")); err != nil {
 		errs.Add("add.fields", "%v", err)
+	}
+	for _, f := range t.fields {
+		t.fromSource = t.fromSource || f.block == envSource
 	}
 	if t.headers, err = parseEnvFields(applied.List("add.headers"), applied.Get("add.headers.prefix")); err != nil {
 		errs.Add("add.headers", "%v", err)
@@ -214,29 +220,109 @@ func (t *extractNewRecordState) Apply(ctx context.Context, r *connect.Record) (*
 	if t.rewrite {
 		extra++
 	}
-	out := row
-	if extra > 0 {
-		m, ok := connect.AsMap(row)
-		if !ok {
-			return nil, fmt.Errorf("change event row is %T, not a row", row)
-		}
-		if _, typed := row.(*connect.Struct); typed {
-			made(ctx, r, m) // a new map, the transform's own
-		}
-		out := editable(ctx, r, m)
-		for _, f := range t.fields {
-			if v, ok := f.value(r); ok {
-				out[f.name] = v
-			}
-		}
-		if t.rewrite {
-			out[deletedField] = deleted
-		}
-		r.Change, r.Value = nil, out
+	if extra == 0 {
+		r.Change, r.Value = nil, row
 		return r, nil
+	}
+	if s, ok := row.(*connect.Struct); ok {
+		if src, typedSource := c.Source.(*connect.Struct); typedSource || !t.fromSource {
+			out, err := t.extendStruct(ctx, r, s, src, deleted)
+			if err != nil {
+				return nil, err
+			}
+			r.Change, r.Value = nil, out
+			return r, nil
+		}
+	}
+	// An untyped row, or a typed one with an untyped source block to take
+	// fields from (no schema for them): a map.
+	m, ok := connect.AsMap(row)
+	if !ok {
+		return nil, fmt.Errorf("change event row is %T, not a row", row)
+	}
+	if _, typed := row.(*connect.Struct); typed {
+		made(ctx, r, m) // a new map, the transform's own
+	}
+	out := editable(ctx, r, m)
+	for _, f := range t.fields {
+		if v, ok := f.value(r); ok {
+			out[f.name] = v
+		}
+	}
+	if t.rewrite {
+		out[deletedField] = deleted
 	}
 	r.Change, r.Value = nil, out
 	return r, nil
+}
+
+// extendStruct is Debezium's typed path: the row's schema (its name
+// kept) with the add.fields appended, each the optional form of the
+// envelope member's schema (op: string, ts_ms: int64, a source field's
+// own, transaction fields Debezium's), then __deleted, an optional
+// string. Members the event lacks are null; a source field the source
+// schema lacks is an error, as in Debezium.
+func (t *extractNewRecordState) extendStruct(ctx context.Context, r *connect.Record, s, src *connect.Struct, deleted string) (*connect.Struct, error) {
+	if err := checkRow(s); err != nil {
+		return nil, err
+	}
+	var srcSchema *connect.Schema
+	if src != nil {
+		srcSchema = src.Schema
+	}
+	d, err := t.cache.get(envKey{s.Schema, srcSchema}, t.derive)
+	if err != nil {
+		return nil, err
+	}
+	out := d.apply(ctx, r, s)
+	i := len(d.from)
+	for _, f := range t.fields {
+		if v, ok := f.value(r); ok {
+			out.Values[i] = v
+		}
+		i++
+	}
+	if t.rewrite {
+		out.Values[i] = deleted
+	}
+	return out, nil
+}
+
+func (t *extractNewRecordState) derive(k envKey) (*reshape, error) {
+	fields := slices.Clone(k.row.Fields)
+	from := make([]int, len(fields))
+	for i := range from {
+		from[i] = i
+	}
+	for _, f := range t.fields {
+		var fs *connect.Schema
+		switch f.block {
+		case "":
+			fs = optionalString // op
+			if f.field == envTsMs {
+				fs = optionalInt64
+			}
+		case envSource:
+			j := -1
+			if k.source != nil {
+				j = k.source.FieldIndex(f.field)
+			}
+			if j < 0 {
+				return nil, fmt.Errorf("add.fields: unexpected field name: %s (not in the source block's schema)", f.field)
+			}
+			fs = optionalOf(k.source.Fields[j].Schema)
+		default: // transaction: Debezium's id (string), total_order and data_collection_order (int64)
+			fs = optionalInt64
+			if f.field == "id" {
+				fs = optionalString
+			}
+		}
+		fields = append(fields, connect.StructField{Name: f.name, Schema: fs})
+	}
+	if t.rewrite {
+		fields = append(fields, connect.StructField{Name: deletedField, Schema: optionalString})
+	}
+	return newReshape(k.row, fields, from)
 }
 
 func (*extractNewRecordState) Close() error { return nil }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -17,13 +19,18 @@ type insertField struct {
 	staticValue                        any // a string, boxed once
 	hasStatic                          bool
 	topicSet, partSet, offSet, tsIsSet bool
+	// required: the fields marked with Kafka's "!" (typed rows only).
+	topicReq, partReq, offReq, tsReq, staticReq bool
+
+	env   envelopes
+	cache schemaCache[*connect.Schema, *reshape]
 }
 
 var insertFieldSpec = connect.ConfigSpec{
-	{Name: "topic.field", Description: "Field name for the topic. A trailing ! or ? (Kafka's required/optional marks) is accepted and dropped."},
-	{Name: "partition.field", Description: "Field name for the transport queue of a sink record (Kafka's partition); not inserted for source records, which have none."},
+	{Name: "topic.field", Description: "Field name for the topic. Suffix with ! to make it a required field of a typed row, or ? to keep it optional (the default)."},
+	{Name: "partition.field", Description: "Field name for the transport queue of a sink record (Kafka's partition); not inserted for source records, which have none (null in a typed row)."},
 	{Name: "offset.field", Description: "Field name for the offset of a sink record in its queue; only applicable to sink connectors."},
-	{Name: "timestamp.field", Description: "Field name for the record timestamp, in Unix milliseconds; not inserted when the record has none."},
+	{Name: "timestamp.field", Description: "Field name for the record timestamp: Unix milliseconds in a map, a timestamp in a typed row; not inserted when the record has none (null in a typed row)."},
 	{Name: "static.field", Description: "Field name for a static data field."},
 	{Name: "static.value", Description: "Static field value; required with static.field."},
 }
@@ -33,27 +40,31 @@ func (t *insertField) Spec() connect.Spec {
 		Description: "Insert fields using attributes from the record metadata or a configured static value."}
 }
 
-// fieldName drops InsertField's optionality mark (it only matters with
-// schemas).
-func fieldName(spec string) string {
-	return strings.TrimSuffix(strings.TrimSuffix(spec, "!"), "?")
+// fieldName splits InsertField's optionality mark off a field name: "!"
+// is required, "?" or none optional (it only matters for typed rows).
+func fieldName(spec string) (name string, required bool) {
+	if n, ok := strings.CutSuffix(spec, "!"); ok {
+		return n, true
+	}
+	return strings.TrimSuffix(spec, "?"), false
 }
 
 func (t *insertField) Configure(cfg connect.Config) error {
 	cfg, errs := configure(insertFieldSpec, cfg)
-	set := func(key string, dst *string, isSet *bool) {
+	set := func(key string, dst *string, isSet, req *bool) {
 		if v, ok := cfg[key]; ok {
-			*dst, *isSet = fieldName(strings.TrimSpace(v)), true
+			*dst, *req = fieldName(strings.TrimSpace(v))
+			*isSet = true
 			if *dst == "" {
 				errs.Add(key, "must name a field")
 			}
 		}
 	}
-	set("topic.field", &t.topic, &t.topicSet)
-	set("partition.field", &t.partition, &t.partSet)
-	set("offset.field", &t.offset, &t.offSet)
-	set("timestamp.field", &t.tsField, &t.tsIsSet)
-	set("static.field", &t.staticField, &t.hasStatic)
+	set("topic.field", &t.topic, &t.topicSet, &t.topicReq)
+	set("partition.field", &t.partition, &t.partSet, &t.partReq)
+	set("offset.field", &t.offset, &t.offSet, &t.offReq)
+	set("timestamp.field", &t.tsField, &t.tsIsSet, &t.tsReq)
+	set("static.field", &t.staticField, &t.hasStatic, &t.staticReq)
 	sv, hasValue := cfg["static.value"]
 	switch {
 	case t.hasStatic && !hasValue:
@@ -66,29 +77,35 @@ func (t *insertField) Configure(cfg connect.Config) error {
 }
 
 func (t *insertField) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
-	v := t.op.get(r)
+	v := t.op.get(r, &t.env)
 	if v == nil {
 		return r, nil
 	}
-	m, err := requireMap(v, "field insertion")
+	s, m, err := requireRow(v, "field insertion")
 	if err != nil {
 		return nil, err
+	}
+	origin, isSink := connect.OriginFrom(ctx)
+	if t.offSet && !isSink {
+		return nil, errors.New("offset.field: only sink records have an offset, found a source record")
+	}
+	if s != nil {
+		out, err := t.applyStruct(ctx, r, s, origin, isSink)
+		if err != nil {
+			return nil, err
+		}
+		t.op.set(r, out)
+		return r, nil
 	}
 	out := editable(ctx, r, m)
 	if t.topicSet {
 		out[t.topic] = r.Topic
 	}
-	if t.partSet || t.offSet {
-		origin, isSink := connect.OriginFrom(ctx)
-		if t.partSet && isSink {
-			out[t.partition] = origin.Queue
-		}
-		if t.offSet {
-			if !isSink {
-				return nil, errors.New("offset.field: only sink records have an offset, found a source record")
-			}
-			out[t.offset] = origin.Offset
-		}
+	if t.partSet && isSink {
+		out[t.partition] = origin.Queue
+	}
+	if t.offSet {
+		out[t.offset] = origin.Offset
 	}
 	if t.tsIsSet && !r.Timestamp.IsZero() {
 		out[t.tsField] = r.Timestamp.UnixMilli()
@@ -98,6 +115,71 @@ func (t *insertField) Apply(ctx context.Context, r *connect.Record) (*connect.Re
 	}
 	t.op.set(r, out)
 	return r, nil
+}
+
+// applyStruct is Kafka's applyWithSchema: the row's fields, then topic,
+// partition, offset, timestamp and static field, in that order; a field
+// with no value for this record is null.
+func (t *insertField) applyStruct(ctx context.Context, r *connect.Record, s *connect.Struct, origin connect.Origin, isSink bool) (*connect.Struct, error) {
+	d, err := t.cache.get(s.Schema, t.derive)
+	if err != nil {
+		return nil, err
+	}
+	out := d.apply(ctx, r, s)
+	i := len(d.from)
+	put := func(isSet bool, v any, ok, required bool, name, what string) error {
+		if !isSet {
+			return nil
+		}
+		if ok {
+			out.Values[i] = v
+		} else if required {
+			return fmt.Errorf("field %s is required, and the record has no %s", name, what)
+		}
+		i++
+		return nil
+	}
+	var ts any
+	if !r.Timestamp.IsZero() {
+		ts = time.UnixMilli(r.Timestamp.UnixMilli()).UTC()
+	}
+	for _, err := range []error{
+		put(t.topicSet, r.Topic, true, t.topicReq, t.topic, "topic"),
+		put(t.partSet, origin.Queue, isSink, t.partReq, t.partition, "partition (a source record)"),
+		put(t.offSet, origin.Offset, isSink, t.offReq, t.offset, "offset"),
+		put(t.tsIsSet, ts, ts != nil, t.tsReq, t.tsField, "timestamp"),
+		put(t.hasStatic, t.staticValue, true, t.staticReq, t.staticField, "static value"),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// derive appends the inserted fields to a row schema.
+func (t *insertField) derive(in *connect.Schema) (*reshape, error) {
+	fields := slices.Clone(in.Fields)
+	from := make([]int, len(in.Fields))
+	for i := range from {
+		from[i] = i
+	}
+	add := func(isSet bool, name string, required bool, opt, req *connect.Schema) {
+		if !isSet {
+			return
+		}
+		s := opt
+		if required {
+			s = req
+		}
+		fields = append(fields, connect.StructField{Name: name, Schema: s})
+	}
+	add(t.topicSet, t.topic, t.topicReq, optionalString, requiredString)
+	add(t.partSet, t.partition, t.partReq, optionalInt32, requiredInt32)
+	add(t.offSet, t.offset, t.offReq, optionalInt64, requiredInt64)
+	add(t.tsIsSet, t.tsField, t.tsReq, optionalMillis, requiredMillis)
+	add(t.hasStatic, t.staticField, t.staticReq, optionalString, requiredString)
+	return newReshape(in, fields, from)
 }
 
 func (*insertField) Close() error { return nil }
@@ -110,6 +192,9 @@ type replaceField struct {
 	renames     map[string]string
 	excludeList []string    // exclude, to iterate
 	renameList  [][2]string // renames, to iterate: from, to
+
+	env   envelopes
+	cache schemaCache[*connect.Schema, *reshape]
 }
 
 var replaceFieldSpec = connect.ConfigSpec{
@@ -162,18 +247,30 @@ func (t *replaceField) Configure(cfg connect.Config) error {
 }
 
 func (t *replaceField) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
-	v := t.op.get(r)
+	v := t.op.get(r, &t.env)
 	if v == nil {
 		return r, nil
 	}
-	m, err := requireMap(v, "field replacement")
+	s, m, err := requireRow(v, "field replacement")
 	if err != nil {
 		return nil, err
+	}
+	if s != nil {
+		d, err := t.cache.get(s.Schema, t.derive)
+		if err != nil {
+			return nil, err
+		}
+		if d.same {
+			t.op.set(r, sharedRow(ctx, r, s, d.schema)) // renames only
+		} else {
+			t.op.set(r, d.apply(ctx, r, s))
+		}
+		return r, nil
 	}
 	if len(t.include) > 0 {
 		out := make(map[string]any, len(t.include))
 		for k, fv := range m {
-			if t.include[k] && !t.exclude[k] {
+			if t.keep(k) {
 				out[t.renamed(k)] = fv
 			}
 		}
@@ -209,6 +306,26 @@ func (t *replaceField) Apply(ctx context.Context, r *connect.Record) (*connect.R
 	return r, nil
 }
 
+// keep is Kafka's ReplaceField.filter: not excluded, and included when
+// include is set.
+func (t *replaceField) keep(name string) bool {
+	return !t.exclude[name] && (len(t.include) == 0 || t.include[name])
+}
+
+// derive is Kafka's makeUpdatedSchema: the kept fields in the input's
+// order, renamed in place; two fields of one name are an error.
+func (t *replaceField) derive(in *connect.Schema) (*reshape, error) {
+	var fields []connect.StructField
+	var from []int
+	for i, f := range in.Fields {
+		if t.keep(f.Name) {
+			fields = append(fields, connect.StructField{Name: t.renamed(f.Name), Schema: f.Schema})
+			from = append(from, i)
+		}
+	}
+	return newReshape(in, fields, from)
+}
+
 func (t *replaceField) renamed(k string) string {
 	if to, ok := t.renames[k]; ok {
 		return to
@@ -221,6 +338,8 @@ func (*replaceField) Close() error { return nil }
 // valueToKey is Kafka's ValueToKey.
 type valueToKey struct {
 	fields []string
+	env    envelopes
+	cache  schemaCache[*connect.Schema, *connect.Schema]
 }
 
 var valueToKeySpec = connect.ConfigSpec{
@@ -241,9 +360,22 @@ func (t *valueToKey) Configure(cfg connect.Config) error {
 }
 
 func (t *valueToKey) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
-	m, err := requireMap(onValue.get(r), "copying fields from value to key")
+	s, m, err := requireRow(onValue.get(r, &t.env), "copying fields from value to key")
 	if err != nil {
 		return nil, err
+	}
+	if s != nil {
+		ks, err := t.cache.get(s.Schema, t.derive)
+		if err != nil {
+			return nil, err
+		}
+		key := &connect.Struct{Schema: ks, Values: make([]any, len(t.fields))}
+		for i, f := range t.fields {
+			key.Values[i] = s.Values[s.Schema.FieldIndex(f)]
+		}
+		madeStruct(ctx, r, key)
+		r.Key = key
+		return r, nil
 	}
 	key := make(map[string]any, len(t.fields))
 	for _, f := range t.fields {
@@ -254,6 +386,20 @@ func (t *valueToKey) Apply(ctx context.Context, r *connect.Record) (*connect.Rec
 	return r, nil
 }
 
+// derive is Kafka's key schema: an unnamed struct of the fields, with
+// their schemas in the value; a field the value lacks is an error.
+func (t *valueToKey) derive(in *connect.Schema) (*connect.Schema, error) {
+	fields := make([]connect.StructField, len(t.fields))
+	for i, f := range t.fields {
+		j := in.FieldIndex(f)
+		if j < 0 {
+			return nil, fmt.Errorf("field does not exist: %s", f)
+		}
+		fields[i] = connect.StructField{Name: f, Schema: in.Fields[j].Schema}
+	}
+	return structLike(&connect.Schema{}, fields)
+}
+
 func (*valueToKey) Close() error { return nil }
 
 // extractField is Kafka's ExtractField$Key / $Value, with
@@ -261,6 +407,7 @@ func (*valueToKey) Close() error { return nil }
 type extractField struct {
 	op   operand
 	path []string
+	env  envelopes
 }
 
 var extractFieldSpec = connect.ConfigSpec{
@@ -299,13 +446,21 @@ func (t *extractField) Configure(cfg connect.Config) error {
 }
 
 func (t *extractField) Apply(_ context.Context, r *connect.Record) (*connect.Record, error) {
-	v := t.op.get(r)
+	v := t.op.get(r, &t.env)
 	if v == nil {
 		return r, nil
 	}
-	m, err := requireMap(v, "field extraction")
+	s, m, err := requireRow(v, "field extraction")
 	if err != nil {
 		return nil, err
+	}
+	if s != nil {
+		out, err := t.fromStruct(s)
+		if err != nil {
+			return nil, err
+		}
+		t.op.set(r, out)
+		return r, nil
 	}
 	var out any
 	for i, step := range t.path {
@@ -322,6 +477,36 @@ func (t *extractField) Apply(_ context.Context, r *connect.Record) (*connect.Rec
 	}
 	t.op.set(r, out)
 	return r, nil
+}
+
+// fromStruct walks the path through nested rows, as Kafka's
+// SingleFieldPath does with a schema: a name the schema lacks, or a step
+// through a field that is not a struct, is an unknown field; a null row on
+// the way gives null.
+func (t *extractField) fromStruct(s *connect.Struct) (any, error) {
+	var out any
+	for i, step := range t.path {
+		j := s.Schema.FieldIndex(step)
+		if j < 0 {
+			return nil, fmt.Errorf("unknown field: %s", strings.Join(t.path[:i+1], "."))
+		}
+		out = s.Values[j]
+		if i == len(t.path)-1 {
+			break
+		}
+		if s.Schema.Fields[j].Schema.Type != connect.TypeStruct {
+			return nil, fmt.Errorf("unknown field: %s (%s is not a struct)", strings.Join(t.path, "."), step)
+		}
+		next, ok := out.(*connect.Struct)
+		if !ok || next == nil {
+			return nil, nil
+		}
+		if err := checkRow(next); err != nil {
+			return nil, fmt.Errorf("field %s: %w", step, err)
+		}
+		s = next
+	}
+	return out, nil
 }
 
 func (*extractField) Close() error { return nil }
@@ -391,6 +576,8 @@ func parseFieldPath(path string) ([]string, error) {
 type hoistField struct {
 	op    operand
 	field string
+	env   envelopes
+	cache schemaCache[*connect.Schema, *connect.Schema]
 }
 
 var hoistFieldSpec = connect.ConfigSpec{
@@ -409,10 +596,24 @@ func (t *hoistField) Configure(cfg connect.Config) error {
 }
 
 func (t *hoistField) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
-	out := map[string]any{t.field: t.op.get(r)}
+	v := t.op.get(r, &t.env)
+	if s, ok := v.(*connect.Struct); ok && s != nil {
+		// Kafka's schema path: an unnamed struct of one field. Other
+		// values carry no schema here, so they take the schemaless path.
+		hs, _ := t.cache.get(s.Schema, t.derive)
+		out := &connect.Struct{Schema: hs, Values: []any{s}}
+		madeStruct(ctx, r, out)
+		t.op.set(r, out)
+		return r, nil
+	}
+	out := map[string]any{t.field: v}
 	made(ctx, r, out)
 	t.op.set(r, out)
 	return r, nil
+}
+
+func (t *hoistField) derive(in *connect.Schema) (*connect.Schema, error) {
+	return connect.NewStructSchema("", false, connect.StructField{Name: t.field, Schema: in}), nil
 }
 
 func (*hoistField) Close() error { return nil }

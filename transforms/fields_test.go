@@ -46,7 +46,7 @@ func TestInsertField(t *testing.T) {
 				r.Value.(map[string]any)["topic"] = "db.users"
 			})},
 		{name: "offset of a source record", cfg: connect.Config{"offset.field": "o"}, in: rec("t", m{}), err: "only sink records have an offset"},
-		{name: "not a map", cfg: connect.Config{"topic.field": "topic"}, in: rec("t", "text"), err: "only map values are supported for [field insertion], found: string"},
+		{name: "not a map", cfg: connect.Config{"topic.field": "topic"}, in: rec("t", "text"), err: "only map or struct values are supported for [field insertion], found: string"},
 	})
 	runCases(t, kafka+"InsertField$Key", []tcase{
 		{name: "into the key", cfg: connect.Config{"topic.field": "topic"},

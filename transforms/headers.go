@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -26,6 +27,8 @@ type headerFrom struct {
 	fields  []string
 	headers []string
 	move    bool
+	env     envelopes
+	cache   schemaCache[*connect.Schema, *reshape]
 }
 
 var headerFromSpec = connect.ConfigSpec{
@@ -61,31 +64,62 @@ func (t *headerFrom) Configure(cfg connect.Config) error {
 }
 
 func (t *headerFrom) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
-	m, err := requireMap(t.op.get(r), "header "+map[bool]string{true: "move", false: "copy"}[t.move])
+	s, m, err := requireRow(t.op.get(r, &t.env), "header "+map[bool]string{true: "move", false: "copy"}[t.move])
 	if err != nil {
 		return nil, err
 	}
 	h := withHeaders(r.Headers, len(t.headers))
 	for i, f := range t.fields {
-		s, ok, err := headerString(m[f])
+		var v any
+		if s != nil {
+			j := s.Schema.FieldIndex(f)
+			if j < 0 {
+				return nil, fmt.Errorf("%s is not a valid field name", f) // Kafka's Struct.get
+			}
+			v = s.Values[j]
+		} else {
+			v = m[f]
+		}
+		str, ok, err := headerString(v)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f, err)
 		}
 		if ok {
-			h[t.headers[i]] = s
+			h[t.headers[i]] = str
 		} else {
 			delete(h, t.headers[i])
 		}
 	}
 	if t.move {
-		out := editable(ctx, r, m)
-		for _, f := range t.fields {
-			delete(out, f)
+		if s != nil {
+			d, err := t.cache.get(s.Schema, t.derive)
+			if err != nil {
+				return nil, err
+			}
+			t.op.set(r, d.apply(ctx, r, s))
+		} else {
+			out := editable(ctx, r, m)
+			for _, f := range t.fields {
+				delete(out, f)
+			}
+			t.op.set(r, out)
 		}
-		t.op.set(r, out)
 	}
 	r.Headers = h
 	return r, nil
+}
+
+// derive drops the moved fields from a row schema.
+func (t *headerFrom) derive(in *connect.Schema) (*reshape, error) {
+	var fields []connect.StructField
+	var from []int
+	for i, f := range in.Fields {
+		if !slices.Contains(t.fields, f.Name) {
+			fields = append(fields, f)
+			from = append(from, i)
+		}
+	}
+	return newReshape(in, fields, from)
 }
 
 func (*headerFrom) Close() error { return nil }

@@ -19,6 +19,7 @@ type maskField struct {
 	fields      []string
 	replacement string
 	hasRepl     bool
+	env         envelopes
 }
 
 var maskFieldSpec = connect.ConfigSpec{
@@ -48,9 +49,17 @@ func (t *maskField) Configure(cfg connect.Config) error {
 }
 
 func (t *maskField) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
-	m, err := requireMap(t.op.get(r), "masking fields")
+	s, m, err := requireRow(t.op.get(r, &t.env), "masking fields")
 	if err != nil {
 		return nil, err
+	}
+	if s != nil {
+		out, err := t.maskStruct(ctx, r, s)
+		if err != nil {
+			return nil, err
+		}
+		t.op.set(r, out)
+		return r, nil
 	}
 	out := editable(ctx, r, m)
 	for _, f := range t.fields {
@@ -58,12 +67,7 @@ func (t *maskField) Apply(ctx context.Context, r *connect.Record) (*connect.Reco
 		if !ok || v == nil {
 			continue
 		}
-		var masked any
-		if t.hasRepl {
-			masked, err = maskWith(v, t.replacement)
-		} else {
-			masked, err = maskNull(v)
-		}
+		masked, err := t.mask(nil, v)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f, err)
 		}
@@ -71,6 +75,71 @@ func (t *maskField) Apply(ctx context.Context, r *connect.Record) (*connect.Reco
 	}
 	t.op.set(r, out)
 	return r, nil
+}
+
+// maskStruct masks the fields of a row, whose schema stays as it is.
+func (t *maskField) maskStruct(ctx context.Context, r *connect.Record, s *connect.Struct) (*connect.Struct, error) {
+	var out *connect.Struct
+	for _, f := range t.fields {
+		i := s.Schema.FieldIndex(f)
+		if i < 0 || s.Values[i] == nil {
+			continue
+		}
+		masked, err := t.mask(s.Schema.Fields[i].Schema, s.Values[i])
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", f, err)
+		}
+		if out == nil {
+			out = retyped(ctx, r, s, s.Schema)
+		}
+		out.Values[i] = masked
+	}
+	if out == nil {
+		return s, nil
+	}
+	return out, nil
+}
+
+// mask masks v, of schema fs when the row is typed (nil otherwise).
+func (t *maskField) mask(fs *connect.Schema, v any) (any, error) {
+	if fs != nil {
+		if masked, ok, err := t.maskTyped(fs, v); ok {
+			return masked, err
+		}
+	}
+	if t.hasRepl {
+		return maskWith(v, t.replacement)
+	}
+	return maskNull(v)
+}
+
+// maskTyped masks the logical types whose Go value alone does not say
+// what their null is: a decimal masks to zero (Kafka's BigDecimal.ZERO,
+// with the scale's digits), a time of day to midnight (Kafka's Time of
+// Date(0)); a replacement for a date or time is refused, as Kafka refuses
+// one for java.util.Date. ok is false for the other types.
+func (t *maskField) maskTyped(fs *connect.Schema, v any) (masked any, ok bool, err error) {
+	switch fs.Type {
+	case connect.TypeDecimal:
+		if !t.hasRepl {
+			return new(big.Rat).FloatString(fs.Scale), true, nil
+		}
+		d, valid := new(big.Rat).SetString(strings.TrimSpace(t.replacement))
+		if !valid {
+			return nil, true, fmt.Errorf("unable to convert %s to a decimal", t.replacement)
+		}
+		return d.FloatString(fs.Scale), true, nil
+	case connect.TypeTime:
+		if !t.hasRepl {
+			return "00:00:00", true, nil
+		}
+		return nil, true, fmt.Errorf("cannot mask a value of type %s with a custom replacement", fs.Type)
+	case connect.TypeDate, connect.TypeTimestamp:
+		if t.hasRepl {
+			return nil, true, fmt.Errorf("cannot mask a value of type %s with a custom replacement", fs.Type)
+		}
+	}
+	return nil, false, nil
 }
 
 func (*maskField) Close() error { return nil }

@@ -23,12 +23,16 @@ func (o operand) suffix() string {
 }
 
 // get returns the key, or the value. The value of a change event is its
-// envelope, as Kafka Connect sees a Debezium record: see envelope.
-func (o operand) get(r *connect.Record) any {
+// envelope, as Kafka Connect sees a Debezium record: see envelope and
+// envelopes.typed.
+func (o operand) get(r *connect.Record, env *envelopes) any {
 	if o == onKey {
 		return r.Key
 	}
 	if r.Change != nil {
+		if e := env.typed(r); e != nil {
+			return e
+		}
 		return envelope(r)
 	}
 	return r.Value
@@ -81,15 +85,23 @@ func envelope(r *connect.Record) map[string]any {
 // becomes its timestamp); otherwise it becomes a plain record whose value
 // is v, as Kafka Connect would then write it.
 func fromEnvelope(r *connect.Record, v any) {
-	m, ok := v.(map[string]any)
-	if ok {
-		if c, ts, ok := asChange(m); ok {
-			r.Change, r.Value = c, nil
-			if ts != nil && (r.Timestamp.IsZero() || *ts != r.Timestamp.UnixMilli()) {
-				r.Timestamp = time.UnixMilli(*ts)
-			}
-			return
+	var c *connect.Change
+	var ts *int64
+	ok := false
+	switch x := v.(type) {
+	case map[string]any:
+		c, ts, ok = asChange(x)
+	case *connect.Struct:
+		if x != nil && len(x.Values) == len(x.Schema.Fields) {
+			c, ts, ok = structAsChange(x)
 		}
+	}
+	if ok {
+		r.Change, r.Value = c, nil
+		if ts != nil && (r.Timestamp.IsZero() || *ts != r.Timestamp.UnixMilli()) {
+			r.Timestamp = time.UnixMilli(*ts)
+		}
+		return
 	}
 	r.Change, r.Value = nil, v
 }
@@ -98,36 +110,7 @@ func asChange(m map[string]any) (*connect.Change, *int64, bool) {
 	c := &connect.Change{}
 	var ts *int64
 	for k, v := range m {
-		switch k {
-		case envBefore, envAfter, envSource:
-			var img any
-			if v != nil {
-				if !connect.IsRow(v) {
-					return nil, nil, false
-				}
-				img = v
-			}
-			switch k {
-			case envBefore:
-				c.Before = img
-			case envAfter:
-				c.After = img
-			default:
-				c.Source = img
-			}
-		case envOp:
-			s, ok := v.(string)
-			if !ok || !connect.Operation(s).Valid() {
-				return nil, nil, false
-			}
-			c.Op = connect.Operation(s)
-		case envTsMs:
-			n, ok := v.(int64)
-			if !ok {
-				return nil, nil, false
-			}
-			ts = &n
-		default:
+		if !envelopeMember(c, &ts, k, v) {
 			return nil, nil, false
 		}
 	}
@@ -137,13 +120,62 @@ func asChange(m map[string]any) (*connect.Change, *int64, bool) {
 	return c, ts, true
 }
 
-// requireMap is Kafka's Requirements.requireMap: the operand must be a map.
-func requireMap(v any, purpose string) (map[string]any, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("only map values are supported for [%s], found: %s", purpose, typeOf(v))
+// structAsChange is asChange for a typed envelope; a null ts_ms is
+// absent.
+func structAsChange(s *connect.Struct) (*connect.Change, *int64, bool) {
+	c := &connect.Change{}
+	var ts *int64
+	for i, f := range s.Schema.Fields {
+		v := s.Values[i]
+		if f.Name == envTsMs && v == nil {
+			continue
+		}
+		if !envelopeMember(c, &ts, f.Name, v) {
+			return nil, nil, false
+		}
 	}
-	return m, nil
+	if c.Op == "" {
+		return nil, nil, false
+	}
+	return c, ts, true
+}
+
+// envelopeMember sets member k of an envelope on c (ts_ms on *ts); false
+// when k is no member or v does not fit it.
+func envelopeMember(c *connect.Change, ts **int64, k string, v any) bool {
+	switch k {
+	case envBefore, envAfter, envSource:
+		var img any
+		if v != nil {
+			if !connect.IsRow(v) {
+				return false
+			}
+			img = v
+		}
+		switch k {
+		case envBefore:
+			c.Before = img
+		case envAfter:
+			c.After = img
+		default:
+			c.Source = img
+		}
+	case envOp:
+		s, ok := v.(string)
+		if !ok || !connect.Operation(s).Valid() {
+			return false
+		}
+		c.Op = connect.Operation(s)
+	case envTsMs:
+		n, ok := v.(int64)
+		if !ok {
+			return false
+		}
+		*ts = &n
+	default:
+		return false
+	}
+	return true
 }
 
 // typeOf names a value's type in error messages.

@@ -9,11 +9,13 @@ import (
 	connect "github.com/openmessaging/connect-go"
 )
 
-// Ownership lets the built-in transforms change a record's maps in place
-// where copying them is not needed: a map an earlier built-in of the chain
-// made for the same record, or one the caller declares its own (a record
-// just decoded). Without it, every built-in that changes a map copies it
-// first, which is always correct.
+// Ownership lets the built-in transforms change a record's maps and rows
+// in place where copying them is not needed: a map or *connect.Struct an
+// earlier built-in of the chain made for the same record, or one the
+// caller declares its own (a record just decoded). Without it, every
+// built-in that changes a map or a row copies it first, which is always
+// correct. A row is owned with its Values: a built-in that makes a row
+// sharing another's Values does not declare it made.
 //
 // One Ownership serves one goroutine that applies a chain to one record
 // after another:
@@ -41,26 +43,29 @@ func (o *Ownership) Context(ctx context.Context) context.Context {
 	return context.WithValue(ctx, ownershipKey{}, o)
 }
 
-// Reset starts a record. With fresh, the top-level maps of r (key, value,
-// and the images and source of a change event) are the caller's alone and
-// may be changed in place.
+// Reset starts a record. With fresh, the top-level maps and rows of r
+// (key, value, and the images of a change event) are the caller's alone
+// and may be changed in place.
 func (o *Ownership) Reset(r *connect.Record, fresh bool) {
 	*o = Ownership{rec: r}
 	if !fresh {
 		return
 	}
-	if m, ok := r.Key.(map[string]any); ok {
-		o.add(m)
-	}
-	if m, ok := r.Value.(map[string]any); ok {
-		o.add(m)
-	}
+	o.addRow(r.Key)
+	o.addRow(r.Value)
 	if c := r.Change; c != nil {
-		if m, ok := c.Before.(map[string]any); ok {
-			o.add(m)
-		}
-		if m, ok := c.After.(map[string]any); ok {
-			o.add(m)
+		o.addRow(c.Before)
+		o.addRow(c.After)
+	}
+}
+
+func (o *Ownership) addRow(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		o.add(x)
+	case *connect.Struct:
+		if x != nil {
+			o.addPointer(unsafe.Pointer(x))
 		}
 	}
 }
@@ -73,19 +78,29 @@ func (o *Ownership) add(m map[string]any) {
 	if m == nil {
 		return
 	}
+	o.addPointer(mapPointer(m))
+}
+
+func (o *Ownership) addPointer(p unsafe.Pointer) {
 	if o.n == len(o.owned) {
 		copy(o.owned[:], o.owned[1:]) // forget the oldest
 		o.n--
 	}
-	o.owned[o.n] = mapPointer(m)
+	o.owned[o.n] = p
 	o.n++
 }
 
 func (o *Ownership) owns(r *connect.Record, m map[string]any) bool {
-	if o.rec != r || m == nil {
+	if m == nil {
 		return false
 	}
-	p := mapPointer(m)
+	return o.ownsPointer(r, mapPointer(m))
+}
+
+func (o *Ownership) ownsPointer(r *connect.Record, p unsafe.Pointer) bool {
+	if o.rec != r {
+		return false
+	}
 	for _, q := range o.owned[:o.n] {
 		if q == p {
 			return true
@@ -121,5 +136,19 @@ func editable(ctx context.Context, r *connect.Record, m map[string]any) map[stri
 func made(ctx context.Context, r *connect.Record, m map[string]any) {
 	if o := ownership(ctx); o != nil && o.rec == r {
 		o.add(m)
+	}
+}
+
+// ownsStruct reports whether the chain owns s, Values included, for r.
+func ownsStruct(ctx context.Context, r *connect.Record, s *connect.Struct) bool {
+	o := ownership(ctx)
+	return o != nil && s != nil && o.ownsPointer(r, unsafe.Pointer(s))
+}
+
+// madeStruct tells the chain a transform built s, with Values of its own,
+// for r: later built-ins may change it in place.
+func madeStruct(ctx context.Context, r *connect.Record, s *connect.Struct) {
+	if o := ownership(ctx); o != nil && o.rec == r {
+		o.addPointer(unsafe.Pointer(s))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ type timestampConverter struct {
 	target    string
 	format    *dateFormat
 	precision time.Duration
+	env       envelopes
+	cache     schemaCache[*connect.Schema, *connect.Schema]
 }
 
 var timestampConverterSpec = connect.ConfigSpec{
@@ -69,8 +72,11 @@ func (t *timestampConverter) Configure(cfg connect.Config) error {
 }
 
 func (t *timestampConverter) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
-	v := t.op.get(r)
+	v := t.op.get(r, &t.env)
 	if v == nil || t.field == "" {
+		if _, ok := v.(*connect.Struct); ok {
+			return nil, fmt.Errorf("timestampConverter does not support a struct as a timestamp: set field to convert one of its fields")
+		}
 		out, err := t.convert(v)
 		if err != nil {
 			return nil, err
@@ -78,9 +84,17 @@ func (t *timestampConverter) Apply(ctx context.Context, r *connect.Record) (*con
 		t.op.set(r, out)
 		return r, nil
 	}
-	m, err := requireMap(v, "converting timestamp formats")
+	s, m, err := requireRow(v, "converting timestamp formats")
 	if err != nil {
 		return nil, err
+	}
+	if s != nil {
+		out, err := t.convertStruct(ctx, r, s)
+		if err != nil {
+			return nil, err
+		}
+		t.op.set(r, out)
+		return r, nil
 	}
 	fv, ok := m[t.field]
 	if !ok {
@@ -94,6 +108,94 @@ func (t *timestampConverter) Apply(ctx context.Context, r *connect.Record) (*con
 	out[t.field] = c
 	t.op.set(r, out)
 	return r, nil
+}
+
+// convertStruct is Kafka's applyWithSchema on a struct: the field's schema
+// says what its value is (a date or timestamp, an int64 of Unix time, a
+// string in format, a time of day), any other type is an error; the field
+// gets the target's schema, optional when its was. A row without the field
+// passes unchanged.
+func (t *timestampConverter) convertStruct(ctx context.Context, r *connect.Record, s *connect.Struct) (*connect.Struct, error) {
+	i := s.Schema.FieldIndex(t.field)
+	if i < 0 {
+		return s, nil
+	}
+	fs := s.Schema.Fields[i].Schema
+	us, err := t.cache.get(s.Schema, t.derive)
+	if err != nil {
+		return nil, err
+	}
+	v := s.Values[i]
+	if v != nil {
+		if fs.Type == connect.TypeTime {
+			str, ok := v.(string)
+			if !ok {
+				return nil, fmt.Errorf("field %s: %T is not a value of type time", t.field, v)
+			}
+			d, err := parseTimeOfDay(str)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", t.field, err)
+			}
+			v = time.Unix(0, 0).Add(d).UTC()
+		}
+		if v, err = t.convert(v); err != nil {
+			return nil, fmt.Errorf("field %s: %w", t.field, err)
+		}
+		if t.target == tsTime {
+			v = timeOfDay(v.(time.Time), us.Fields[i].Schema.Fraction)
+		}
+	}
+	out := retyped(ctx, r, s, us)
+	out.Values[i] = v
+	return out, nil
+}
+
+// derive gives the field the target type's schema. Kafka's Time becomes
+// connect.TypeTime, whose values are text; Time and Timestamp keep the
+// input's fraction digits (Unix time: the precision's; text: 3).
+func (t *timestampConverter) derive(in *connect.Schema) (*connect.Schema, error) {
+	i := in.FieldIndex(t.field)
+	fs := in.Fields[i].Schema
+	frac, zoned := 3, true
+	switch fs.Type {
+	case connect.TypeTimestamp:
+		frac, zoned = fs.Fraction, fs.Zoned
+	case connect.TypeTime:
+		frac = fs.Fraction
+	case connect.TypeDate:
+		frac = 0
+	case connect.TypeInt64:
+		frac = map[time.Duration]int{time.Second: 0, time.Millisecond: 3, time.Microsecond: 6, time.Nanosecond: 9}[t.precision]
+	case connect.TypeString:
+	default:
+		return nil, fmt.Errorf("field %s: schema type %s does not correspond to a known timestamp type format", t.field, fs.Type)
+	}
+	out := &connect.Schema{Optional: fs.Optional}
+	switch t.target {
+	case tsString:
+		out.Type = connect.TypeString
+	case tsUnix:
+		out.Type = connect.TypeInt64
+	case tsDate:
+		out.Type = connect.TypeDate
+	case tsTime:
+		out.Type, out.Fraction = connect.TypeTime, frac
+	default:
+		out.Type, out.Fraction, out.Zoned = connect.TypeTimestamp, frac, zoned
+	}
+	fields := slices.Clone(in.Fields)
+	fields[i].Schema = out
+	return structLike(in, fields)
+}
+
+// timeOfDay writes t's time of day as connect.TypeTime holds it, with
+// frac fraction digits.
+func timeOfDay(t time.Time, frac int) string {
+	layout := "15:04:05"
+	if frac > 0 {
+		layout += "." + strings.Repeat("0", frac)
+	}
+	return t.Format(layout)
 }
 
 func (*timestampConverter) Close() error { return nil }
