@@ -73,12 +73,13 @@ func (c *Bytes) Decode(m *connect.Message) (*connect.Record, error) {
 func restoreJSONHeaders(r *connect.Record, w *wireHeaders) {
 	for _, h := range [...]struct{ name, value string }{
 		{HeaderKeyTypes, w.keyTypes}, {HeaderValueTypes, w.valueTypes}, {HeaderOp, w.op},
+		{HeaderKeySchema, w.keySchema}, {HeaderValueSchema, w.valueSchema},
 	} {
 		if h.value == "" {
 			continue
 		}
 		if r.Headers == nil {
-			r.Headers = make(connect.Headers, 3)
+			r.Headers = make(connect.Headers, 5)
 		}
 		r.Headers[h.name] = h.value
 	}

@@ -25,7 +25,16 @@ const (
 	HeaderValueTypes = "connect.value.types"
 	// HeaderOp marks a change event and holds its operation.
 	HeaderOp = "connect.op"
+	// HeaderKeySchema is "envelope" when the key is written as Kafka
+	// Connect's {"schema": ..., "payload": ...} envelope.
+	HeaderKeySchema = "connect.key.schema"
+	// HeaderValueSchema is "envelope" when the value is written as Kafka
+	// Connect's {"schema": ..., "payload": ...} envelope.
+	HeaderValueSchema = "connect.value.schema"
 )
+
+// schemaEnvelope is the value of HeaderKeySchema and HeaderValueSchema.
+const schemaEnvelope = "envelope"
 
 // Values of HeaderKeyFormat and HeaderValueFormat.
 const (
@@ -41,12 +50,15 @@ type wireHeaders struct {
 	keyTypes    string
 	valueTypes  string
 	op          string
+	keySchema   string
+	valueSchema string
 }
 
 // isOwned reports whether a header name belongs to the converters.
 func isOwned(name string) bool {
 	switch name {
-	case HeaderTimestamp, HeaderKeyFormat, HeaderValueFormat, HeaderKeyTypes, HeaderValueTypes, HeaderOp:
+	case HeaderTimestamp, HeaderKeyFormat, HeaderValueFormat, HeaderKeyTypes, HeaderValueTypes, HeaderOp,
+		HeaderKeySchema, HeaderValueSchema:
 		return true
 	}
 	return false
@@ -55,7 +67,7 @@ func isOwned(name string) bool {
 // count returns how many of the headers are set.
 func (w *wireHeaders) count() int {
 	n := 0
-	for _, s := range [...]string{w.timestamp, w.keyFormat, w.valueFormat, w.keyTypes, w.valueTypes, w.op} {
+	for _, s := range [...]string{w.timestamp, w.keyFormat, w.valueFormat, w.keyTypes, w.valueTypes, w.op, w.keySchema, w.valueSchema} {
 		if s != "" {
 			n++
 		}
@@ -87,6 +99,8 @@ func (w *wireHeaders) message(src connect.Headers) connect.Headers {
 	set(HeaderKeyTypes, w.keyTypes)
 	set(HeaderValueTypes, w.valueTypes)
 	set(HeaderOp, w.op)
+	set(HeaderKeySchema, w.keySchema)
+	set(HeaderValueSchema, w.valueSchema)
 	if len(h) == 0 {
 		return nil
 	}
@@ -111,6 +125,10 @@ func (w *wireHeaders) read(src connect.Headers) connect.Headers {
 			w.valueTypes = v
 		case HeaderOp:
 			w.op = v
+		case HeaderKeySchema:
+			w.keySchema = v
+		case HeaderValueSchema:
+			w.valueSchema = v
 		default:
 			continue
 		}

@@ -11,14 +11,59 @@ import (
 
 // JSON is the default Converter: structured keys and values as JSON, change
 // events as Debezium envelopes, raw []byte and string values as they are.
-// See the package documentation for the wire format. The zero value is ready
-// to use and it is safe for concurrent use.
-type JSON struct{}
+// With schemas enabled (WithKeySchemas, WithValueSchemas: Kafka's
+// schemas.enable), keys or values are written in Kafka Connect's
+// {"schema": ..., "payload": ...} envelope. See the package documentation
+// for the wire format. The zero value is ready to use, without schemas;
+// it is safe for concurrent use.
+type JSON struct {
+	keySchemas, valueSchemas bool
+	cache                    *schemaCache
+}
 
 var _ connect.Converter = (*JSON)(nil)
 
+// JSONOption configures a JSON converter made by NewJSON.
+type JSONOption struct{ apply func(*JSON) }
+
+// WithKeySchemas writes keys in Kafka Connect's schema envelope, as
+// Kafka's key.converter.schemas.enable=true does. Default: false.
+func WithKeySchemas(enable bool) JSONOption {
+	return JSONOption{func(c *JSON) { c.keySchemas = enable }}
+}
+
+// WithValueSchemas writes values and change events in Kafka Connect's
+// schema envelope, as Kafka's value.converter.schemas.enable=true does.
+// Default: false.
+func WithValueSchemas(enable bool) JSONOption {
+	return JSONOption{func(c *JSON) { c.valueSchemas = enable }}
+}
+
+// WithSchemaCacheSize sets how many schemas the converter keeps in each
+// direction (Kafka's schemas.cache.size): written schemas' JSON and read
+// schemas, so that rows of one table share one decoded *connect.Schema.
+// 0 keeps none. Default: 1000.
+func WithSchemaCacheSize(n int) JSONOption {
+	return JSONOption{func(c *JSON) { c.cache = newSchemaCache(max(n, 0)) }}
+}
+
+// DefaultSchemaCacheSize is Kafka's default schemas.cache.size.
+const DefaultSchemaCacheSize = 1000
+
 // NewJSON returns a JSON converter.
-func NewJSON() *JSON { return &JSON{} }
+func NewJSON(opts ...JSONOption) *JSON {
+	c := &JSON{cache: newSchemaCache(DefaultSchemaCacheSize)}
+	for _, o := range opts {
+		if o.apply != nil {
+			o.apply(c)
+		}
+	}
+	return c
+}
+
+// Schemas reports whether keys and values are written in Kafka Connect's
+// schema envelope.
+func (c *JSON) Schemas() (key, value bool) { return c.keySchemas, c.valueSchemas }
 
 // Encode turns r into a message. []byte and string keys and values are
 // shared or copied as they are; everything else is written as JSON. It
@@ -41,13 +86,26 @@ func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
 	switch k := r.Key.(type) {
 	case nil:
 	case []byte:
+		if c.keySchemas {
+			if err := c.encodeKey(e, k, &w); err != nil {
+				return nil, fmt.Errorf("converter: encode key of topic %s: %w", r.Topic, err)
+			}
+			keyEnd = len(e.buf)
+			break
+		}
 		m.Key, w.keyFormat = k, formatBytes
 	case string:
+		if c.keySchemas {
+			if err := c.encodeKey(e, k, &w); err != nil {
+				return nil, fmt.Errorf("converter: encode key of topic %s: %w", r.Topic, err)
+			}
+			keyEnd = len(e.buf)
+			break
+		}
 		e.buf = append(e.buf, k...)
 		keyEnd, w.keyFormat = len(e.buf), formatString
 	default:
-		var err error
-		if w.keyTypes, err = e.appendDoc(k); err != nil {
+		if err := c.encodeKey(e, k, &w); err != nil {
 			return nil, fmt.Errorf("converter: encode key of topic %s: %w", r.Topic, err)
 		}
 		keyEnd = len(e.buf)
@@ -63,7 +121,13 @@ func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
 		}
 		valueStart = len(e.buf)
 		var err error
-		if w.valueTypes, err = e.appendChange(r.Change, r.Timestamp); err != nil {
+		if c.valueSchemas {
+			w.valueTypes, err = e.appendChangeEnvelope(r.Change, r.Timestamp, c.cache)
+			w.valueSchema = schemaEnvelope
+		} else {
+			w.valueTypes, err = e.appendChange(r.Change, r.Timestamp)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("converter: encode value of topic %s: %w", r.Topic, err)
 		}
 		w.op = string(r.Change.Op)
@@ -71,15 +135,27 @@ func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
 		switch v := r.Value.(type) {
 		case nil:
 		case []byte:
+			if c.valueSchemas {
+				valueStart = len(e.buf)
+				if err := c.encodeValue(e, v, &w); err != nil {
+					return nil, fmt.Errorf("converter: encode value of topic %s: %w", r.Topic, err)
+				}
+				break
+			}
 			m.Value, w.valueFormat = v, formatBytes
 		case string:
 			valueStart = len(e.buf)
+			if c.valueSchemas {
+				if err := c.encodeValue(e, v, &w); err != nil {
+					return nil, fmt.Errorf("converter: encode value of topic %s: %w", r.Topic, err)
+				}
+				break
+			}
 			e.buf = append(e.buf, v...)
 			w.valueFormat = formatString
 		default:
 			valueStart = len(e.buf)
-			var err error
-			if w.valueTypes, err = e.appendDoc(v); err != nil {
+			if err := c.encodeValue(e, v, &w); err != nil {
 				return nil, fmt.Errorf("converter: encode value of topic %s: %w", r.Topic, err)
 			}
 		}
@@ -96,6 +172,29 @@ func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
 	}
 	m.Headers = w.message(r.Headers)
 	return m, nil
+}
+
+// encodeKey appends a structured key (or any key, with schemas) to e.buf.
+func (c *JSON) encodeKey(e *encoder, k any, w *wireHeaders) (err error) {
+	if c.keySchemas {
+		w.keySchema = schemaEnvelope
+		w.keyTypes, err = e.appendEnvelope(k, c.cache)
+		return err
+	}
+	w.keyTypes, err = e.appendDoc(k)
+	return err
+}
+
+// encodeValue appends a structured value (or any value, with schemas) to
+// e.buf.
+func (c *JSON) encodeValue(e *encoder, v any, w *wireHeaders) (err error) {
+	if c.valueSchemas {
+		w.valueSchema = schemaEnvelope
+		w.valueTypes, err = e.appendEnvelope(v, c.cache)
+		return err
+	}
+	w.valueTypes, err = e.appendDoc(v)
+	return err
 }
 
 // appendChange appends a Debezium envelope to e.buf and returns its types
@@ -145,11 +244,22 @@ func (c *JSON) Decode(m *connect.Message) (*connect.Record, error) {
 	d := getDecoder()
 	defer putDecoder(d)
 
-	if r.Key, err = d.field(m.Key, w.keyFormat, w.keyTypes, HeaderKeyFormat, HeaderKeyTypes); err != nil {
+	if w.keySchema != "" || c.keySchemas && w.keyFormat == "" && len(m.Key) > 0 {
+		r.Key, err = c.envelopeField(d, m.Key, w.keyFormat, w.keyTypes, w.keySchema, HeaderKeySchema)
+	} else {
+		r.Key, err = d.field(m.Key, w.keyFormat, w.keyTypes, HeaderKeyFormat, HeaderKeyTypes)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("converter: decode key of topic %s: %w", m.Topic, err)
 	}
+	envelope := w.valueSchema != "" || c.valueSchemas && w.valueFormat == "" && len(m.Value) > 0
 	if w.op == "" {
-		if r.Value, err = d.field(m.Value, w.valueFormat, w.valueTypes, HeaderValueFormat, HeaderValueTypes); err != nil {
+		if envelope {
+			r.Value, err = c.envelopeField(d, m.Value, w.valueFormat, w.valueTypes, w.valueSchema, HeaderValueSchema)
+		} else {
+			r.Value, err = d.field(m.Value, w.valueFormat, w.valueTypes, HeaderValueFormat, HeaderValueTypes)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("converter: decode value of topic %s: %w", m.Topic, err)
 		}
 		return r, nil
@@ -158,7 +268,11 @@ func (c *JSON) Decode(m *connect.Message) (*connect.Record, error) {
 		err = fmt.Errorf("change event with header %s=%s", HeaderValueFormat, w.valueFormat)
 	} else {
 		var tsMillis int64
-		r.Change, tsMillis, err = d.change(m.Value, w.op, w.valueTypes)
+		if envelope {
+			r.Change, tsMillis, err = c.changeEnvelope(d, m.Value, w.op, w.valueTypes, w.valueSchema)
+		} else {
+			r.Change, tsMillis, err = d.change(m.Value, w.op, w.valueTypes)
+		}
 		if err == nil && r.Timestamp.IsZero() && tsMillis != 0 {
 			r.Timestamp = time.UnixMilli(tsMillis) // from a producer that sent no timestamp header
 		}
@@ -213,6 +327,105 @@ func (d *decoder) change(data []byte, op, types string) (ch *connect.Change, tsM
 			return nil, 0, err
 		}
 	}
+	return changeFrom(v, op)
+}
+
+// envelopeField decodes a key or a value in Kafka Connect's schema
+// envelope: header is its schema header's value (empty when the
+// converter's schemas setting made it try; then a document that is not an
+// envelope is plain JSON).
+func (c *JSON) envelopeField(d *decoder, data []byte, format, types, header, headerName string) (any, error) {
+	if header != "" && header != schemaEnvelope {
+		return nil, fmt.Errorf("header %s: unknown value %q", headerName, header)
+	}
+	if header != "" && (format != "" || len(data) == 0) {
+		return nil, fmt.Errorf("header %s=%s on a field without a JSON document", headerName, header)
+	}
+	typesName := HeaderValueTypes
+	if headerName == HeaderKeySchema {
+		typesName = HeaderKeyTypes
+	}
+	schema, payload, err := d.envelope(data, c.cache)
+	if err == errNotEnvelope && header == "" {
+		formatName := HeaderValueFormat
+		if headerName == HeaderKeySchema {
+			formatName = HeaderKeyFormat
+		}
+		return d.field(data, format, types, formatName, typesName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return payloadValue(schema, payload, types, typesName)
+}
+
+// payloadValue returns an envelope's payload as the Go values of its
+// schema, or, without one, as plain JSON with the types header applied.
+func payloadValue(schema *connect.Schema, payload any, types, typesName string) (any, error) {
+	if schema == nil {
+		if types != "" {
+			return restoreTypes(payload, types, typesName)
+		}
+		return payload, nil
+	}
+	if types != "" {
+		return nil, fmt.Errorf("header %s with a schema, which says where bytes and times are", typesName)
+	}
+	return fromPayload(schema, payload, "")
+}
+
+// changeEnvelope decodes a change event in Kafka Connect's schema
+// envelope, whose payload is Debezium's envelope.
+func (c *JSON) changeEnvelope(d *decoder, data []byte, op, types, header string) (*connect.Change, int64, error) {
+	if !connect.Operation(op).Valid() {
+		return nil, 0, fmt.Errorf("header %s: unknown operation %q", HeaderOp, op)
+	}
+	if header != "" && header != schemaEnvelope {
+		return nil, 0, fmt.Errorf("header %s: unknown value %q", HeaderValueSchema, header)
+	}
+	if len(data) == 0 {
+		return nil, 0, errors.New("change event without a value")
+	}
+	schema, payload, err := d.envelope(data, c.cache)
+	if err == errNotEnvelope && header == "" {
+		return d.change(data, op, types)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	v, err := payloadValue(schema, payload, types, HeaderValueTypes)
+	if err != nil {
+		return nil, 0, err
+	}
+	env, ok := v.(*connect.Struct)
+	if !ok {
+		return changeFrom(v, op)
+	}
+	ch := &connect.Change{Op: connect.Operation(op)}
+	if o, present := env.Get("op"); present && o != op {
+		return nil, 0, fmt.Errorf("envelope op %v disagrees with header %s=%s", o, HeaderOp, op)
+	}
+	for _, part := range [...]struct {
+		name string
+		dst  *any
+	}{{"before", &ch.Before}, {"after", &ch.After}, {"source", &ch.Source}} {
+		switch p, _ := env.Get(part.name); p := p.(type) {
+		case nil:
+		case *connect.Struct:
+			*part.dst = p
+		default:
+			return nil, 0, fmt.Errorf("envelope %q is %T, not a row", part.name, p)
+		}
+	}
+	var tsMillis int64
+	if ts, ok := env.Get("ts_ms"); ok {
+		tsMillis, _ = ts.(int64)
+	}
+	return ch, tsMillis, nil
+}
+
+// changeFrom reads a Debezium envelope decoded as plain JSON.
+func changeFrom(v any, op string) (ch *connect.Change, tsMillis int64, err error) {
 	env, ok := v.(map[string]any)
 	if !ok {
 		return nil, 0, fmt.Errorf("change event envelope is %T, not an object", v)
