@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -78,6 +77,8 @@ type streamer struct {
 	start             coordinates // where the group starts
 	prefix            []byte      // offsetPrefix(start), made on first use
 	gtid              string      // the group's GTID, "" when none
+	boxedGTID         any         // gtid for source blocks, nil when none
+	boxedFile         any         // file for source blocks
 	thread            int64       // MySQL's thread id from BEGIN, -1 when unknown
 	query             string      // statement text from annotate/rows-query events
 	events            int         // data events of the group seen so far
@@ -164,7 +165,7 @@ func (r *streamer) connect() error {
 		return r.s.fail("start reading the binlog at "+at, err)
 	}
 	r.syncer, r.st, r.pending, r.heard = syncer, st, nil, false
-	r.file = r.resume.File
+	r.setFile(r.resume.File)
 	r.gtids, r.gtidS = gtids, r.resume.GTIDs
 	r.inGroup, r.skipping = false, false
 	r.skipEvent, r.skipRow = r.resume.Event, r.resume.Row
@@ -395,7 +396,7 @@ func (r *streamer) currentOffset() json.RawMessage {
 func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeader, out []*connect.Record) ([]*connect.Record, error) {
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
-		r.file = string(e.NextLogName)
+		r.setFile(string(e.NextLogName))
 		// A real rotate (not the one the server sends on connecting) moves
 		// the resume point to the next file.
 		if ev.Header.Timestamp != 0 && !r.inGroup {
@@ -404,13 +405,13 @@ func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeade
 	case *replication.MariadbGTIDEvent:
 		r.begin(h)
 		r.explicit = !e.IsStandalone()
-		r.gtid = e.GTID.String()
+		r.setGTID(e.GTID.String())
 	case *replication.GtidTaggedLogEvent:
 		r.begin(h)
-		r.gtid = mysqlGTID(&e.GTIDEvent)
+		r.setGTID(mysqlGTID(&e.GTIDEvent))
 	case *replication.GTIDEvent:
 		r.begin(h)
-		r.gtid = mysqlGTID(e)
+		r.setGTID(mysqlGTID(e))
 	case *replication.QueryEvent:
 		return r.queryEvent(h, e, out)
 	case *replication.TableMapEvent:
@@ -458,6 +459,17 @@ func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeade
 	return out, nil
 }
 
+// setGTID sets the current group's GTID ("" for none).
+func (r *streamer) setGTID(g string) {
+	r.gtid, r.boxedGTID = g, nil
+	if g != "" {
+		r.boxedGTID = g
+	}
+}
+
+// setFile sets the binlog file being read.
+func (r *streamer) setFile(f string) { r.file, r.boxedFile = f, f }
+
 func mysqlGTID(e *replication.GTIDEvent) string {
 	if len(e.SID) != 16 || bytes.Equal(e.SID, make([]byte, 16)) {
 		return "" // anonymous transaction: GTIDs are off
@@ -477,7 +489,8 @@ func (r *streamer) begin(h *replication.EventHeader) {
 	r.inGroup, r.explicit = true, false
 	r.start = coordinates{File: r.file, Pos: h.LogPos - h.EventSize, GTIDs: r.gtidS}
 	r.prefix = nil
-	r.gtid, r.query, r.thread = "", "", -1
+	r.setGTID("")
+	r.query, r.thread = "", -1
 	r.events = 0
 	// What a previous run emitted is skipped in the first group only.
 	r.skipping, r.skipArmed = r.skipArmed, false
@@ -547,10 +560,12 @@ func (r *streamer) queryEvent(h *replication.EventHeader, e *replication.QueryEv
 	if word == "TRUNCATE" && !(r.skipping && idx < r.skipEvent) {
 		if db, table, ok := truncatedTable(q, schema); ok && r.s.filter.include(db, table) && !r.s.skip[connect.OpTruncate] {
 			ts := &tableSchema{db: db, table: table}
+			ts.box()
 			at := time.Unix(int64(h.Timestamp), 0)
-			src := r.source(ts, h, at)
-			src[srcQuery] = maskCredentials(string(q))
-			out = append(out, change(r.s.topicFor(db, table), nil, connect.OpTruncate, nil, nil, src, at,
+			base := r.source(ts, h, at)
+			base[srcQuery] = maskCredentials(string(q))
+			blk := newRecordBlock(1, 1, sourceWidth, 0)
+			out = append(out, blk.change(r.s.topicFor(db, table), nil, connect.OpTruncate, nil, nil, blk.source(&base, 0), at,
 				r.position(idx+1, 0)))
 		}
 	}
@@ -660,6 +675,7 @@ func (r *streamer) tableFor(e *replication.TableMapEvent) (*tableSchema, error) 
 		}
 	}
 	ts.topic = r.s.topicFor(db, table)
+	ts.makeSchemas(r.s.serverName)
 	r.schemas[key] = &cachedTable{sig: sig, schema: ts}
 	return ts, nil
 }
@@ -708,31 +724,38 @@ func (r *streamer) position(event, row int) connect.Position {
 	return connect.Position{Partition: r.partition, Offset: streamOffset(r.prefix, event, row)}
 }
 
-// source returns the source block of an event's records; a row event's
-// rows get clones with their row index (cloning a map is much cheaper than
-// filling one).
-func (r *streamer) source(ts *tableSchema, h *replication.EventHeader, at time.Time) map[string]any {
-	m := r.s.newSource(ts, at, "false", 14)
-	m[srcServerID] = int64(h.ServerID)
-	if r.gtid != "" {
-		m[srcGTID] = r.gtid
-	} else {
-		m[srcGTID] = nil
-	}
-	m[srcFile] = r.file
-	m[srcPos] = int64(h.LogPos - h.EventSize)
-	m[srcRow] = int64(0)
+// source returns the source block of an event's records, before the row
+// index is set.
+func (r *streamer) source(ts *tableSchema, h *replication.EventHeader, at time.Time) sourceBase {
+	b := r.s.newSource(ts, at, "false")
+	b[srcServerID] = int64(h.ServerID)
+	b[srcGTID] = r.boxedGTID
+	b[srcFile] = r.boxedFile
+	b[srcPos] = int64(h.LogPos - h.EventSize)
 	if r.thread >= 0 {
-		m[srcThread] = r.thread
+		b[srcThread] = r.thread
 	}
 	if r.query != "" {
-		m[srcQuery] = r.query
+		b[srcQuery] = r.query
 	}
-	return m
+	return b
 }
 
-// rowsEvent makes the records of a row event, the idx-th data event of the
-// group.
+// rowsOp is the operation of a row event type, "" for other events.
+func rowsOp(typ replication.EventType) connect.Operation {
+	switch typ {
+	case replication.WRITE_ROWS_EVENTv0, replication.WRITE_ROWS_EVENTv1, replication.WRITE_ROWS_EVENTv2, replication.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1:
+		return connect.OpCreate
+	case replication.UPDATE_ROWS_EVENTv0, replication.UPDATE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv2, replication.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1:
+		return connect.OpUpdate
+	case replication.DELETE_ROWS_EVENTv0, replication.DELETE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv2, replication.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1:
+		return connect.OpDelete
+	}
+	return ""
+}
+
+// rowsEvent makes the records of a row event of type typ, the idx-th data
+// event of the group.
 func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventType, e *replication.RowsEvent, idx int, out []*connect.Record) ([]*connect.Record, error) {
 	ts := r.tables[e.TableID]
 	if ts == nil {
@@ -741,15 +764,8 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 	if ts == r.excluded || r.skipping && idx < r.skipEvent {
 		return out, nil
 	}
-	var op connect.Operation
-	switch e.Type() {
-	case replication.EnumRowsEventTypeInsert:
-		op = connect.OpCreate
-	case replication.EnumRowsEventTypeUpdate:
-		op = connect.OpUpdate
-	case replication.EnumRowsEventTypeDelete:
-		op = connect.OpDelete
-	default:
+	op := rowsOp(typ)
+	if op == "" {
 		if typ == replication.PARTIAL_UPDATE_ROWS_EVENT {
 			return out, connect.Fatal(fmt.Errorf("mysqlsource: partial JSON update of %s.%s at %s:%d: set binlog_row_value_options='' so updates log full rows", ts.db, ts.table, r.file, h.LogPos-h.EventSize))
 		}
@@ -758,44 +774,52 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 	if r.s.skip[op] && !ts.versioned {
 		return out, nil
 	}
-	rows := len(e.Rows)
+	rows, images := len(e.Rows), 1
 	if op == connect.OpUpdate {
-		rows /= 2
+		rows, images = rows/2, 2
 	}
 	first := 0
 	if r.skipping && idx == r.skipEvent {
 		first = r.skipRow
+	}
+	if first >= rows {
+		return out, nil
 	}
 	at := time.Unix(int64(h.Timestamp), 0)
 	base := r.source(ts, h, at)
 	if r.prefix == nil {
 		r.prefix = offsetPrefix(r.start)
 	}
-	blk := newRecordBlock(rows-first, len(r.prefix)+32)
+	// Room for a record per row (a key change makes two, rare: the block
+	// then grows) with its images, key and source block.
+	n := rows - first
+	blk := newRecordBlock(n, images+2, images*ts.width+len(ts.keyAt)+sourceWidth, len(r.prefix)+32)
 	pos := func(event, row int) connect.Position {
 		return connect.Position{Partition: r.partition, Offset: blk.offset(r.prefix, event, row)}
 	}
+	image := func(row []any) (*connect.Struct, error) {
+		img, err := ts.binlogRow(blk, row)
+		if err != nil {
+			return nil, r.decodeError(ts, h, err)
+		}
+		return img, nil
+	}
 	change := blk.change
 	for i := first; i < rows; i++ {
-		src := base
-		if i < rows-1 {
-			src = maps.Clone(base)
-		}
-		src[srcRow] = int64(i)
 		switch op {
 		case connect.OpCreate, connect.OpDelete:
 			if !ts.current(e.Rows[i]) || ts.versioned && r.s.skip[op] {
 				continue // a history row: the current rows tell the changes
 			}
-			img, err := ts.binlogRow(e.Rows[i])
+			img, err := image(e.Rows[i])
 			if err != nil {
-				return out, r.decodeError(ts, h, err)
+				return out, err
 			}
-			before, after := img, map[string]any(nil)
+			before, after := img, (*connect.Struct)(nil)
 			if op == connect.OpCreate {
 				before, after = nil, img
 			}
-			out = append(out, change(ts.topic, ts.keyOf(img), op, before, after, src, at, pos(idx, i+1)))
+			out = append(out, change(ts.topic, blk.key(ts, img), op, before, after, blk.source(&base, i), at, pos(idx, i+1)))
 		case connect.OpUpdate:
 			// A system-versioned table's DELETE ends the current row: an
 			// update moving ROW END from the maximum to the change time.
@@ -812,32 +836,33 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 			if ts.versioned && r.s.skip[op] {
 				continue
 			}
-			before, err := ts.binlogRow(e.Rows[2*i])
+			before, err := image(e.Rows[2*i])
 			if err != nil {
-				return out, r.decodeError(ts, h, err)
+				return out, err
 			}
-			after, err := ts.binlogRow(e.Rows[2*i+1])
+			after, err := image(e.Rows[2*i+1])
 			if err != nil {
-				return out, r.decodeError(ts, h, err)
+				return out, err
 			}
+			src := blk.source(&base, i)
 			switch op {
 			case connect.OpDelete:
-				out = append(out, change(ts.topic, ts.keyOf(before), op, before, nil, src, at, pos(idx, i+1)))
+				out = append(out, change(ts.topic, blk.key(ts, before), op, before, nil, src, at, pos(idx, i+1)))
 				continue
 			case connect.OpCreate:
-				out = append(out, change(ts.topic, ts.keyOf(after), op, nil, after, src, at, pos(idx, i+1)))
+				out = append(out, change(ts.topic, blk.key(ts, after), op, nil, after, src, at, pos(idx, i+1)))
 				continue
 			}
-			if len(ts.pk) > 0 && ts.keyChanged(before, after) {
+			if ts.key != nil && ts.keyChanged(before, after) {
 				// A new primary key is a delete and a create, as in
 				// Debezium. The delete's position does not cover the row,
 				// so a restart between them emits both again.
 				out = append(out,
-					change(ts.topic, ts.keyOf(before), connect.OpDelete, before, nil, src, at, pos(idx, i)),
-					change(ts.topic, ts.keyOf(after), connect.OpCreate, nil, after, src, at, pos(idx, i+1)))
+					change(ts.topic, blk.key(ts, before), connect.OpDelete, before, nil, src, at, pos(idx, i)),
+					change(ts.topic, blk.key(ts, after), connect.OpCreate, nil, after, src, at, pos(idx, i+1)))
 				continue
 			}
-			out = append(out, change(ts.topic, ts.keyOf(after), op, before, after, src, at, pos(idx, i+1)))
+			out = append(out, change(ts.topic, blk.key(ts, after), op, before, after, src, at, pos(idx, i+1)))
 		}
 	}
 	return out, nil
@@ -847,24 +872,25 @@ func (r *streamer) decodeError(ts *tableSchema, h *replication.EventHeader, err 
 	return connect.Fatal(fmt.Errorf("mysqlsource: decode a row of %s.%s at %s:%d: %w", ts.db, ts.table, r.file, h.LogPos-h.EventSize, err))
 }
 
-// binlogRow converts a row image of a row event.
-func (ts *tableSchema) binlogRow(row []any) (map[string]any, error) {
+// binlogRow converts a row image of a row event into a row of blk.
+func (ts *tableSchema) binlogRow(blk *recordBlock, row []any) (*connect.Struct, error) {
 	if len(row) != len(ts.cols) {
 		return nil, fmt.Errorf("row has %d columns, the table map %d", len(row), len(ts.cols))
 	}
-	m := make(map[string]any, len(ts.cols))
+	img := blk.row(ts.value)
+	vals, j := img.Values, 0
 	for i := range ts.cols {
 		if ts.isPeriod(i) {
 			continue
 		}
-		c := &ts.cols[i]
-		v, err := c.fromBinlog(row[i])
+		v, err := ts.cols[i].fromBinlog(row[i])
 		if err != nil {
 			return nil, err
 		}
-		m[c.name] = v
+		vals[j] = v
+		j++
 	}
-	return m, nil
+	return img, nil
 }
 
 // current reports whether a row image of a system-versioned table is a

@@ -65,11 +65,35 @@ func charsetEncoding(name string) encoding.Encoding {
 // collationEncoding returns the decoder of a collation id's character set.
 // Unknown ids (MariaDB's newer collations are UTF-8 ones) pass through.
 func collationEncoding(id uint64) encoding.Encoding {
+	return charsetEncoding(collationCharsetName(id))
+}
+
+// collationCharsetName returns the name of a collation id's character set,
+// "" when unknown. MariaDB's NO PAD collations are numbered 1024 above the
+// collation they pad differently from.
+func collationCharsetName(id uint64) string {
 	c, err := charset.GetCollationByID(int(id))
-	if err != nil {
-		return nil
+	if err != nil && id >= 1024 && id < 2048 {
+		c, err = charset.GetCollationByID(int(id - 1024))
 	}
-	return charsetEncoding(c.CharsetName)
+	if err != nil {
+		return ""
+	}
+	return c.CharsetName
+}
+
+// collationCharset is a collation id's character set as schemas name it
+// (see charsetName).
+func collationCharset(id uint64) string { return charsetName(collationCharsetName(id)) }
+
+// charsetName returns a character set's name as a string schema's Charset
+// holds it: lower case, "" for the UTF-8 sets (and unknown ones).
+func charsetName(name string) string {
+	switch name = strings.ToLower(name); name {
+	case "utf8", "utf8mb3", "utf8mb4":
+		return ""
+	}
+	return name
 }
 
 // decodeText converts s from dec to UTF-8. ASCII text is returned as is.

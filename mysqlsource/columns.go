@@ -7,6 +7,8 @@ import (
 	"github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 	"golang.org/x/text/encoding"
+
+	connect "github.com/openmessaging/connect-go"
 )
 
 // kind is how a column's values are turned into Go values; see the type
@@ -37,22 +39,29 @@ func (k kind) String() string {
 		"time", "year", "string", "bytes", "enum", "set", "bit", "json", "geometry"}[k]
 }
 
-// column describes one column of a table, as far as decoding needs.
+// column describes one column of a table: how to decode it and its
+// schema in records.
 type column struct {
 	name    string
 	kind    kind
 	fsp     int               // fractional second digits of TIME, DATETIME, TIMESTAMP
 	padLen  int               // BINARY(n): the binlog strips trailing zero bytes; pad back to n
-	bits    int               // BIT(n)
+	bits    int               // BIT(n); 8, 16, 24, 32 or 64 for the integer types
 	members []string          // ENUM and SET members, in order
 	dec     encoding.Encoding // non-UTF-8 character set of a text column, nil for UTF-8 and ASCII
-	// Snapshot only: DECIMAL precision and scale, to bind key values
-	// exactly.
+	charset string            // a text column's character set, "" for UTF-8 (and unknown)
+	// DECIMAL precision and scale (the snapshot also binds key values
+	// with them, exactly).
 	precision, scale int
+	unsigned         bool // an UNSIGNED integer type
+	nullable         bool
+	// schema is the column's field schema in records, made by finish.
+	schema *connect.Schema
 }
 
 // tableSchema is the decoding information of one table: its columns in
-// ordinal order and the indexes of its primary key columns.
+// ordinal order and the indexes of its primary key columns, and the
+// schemas of its records (see schemas.go).
 type tableSchema struct {
 	db, table string
 	topic     string
@@ -62,6 +71,12 @@ type tableSchema struct {
 	// when not among cols), left out of records; see setPeriod.
 	versioned        bool
 	rowStart, rowEnd int
+
+	boxedDB, boxedTable any // db and table boxed once, for source blocks (see box)
+
+	value, key *connect.Schema // row and key schemas, made by makeSchemas
+	keyAt      []int           // positions of the key's fields in a row
+	width      int             // fields of a row: the columns but the period ones
 }
 
 // binlogColumns builds the columns of a TableMapEvent. With
@@ -86,6 +101,7 @@ func binlogColumns(e *replication.TableMapEvent, live *tableSchema) (*tableSchem
 	collations := e.CollationMap()
 	enumSetCollations := e.EnumSetCollationMap()
 	enums, sets := e.EnumStrValueMap(), e.SetStrValueMap()
+	unsigned := e.UnsignedMap()
 	for i := range n {
 		c := &ts.cols[i]
 		var lc *column
@@ -98,6 +114,11 @@ func binlogColumns(e *replication.TableMapEvent, live *tableSchema) (*tableSchem
 			c.name = lc.name
 		}
 		typ, meta := e.ColumnType[i], e.ColumnMeta[i]
+		if known, nullable := e.Nullable(i); known {
+			c.nullable = nullable
+		} else {
+			c.nullable = lc == nil || lc.nullable
+		}
 		if typ == mysql.MYSQL_TYPE_STRING && meta >= 256 {
 			b0, b1 := byte(meta>>8), int(meta&0xff)
 			if b0&0x30 != 0x30 {
@@ -115,12 +136,23 @@ func binlogColumns(e *replication.TableMapEvent, live *tableSchema) (*tableSchem
 		case mysql.MYSQL_TYPE_TINY, mysql.MYSQL_TYPE_SHORT, mysql.MYSQL_TYPE_INT24,
 			mysql.MYSQL_TYPE_LONG, mysql.MYSQL_TYPE_LONGLONG:
 			c.kind = kindInt
+			c.bits = intBits[typ]
+			if u, ok := unsigned[i]; ok {
+				c.unsigned = u
+			} else if lc != nil {
+				c.unsigned = lc.unsigned
+			}
 		case mysql.MYSQL_TYPE_FLOAT:
 			c.kind = kindFloat
 		case mysql.MYSQL_TYPE_DOUBLE:
 			c.kind = kindDouble
 		case mysql.MYSQL_TYPE_NEWDECIMAL, mysql.MYSQL_TYPE_DECIMAL:
 			c.kind = kindDecimal
+			if typ == mysql.MYSQL_TYPE_NEWDECIMAL {
+				c.precision, c.scale = int(meta>>8), int(meta&0xff)
+			} else if lc != nil {
+				c.precision, c.scale = lc.precision, lc.scale
+			}
 		case mysql.MYSQL_TYPE_DATE, mysql.MYSQL_TYPE_NEWDATE:
 			c.kind = kindDate
 		case mysql.MYSQL_TYPE_DATETIME, mysql.MYSQL_TYPE_DATETIME2:
@@ -164,8 +196,9 @@ func binlogColumns(e *replication.TableMapEvent, live *tableSchema) (*tableSchem
 			case hasColl:
 				c.kind = kindString
 				c.dec = collationEncoding(coll)
+				c.charset = collationCharset(coll)
 			case lc != nil:
-				c.kind, c.dec = lc.kind, lc.dec
+				c.kind, c.dec, c.charset = lc.kind, lc.dec, lc.charset
 			default:
 				c.kind = kindString
 			}
@@ -184,6 +217,7 @@ func binlogColumns(e *replication.TableMapEvent, live *tableSchema) (*tableSchem
 		if c.kind != kindBytes {
 			c.padLen = 0
 		}
+		c.finish()
 	}
 	switch {
 	case len(e.PrimaryKey) > 0:
@@ -208,27 +242,40 @@ func decodeMembers(members []string, dec encoding.Encoding) []string {
 	return out
 }
 
+// intBits are the widths of the binlog's integer types.
+var intBits = map[byte]int{
+	mysql.MYSQL_TYPE_TINY: 8, mysql.MYSQL_TYPE_SHORT: 16, mysql.MYSQL_TYPE_INT24: 24,
+	mysql.MYSQL_TYPE_LONG: 32, mysql.MYSQL_TYPE_LONGLONG: 64,
+}
+
 // schemaColumn is one row of information_schema.COLUMNS.
 type schemaColumn struct {
 	name, dataType, columnType string
 	charset                    string
 	precision, scale, fsp      int
+	nullable                   bool
 }
 
 // snapshotColumn builds a column from information_schema.COLUMNS. Snapshot
 // queries run with character_set_results=utf8mb4, so text arrives as UTF-8
 // whatever the column's character set; dec is kept for the binlog fallback.
 func snapshotColumn(sc schemaColumn) (column, error) {
-	c := column{name: sc.name, fsp: sc.fsp, precision: sc.precision, scale: sc.scale}
-	switch strings.ToLower(sc.dataType) {
+	c := column{name: sc.name, fsp: sc.fsp, nullable: sc.nullable}
+	switch dt := strings.ToLower(sc.dataType); dt {
 	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint":
 		c.kind = kindInt
+		c.bits = map[string]int{"tinyint": 8, "smallint": 16, "mediumint": 24, "bigint": 64}[dt]
+		if c.bits == 0 {
+			c.bits = 32
+		}
+		c.unsigned = strings.Contains(strings.ToLower(sc.columnType), "unsigned")
 	case "float":
 		c.kind = kindFloat
 	case "double", "real", "double precision":
 		c.kind = kindDouble
 	case "decimal", "numeric", "fixed":
 		c.kind = kindDecimal
+		c.precision, c.scale = sc.precision, sc.scale
 	case "date":
 		c.kind = kindDate
 	case "datetime":
@@ -242,6 +289,7 @@ func snapshotColumn(sc schemaColumn) (column, error) {
 	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "inet4", "inet6", "uuid":
 		c.kind = kindString
 		c.dec = charsetEncoding(sc.charset)
+		c.charset = charsetName(sc.charset)
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "vector":
 		c.kind = kindBytes
 	case "enum":
@@ -262,6 +310,7 @@ func snapshotColumn(sc schemaColumn) (column, error) {
 		// A type this version does not know: keep its bytes.
 		c.kind = kindBytes
 	}
+	c.finish()
 	return c, nil
 }
 

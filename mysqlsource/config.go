@@ -204,6 +204,7 @@ type settings struct {
 	filter         *filter
 	serverID       uint32 // 0: derive from the connector name
 	serverName     string
+	boxedName      any    // serverName, boxed once for every record's source block
 	flavor         string // "", "mysql" or "mariadb"
 	snapshotMode   string
 	fetchSize      int
@@ -251,6 +252,7 @@ func parseSettings(cfg connect.Config) (*settings, error) {
 	if s.serverName == "" {
 		s.serverName = s.addr
 	}
+	s.boxedName = s.serverName
 	if f := cfg.Get(KeyFlavor); f != "auto" {
 		s.flavor = f
 	}

@@ -340,10 +340,7 @@ func hasRecord(table string, pred func(r *connect.Record) bool) func([]*connect.
 
 // keyID returns the "id" of a record's key.
 func keyID(r *connect.Record) any {
-	if k, ok := r.Key.(map[string]any); ok {
-		return k["id"]
-	}
-	return nil
+	return field(r.Key, "id")
 }
 
 // replay applies change events of table to a map keyed by primary key, as

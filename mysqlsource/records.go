@@ -7,26 +7,59 @@ import (
 	connect "github.com/openmessaging/connect-go"
 )
 
-// Source block fields (Debezium's names).
+// Source block fields (Debezium's names), in the order of Debezium's
+// io.debezium.connector.mysql.Source (which has a "sequence" this
+// connector does not fill, left out).
 const (
-	srcVersion   = "version"
-	srcConnector = "connector"
-	srcName      = "name"
-	srcTsMs      = "ts_ms"
-	srcSnapshot  = "snapshot"
-	srcDB        = "db"
-	srcTable     = "table"
-	srcServerID  = "server_id"
-	srcGTID      = "gtid"
-	srcFile      = "file"
-	srcPos       = "pos"
-	srcRow       = "row"
-	srcThread    = "thread"
-	srcQuery     = "query"
+	srcVersion = iota
+	srcConnector
+	srcName
+	srcTsMs
+	srcSnapshot
+	srcDB
+	srcTable
+	srcServerID
+	srcGTID
+	srcFile
+	srcPos
+	srcRow
+	srcThread
+	srcQuery
+	sourceWidth
 )
 
 // connectorName is source.connector, as Debezium's MySQL connector writes it.
 const connectorName = "mysql"
+
+// sourceSchema is the schema of every record's source block.
+var sourceSchema = func() *connect.Schema {
+	field := func(name string, t connect.Type, optional bool) connect.StructField {
+		return connect.StructField{Name: name, Schema: &connect.Schema{Type: t, Optional: optional}}
+	}
+	f := [sourceWidth]connect.StructField{
+		srcVersion:   field("version", connect.TypeString, false),
+		srcConnector: field("connector", connect.TypeString, false),
+		srcName:      field("name", connect.TypeString, false),
+		srcTsMs:      field("ts_ms", connect.TypeInt64, false),
+		srcSnapshot:  field("snapshot", connect.TypeString, true),
+		srcDB:        field("db", connect.TypeString, false),
+		srcTable:     field("table", connect.TypeString, true),
+		srcServerID:  field("server_id", connect.TypeInt64, false),
+		srcGTID:      field("gtid", connect.TypeString, true),
+		srcFile:      field("file", connect.TypeString, false),
+		srcPos:       field("pos", connect.TypeInt64, false),
+		srcRow:       field("row", connect.TypeInt32, false),
+		srcThread:    field("thread", connect.TypeInt64, true),
+		srcQuery:     field("query", connect.TypeString, true),
+	}
+	return connect.NewStructSchema("io.debezium.connector.mysql.Source", false, f[:]...)
+}()
+
+// SourceSchema returns the schema of Change.Source in this connector's
+// records, Debezium's io.debezium.connector.mysql.Source in its field
+// order (without its sequence field, which this connector does not fill).
+// Every record shares it: do not change it.
+func SourceSchema() *connect.Schema { return sourceSchema }
 
 // topicFor names the topic of a table's events.
 func (s *settings) topicFor(db, table string) string {
@@ -36,63 +69,47 @@ func (s *settings) topicFor(db, table string) string {
 	return s.topicPrefix + table
 }
 
-// keyOf returns the primary key columns of a row image, nil for tables
-// without a primary key.
-func (ts *tableSchema) keyOf(row map[string]any) map[string]any {
-	if len(ts.pk) == 0 || row == nil {
-		return nil
-	}
-	k := make(map[string]any, len(ts.pk))
-	for _, i := range ts.pk {
-		n := ts.cols[i].name
-		k[n] = row[n]
-	}
-	return k
+// sourceBase is the source block of an event's records before its row
+// index is set. Its values are boxed once per event (or table, or
+// setting), not per row.
+type sourceBase [sourceWidth]any
+
+// newSource returns a source block with the fields every event has.
+func (s *settings) newSource(ts *tableSchema, at time.Time, snapshot string) sourceBase {
+	var b sourceBase
+	b[srcVersion] = Version
+	b[srcConnector] = connectorName
+	b[srcName] = s.boxedName
+	b[srcTsMs] = at.UnixMilli()
+	b[srcSnapshot] = snapshot
+	b[srcDB], b[srcTable] = ts.boxedDB, ts.boxedTable
+	return b
+}
+
+// box sets the boxed names of a table's source blocks.
+func (ts *tableSchema) box() {
+	ts.boxedDB, ts.boxedTable = ts.db, ts.table
 }
 
 // keyChanged reports whether an update changed the primary key.
-func (ts *tableSchema) keyChanged(before, after map[string]any) bool {
-	for _, i := range ts.pk {
-		n := ts.cols[i].name
-		if !sameValue(before[n], after[n]) {
+func (ts *tableSchema) keyChanged(before, after *connect.Struct) bool {
+	for _, i := range ts.keyAt {
+		if !sameValue(before.Values[i], after.Values[i]) {
 			return true
 		}
 	}
 	return false
 }
 
-// newSource returns a source block with the fields every event has.
-func (s *settings) newSource(ts *tableSchema, at time.Time, snapshot string, size int) map[string]any {
-	m := make(map[string]any, size)
-	m[srcVersion] = Version
-	m[srcConnector] = connectorName
-	m[srcName] = s.serverName
-	m[srcTsMs] = at.UnixMilli()
-	m[srcSnapshot] = snapshot
-	m[srcDB] = ts.db
-	m[srcTable] = ts.table
-	return m
-}
-
-// change builds a change event record.
-func change(topic string, key map[string]any, op connect.Operation, before, after, source map[string]any, at time.Time, pos connect.Position) *connect.Record {
-	r := &connect.Record{
-		Topic:     topic,
-		Change:    &connect.Change{Op: op, Before: before, After: after, Source: source},
-		Timestamp: at,
-		Position:  pos,
-	}
-	if key != nil {
-		r.Key = key
-	}
-	return r
-}
-
-// recordBlock hands out the records of one row event and their offsets
-// from a few blocks, instead of a few allocations per row: at hundreds of
-// thousands of rows per second, allocation is much of the cost.
+// recordBlock hands out the records of one row event (or snapshot page),
+// their rows and their offsets from a few blocks, instead of a few
+// allocations per row: at hundreds of thousands of rows per second,
+// allocation is much of the cost. A record keeps its block alive: blocks
+// hold one event's records.
 type recordBlock struct {
 	items []recordItem
+	rows  []connect.Struct
+	vals  []any
 	offs  []byte
 }
 
@@ -101,18 +118,75 @@ type recordItem struct {
 	ch  connect.Change
 }
 
-func newRecordBlock(n, offsetSize int) *recordBlock {
-	return &recordBlock{items: make([]recordItem, 0, n), offs: make([]byte, 0, n*offsetSize)}
+// newRecordBlock returns a block sized for n records of rows rows and vals
+// values each, and offsets of offsetSize bytes.
+func newRecordBlock(n, rows, vals, offsetSize int) *recordBlock {
+	return &recordBlock{
+		items: make([]recordItem, 0, n),
+		rows:  make([]connect.Struct, 0, n*rows),
+		vals:  make([]any, 0, n*vals),
+		offs:  make([]byte, 0, n*offsetSize),
+	}
 }
 
-// change is the block's version of the change function.
-func (b *recordBlock) change(topic string, key map[string]any, op connect.Operation, before, after, source map[string]any, at time.Time, pos connect.Position) *connect.Record {
+// row returns a row of schema s with room for its values.
+func (b *recordBlock) row(s *connect.Schema) *connect.Struct {
+	if len(b.rows) == cap(b.rows) {
+		b.rows = make([]connect.Struct, 0, max(cap(b.rows), 8))
+	}
+	b.rows = b.rows[:len(b.rows)+1]
+	r := &b.rows[len(b.rows)-1]
+	r.Schema, r.Values = s, b.values(len(s.Fields))
+	return r
+}
+
+// values returns n values, capped so that appending to them cannot touch
+// the next ones.
+func (b *recordBlock) values(n int) []any {
+	if cap(b.vals)-len(b.vals) < n {
+		b.vals = make([]any, 0, max(cap(b.vals), 8*n))
+	}
+	start := len(b.vals)
+	b.vals = b.vals[:start+n]
+	return b.vals[start : start+n : start+n]
+}
+
+// source returns a source block of base with row index row.
+func (b *recordBlock) source(base *sourceBase, row int) *connect.Struct {
+	r := b.row(sourceSchema)
+	copy(r.Values, base[:])
+	r.Values[srcRow] = int64(row)
+	return r
+}
+
+// key returns the key of a row image, nil for tables without a primary
+// key.
+func (b *recordBlock) key(ts *tableSchema, img *connect.Struct) *connect.Struct {
+	if ts.key == nil || img == nil {
+		return nil
+	}
+	k := b.row(ts.key)
+	for j, i := range ts.keyAt {
+		k.Values[j] = img.Values[i]
+	}
+	return k
+}
+
+// change returns a change event record. A nil row stays an untyped nil
+// in the change (Before == nil holds).
+func (b *recordBlock) change(topic string, key *connect.Struct, op connect.Operation, before, after, source *connect.Struct, at time.Time, pos connect.Position) *connect.Record {
 	if len(b.items) == cap(b.items) {
 		b.items = make([]recordItem, 0, max(cap(b.items), 8))
 	}
 	b.items = b.items[:len(b.items)+1]
 	it := &b.items[len(b.items)-1]
-	it.ch = connect.Change{Op: op, Before: before, After: after, Source: source}
+	it.ch = connect.Change{Op: op, Source: source}
+	if before != nil {
+		it.ch.Before = before
+	}
+	if after != nil {
+		it.ch.After = after
+	}
 	it.rec = connect.Record{Topic: topic, Change: &it.ch, Timestamp: at, Position: pos}
 	if key != nil {
 		it.rec.Key = key

@@ -128,7 +128,7 @@ func TestSystemVersionedStream(t *testing.T) {
 				}
 			}
 		}
-		if k := rec.Key.(map[string]any); len(k) != 1 {
+		if k := asMap(rec.Key); len(k) != 1 {
 			t.Errorf("%s record key %v, want {id}", rec.Change.Op, k)
 		}
 		if rec.Change.Op == connect.OpDelete && rec.Change.Before == nil {

@@ -18,7 +18,7 @@ import (
 // information_schema.
 func loadSchema(conn *client.Conn, db, table string) (*tableSchema, error) {
 	rows, err := query(conn, `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IFNULL(CHARACTER_SET_NAME, ''),
-		IFNULL(NUMERIC_PRECISION, 0), IFNULL(NUMERIC_SCALE, 0), IFNULL(DATETIME_PRECISION, 0)
+		IFNULL(NUMERIC_PRECISION, 0), IFNULL(NUMERIC_SCALE, 0), IFNULL(DATETIME_PRECISION, 0), IS_NULLABLE
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, db, table)
 	if err != nil {
 		return nil, err
@@ -29,7 +29,7 @@ func loadSchema(conn *client.Conn, db, table string) (*tableSchema, error) {
 	ts := &tableSchema{db: db, table: table, cols: make([]column, len(rows))}
 	index := make(map[string]int, len(rows))
 	for i, r := range rows {
-		sc := schemaColumn{name: r[0], dataType: r[1], columnType: r[2], charset: r[3]}
+		sc := schemaColumn{name: r[0], dataType: r[1], columnType: r[2], charset: r[3], nullable: r[7] == "YES"}
 		sc.precision, _ = strconv.Atoi(r[4])
 		sc.scale, _ = strconv.Atoi(r[5])
 		sc.fsp, _ = strconv.Atoi(r[6])

@@ -2,6 +2,7 @@ package mysqlsource_test
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,10 +56,38 @@ func TestSchemaChange(t *testing.T) {
 	}
 	for i, w := range want {
 		c := r2.recs[i].Change
-		if c.Op != w.op || !reflect.DeepEqual(c.Before, w.before) || !reflect.DeepEqual(c.After, w.after) {
-			t.Errorf("event %d: %s %v -> %v, want %s %v -> %v", i, c.Op, c.Before, c.After, w.op, w.before, w.after)
+		if before, after := asMap(c.Before), asMap(c.After); c.Op != w.op || !reflect.DeepEqual(before, w.before) || !reflect.DeepEqual(after, w.after) {
+			t.Errorf("event %d: %s %v -> %v, want %s %v -> %v", i, c.Op, before, after, w.op, w.before, w.after)
 		}
 	}
+	// Each table version has its schema, in its column order, shared by
+	// its rows.
+	wantFields := [][]string{{"id", "v", "w"}, {"id", "v", "w"}, {"id", "w"}, {"v2", "id", "w"}}
+	var schemas []*connect.Schema
+	for i, names := range wantFields {
+		row, ok := r2.recs[i].Change.After.(*connect.Struct)
+		if !ok {
+			t.Fatalf("event %d: after image %T, want *connect.Struct", i, r2.recs[i].Change.After)
+		}
+		if got := fieldNames(row.Schema); !slices.Equal(got, names) {
+			t.Errorf("event %d: fields %v, want %v", i, got, names)
+		}
+		schemas = append(schemas, row.Schema)
+	}
+	if schemas[0] != schemas[1] || r2.recs[1].Change.Before.(*connect.Struct).Schema != schemas[1] {
+		t.Errorf("rows of one table version have different schemas: %v, %v", schemas[0], schemas[1])
+	}
+	if schemas[1] == schemas[2] || schemas[2] == schemas[3] {
+		t.Errorf("table versions share a schema")
+	}
+}
+
+func fieldNames(s *connect.Schema) []string {
+	var out []string
+	for _, f := range s.Fields {
+		out = append(out, f.Name)
+	}
+	return out
 }
 
 // TestMinimalMetadata runs against a binlog without full row metadata (as
@@ -82,10 +111,10 @@ func TestMinimalMetadata(t *testing.T) {
 	db.exec("INSERT INTO t VALUES (4294967295, 'y', 'café', 'a', 18446744073709551615)")
 	r.pollUntil(30*time.Second, "the insert", func(recs []*connect.Record) bool { return len(recs) == 1 })
 	want := map[string]any{"id": int64(4294967295), "e": "y", "l": "café", "b": []byte("a\x00\x00"), "big": uint64(18446744073709551615)}
-	if got := r.recs[0].Change.After; !reflect.DeepEqual(got, want) {
+	if got := asMap(r.recs[0].Change.After); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v, want %#v", got, want)
 	}
-	if k, _ := r.recs[0].Key.(map[string]any); k["id"] != int64(4294967295) {
+	if keyID(r.recs[0]) != int64(4294967295) {
 		t.Errorf("key %#v", r.recs[0].Key)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -276,7 +275,12 @@ func (sn *snapshotter) restEmpty(ctx context.Context) bool {
 // markLast makes the snapshot's last record say so, and gives it the
 // position of the binlog stream: committing it means the snapshot is done.
 func (sn *snapshotter) markLast(r *connect.Record) {
-	r.Change.Source.(map[string]any)[srcSnapshot] = "last"
+	// The page's records share their source block: this one gets its own.
+	if src, ok := r.Change.Source.(*connect.Struct); ok {
+		last := &connect.Struct{Schema: src.Schema, Values: slices.Clone(src.Values)}
+		last.Values[srcSnapshot] = "last"
+		r.Change.Source = last
+	}
 	r.Position = connect.Position{Partition: sn.partition, Offset: streamOffset(sn.fromPrefix, 0, 0)}
 }
 
@@ -288,6 +292,7 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 	}
 	ts = ts.visible() // current rows only: the period columns are the stream's business
 	ts.topic = sn.s.topicFor(ref.db, ref.table)
+	ts.makeSchemas(sn.s.serverName)
 	t := &snapTable{ref: ref, ts: ts, keyed: len(ts.pk) > 0}
 	t.dbJSON, _ = json.Marshal(ref.db)
 	t.tblJSON, _ = json.Marshal(ref.table)
@@ -407,24 +412,25 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 	}
 	now := time.Now()
 	ts := t.ts
-	base := sn.s.newSource(ts, now, "true", 12)
+	base := sn.s.newSource(ts, now, "true")
 	base[srcServerID] = int64(0)
-	base[srcGTID] = nil
 	base[srcFile] = sn.from.File
 	base[srcPos] = int64(sn.from.Pos)
 	base[srcRow] = int64(0)
 	rows := res.Values[:min(len(res.Values), sn.s.fetchSize)]
-	blk := newRecordBlock(len(rows), 0)
+	blk := newRecordBlock(len(rows), 2, ts.width+len(ts.keyAt), 0)
+	// The rows of a page share one source block: only their position
+	// differs (markLast gives the snapshot's last record its own).
+	src := blk.source(&base, 0)
 	recs = make([]*connect.Record, 0, len(rows))
 	for _, row := range rows {
-		after := make(map[string]any, len(ts.cols))
+		after := blk.row(ts.value)
 		for j := range ts.cols {
-			c := &ts.cols[j]
-			v, err := c.fromSnapshot(&row[j])
+			v, err := ts.cols[j].fromSnapshot(&row[j])
 			if err != nil {
 				return nil, false, connect.Fatal(fmt.Errorf("mysqlsource: snapshot of %s: %w", t.ref, err))
 			}
-			after[c.name] = v
+			after.Values[j] = v
 		}
 		if t.keyed {
 			key := make([]json.RawMessage, len(ts.pk))
@@ -434,7 +440,7 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 			t.lastKey = key
 		}
 		t.read++
-		recs = append(recs, blk.change(ts.topic, ts.keyOf(after), connect.OpRead, nil, after, maps.Clone(base), now, sn.position(t)))
+		recs = append(recs, blk.change(ts.topic, blk.key(ts, after), connect.OpRead, nil, after, src, now, sn.position(t)))
 	}
 	sn.rows[t.ref] += int64(len(recs))
 	sn.total += int64(len(recs))

@@ -39,7 +39,9 @@ func shortFloat(f float32) float64 {
 	return v
 }
 
-// fromBinlog converts a value decoded by go-mysql from a row event.
+// fromBinlog converts a value decoded by go-mysql from a row event. A
+// value already in its canonical form is returned as it is, without
+// boxing it again.
 func (c *column) fromBinlog(v any) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -54,7 +56,7 @@ func (c *column) fromBinlog(v any) (any, error) {
 		case int32:
 			return int64(n), nil
 		case int64:
-			return n, nil
+			return v, nil
 		case int:
 			return int64(n), nil
 		case uint8:
@@ -76,14 +78,14 @@ func (c *column) fromBinlog(v any) (any, error) {
 	case kindDouble:
 		switch f := v.(type) {
 		case float64:
-			return f, nil
+			return v, nil
 		case float32:
 			return float64(f), nil
 		}
 	case kindDecimal:
 		switch d := v.(type) {
 		case string:
-			return d, nil
+			return v, nil
 		case fmt.Stringer:
 			return d.String(), nil
 		}
@@ -105,6 +107,9 @@ func (c *column) fromBinlog(v any) (any, error) {
 	case kindString, kindJSON:
 		switch s := v.(type) {
 		case string:
+			if c.dec == nil {
+				return v, nil
+			}
 			return decodeText(s, c.dec), nil
 		case []byte:
 			return decodeText(string(s), c.dec), nil
@@ -122,7 +127,10 @@ func (c *column) fromBinlog(v any) (any, error) {
 		if len(b) < c.padLen {
 			p := make([]byte, c.padLen)
 			copy(p, b)
-			b = p
+			return p, nil
+		}
+		if _, ok := v.([]byte); ok {
+			return v, nil
 		}
 		return b, nil
 	case kindEnum:
