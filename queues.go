@@ -31,3 +31,45 @@ type QueueOwner interface {
 	// ErrConflict.
 	Seek(ctx context.Context, q QueueRef, offset int64) error
 }
+
+// QueueAwareSink is implemented by sink tasks that follow which transport
+// queues their consumer group member owns (Kafka's SinkTask.open and
+// close): a sink that keeps its progress in the target system (the offset
+// of the last record it applied, per queue) reads it in Open and resumes
+// each queue there with QueueSeeker.Seek.
+//
+// The runtime calls Open with the queues the member got before Put
+// receives any record of them, and Close with the queues it lost once the
+// records of them that Put received were flushed (or will be delivered
+// again), and with every queue it still owns before Stop. A batch fetched
+// while a rebalance moved queues is handed back to the transport and
+// fetched again, so Put never mixes records of queues before and after a
+// change. Calls come from the goroutine that calls Put. An error from
+// Open or Close fails the batch like one from Put (retried while
+// retriable).
+//
+// A rebalance does not wait for a queue's previous owner to finish the
+// batch it holds (neither transport of this module does), so for a moment
+// two tasks may write records of one queue: a sink that must apply each
+// record once also fences in its target, in the transaction that applies
+// a batch, skipping records below the offset its target stored for their
+// queue.
+//
+// Only transports whose subscriptions implement QueueOwner tell the
+// runtime about queues; on others Open and Close are not called and Seek
+// is refused.
+type QueueAwareSink interface {
+	Open(ctx context.Context, queues []QueueRef) error
+	Close(ctx context.Context, queues []QueueRef) error
+}
+
+// QueueSeeker is implemented by the SinkTaskContext the runtime hands to
+// sink tasks (Kafka's SinkTaskContext.offset): Seek asks the runtime to
+// resume queue q at offset, so that the next record of q that Put
+// receives is the one at offset (see QueueOwner.Seek). The runtime applies
+// it before its next fetch; a queue the member no longer owns by then is
+// ignored, as its new owner resumes it from its own Open. Seek returns an
+// error when the runtime cannot seek (its transport cannot).
+type QueueSeeker interface {
+	Seek(q QueueRef, offset int64) error
+}

@@ -49,12 +49,33 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 	defer sub.Close()
 	t.sub.Store(&sub)
 	defer t.sub.Store(nil)
+	queues := newQueueTracker(sub, task)
+	if queues != nil {
+		t.queues.Store(queues)
+		defer t.queues.Store(nil)
+		defer func() {
+			if err := queues.closeAll(t.drainCtx()); err != nil {
+				t.log.Warn("closing the task's queues failed", "error", t.redact.Text(err.Error()))
+			}
+		}()
+	}
 	t.running()
 
 	retry := newRetrier(t.set.retryTimeout, t.set.retryMax, t.retrying)
 	for {
 		if err := t.gate.wait(ctx); err != nil {
 			return nil
+		}
+		if queues != nil {
+			if err := queues.sync(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if err := retry.retry(ctx, "queues", err); err != nil {
+					return err
+				}
+				continue
+			}
 		}
 		msgs, err := sub.Fetch(ctx, t.set.batchSize)
 		if ctx.Err() != nil {
@@ -73,6 +94,17 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			continue
 		}
 		if len(msgs) == 0 {
+			continue
+		}
+		if queues != nil && queues.moved() {
+			// Queues moved while the fetch waited: the task is told first
+			// (or, stopping, never gets them).
+			if err := sub.Nack(work, msgs...); err != nil {
+				t.log.Warn("nack failed", "error", err)
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
 			continue
 		}
 		if t.gate.isPaused() && ctx.Err() == nil {

@@ -50,6 +50,9 @@ type taskRunner struct {
 
 	// sub is a sink task's current subscription, for the lag gauge.
 	sub atomic.Pointer[connect.Subscription]
+	// queues follows the queues of a sink task's subscription, when it
+	// can tell them (connect.QueueOwner).
+	queues atomic.Pointer[queueTracker]
 }
 
 func (t *taskRunner) start(parent context.Context) {
