@@ -18,9 +18,9 @@ import (
 // "transaction", the offset after the last row of each queue, as an
 // exactly-once sink keeps them in its database.
 type target struct {
-	mu    sync.Mutex
-	rows  map[int64]int // generator index -> times applied
-	next  map[connect.QueueRef]int64
+	mu     sync.Mutex
+	rows   map[int64]int // generator index -> times applied
+	next   map[connect.QueueRef]int64
 	flush  int
 	fenced int
 	errs   []string
