@@ -273,7 +273,7 @@ func TestTypedInsertField(t *testing.T) {
 		{name: "static field", typ: kafka + "InsertField$Value", cfg: connect.Config{"static.field": "origin", "static.value": "bench"},
 			in: typedRec("t", customer(1, "a")), schema: customersSig + ", origin optional string}"},
 		{name: "every field, in Kafka's order, with ! and ?", typ: kafka + "InsertField$Value", ctx: sink,
-			cfg: connect.Config{"static.field": "s!", "static.value": "v", "timestamp.field": "ts?", "offset.field": "o!", "partition.field": "p", "topic.field": "topic!"},
+			cfg:    connect.Config{"static.field": "s!", "static.value": "v", "timestamp.field": "ts?", "offset.field": "o!", "partition.field": "p", "topic.field": "topic!"},
 			in:     stamped,
 			schema: customersSig + ", topic string, p optional int32, o int64, ts optional timestamp(3) zoned, s string}",
 			// Kafka inserts a Timestamp into a Struct, a Long into a Map.
@@ -304,7 +304,7 @@ func TestTypedReplaceField(t *testing.T) {
 			in: typedRec("t", customer(1, "a")), schema: "optional struct db.inventory.customers.Value{id int64, name optional string, addr optional struct db.inventory.address}"},
 		{name: "include in the row's order, renamed in place; exclude wins", typ: kafka + "ReplaceField$Value",
 			cfg: connect.Config{"include": "score,id,name,addr", "exclude": "addr", "renames": "id:key,score:rating"},
-			in: typedRec("t", customer(1, "a")), schema: "optional struct db.inventory.customers.Value{key int64, name optional string, rating optional float64}"},
+			in:  typedRec("t", customer(1, "a")), schema: "optional struct db.inventory.customers.Value{key int64, name optional string, rating optional float64}"},
 		{name: "renames only", typ: kafka + "ReplaceField$Value", cfg: connect.Config{"renames": "name:full_name,addr:address"},
 			in:     typedRec("t", customer(1, "a")),
 			schema: strings.Replace(strings.Replace(sig(customers), "name optional", "full_name optional", 1), "addr optional", "address optional", 1)},
