@@ -26,6 +26,27 @@
 // succeeded. A crash replays records since the last commit, never skips any.
 // Records with equal keys stay in order from source to sink.
 //
+// # Typed records
+//
+// Values may be untyped (maps, slices and scalars) or typed rows: a Struct
+// is a Schema and the values of its fields in the schema's order, with no
+// map per row. A Schema names a logical type that says what a value means
+// (a DECIMAL(10,2), a DATETIME(6), a TIME over 24 hours, an ENUM and its
+// members), so sinks can create tables with the right columns and the
+// JSON converter keeps column order and, with schemas.enable, writes Kafka
+// Connect's schema envelope. Sources build one schema per table version
+// and share it between rows. Code that accepts both kinds reads rows with
+// Lookup and AsMap.
+//
+// # Sinks that keep their own offsets
+//
+// Every record a sink task receives carries its Origin on the transport
+// (topic, queue, offset). A sink that stores that position in its target in
+// the transaction that writes the records implements QueueAwareSink: the
+// runtime tells it the queues its consumer group member gets and loses,
+// and it resumes each queue from its target with QueueSeeker.Seek, which
+// makes delivery into that target exactly once.
+//
 // # Errors
 //
 // Failures are classified with errors.Is: wrap transient ones with Retriable
@@ -36,5 +57,6 @@
 // # Extending
 //
 // Interfaces stay small; optional behaviour is an optional interface the
-// runtime detects: ConfigValidator, SourceCommitter, Opener.
+// runtime detects: ConfigValidator, SourceCommitter, Opener,
+// QueueAwareSink.
 package connect
