@@ -1,0 +1,2 @@
+// Package mysqlsink is a sink connector for MySQL and MariaDB.
+package mysqlsink

@@ -1,0 +1,155 @@
+package mysqlsink
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// queueKey is one transport queue of a topic.
+type queueKey struct {
+	topic string
+	queue int
+}
+
+func compareQueues(a, b queueKey) int {
+	return cmp.Or(cmp.Compare(a.topic, b.topic), cmp.Compare(a.queue, b.queue))
+}
+
+// offsets keeps the consumed positions of exactly_once in a table of the
+// target database, one row per connector, topic and queue: the offset of
+// the last record applied (or dead-lettered). The rows of a batch's queues
+// are read with SELECT ... FOR UPDATE in the transaction that writes the
+// batch and updated in it, so that whoever holds a queue's row decides
+// what of it is new: a redelivery after a crash, or a second task holding
+// the queue for a moment during a rebalance, finds the stored offset and
+// skips what is at or before it.
+type offsets struct {
+	db        *sql.DB
+	table     string // quoted db.table
+	connector string
+	known     map[queueKey]bool // rows known to exist
+}
+
+// create makes the offsets table when missing.
+func (o *offsets) create(ctx context.Context) error {
+	_, err := o.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+o.table+` (
+  connector VARCHAR(255) NOT NULL,
+  topic VARCHAR(255) NOT NULL,
+  queue INT NOT NULL,
+  `+"`offset`"+` BIGINT NOT NULL,
+  updated TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (connector, topic, queue)
+) ENGINE=InnoDB`)
+	return err
+}
+
+// ensure inserts the rows of qs that may not exist yet, outside any
+// transaction (committed at once), so that the locking read in the
+// batch's transaction finds a row to lock instead of a gap.
+func (o *offsets) ensure(ctx context.Context, qs []queueKey) error {
+	var b strings.Builder
+	var args []any
+	for _, q := range qs {
+		if o.known[q] {
+			continue
+		}
+		if len(args) == 0 {
+			b.WriteString("INSERT IGNORE INTO " + o.table + " (connector, topic, queue, `offset`) VALUES ")
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,-1)")
+		args = append(args, o.connector, q.topic, q.queue)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	if _, err := o.db.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("create the offset rows: %w", err)
+	}
+	for _, q := range qs {
+		o.known[q] = true
+	}
+	return nil
+}
+
+// lock reads the stored offsets of qs (sorted) in tx with SELECT ... FOR
+// UPDATE into stored: until tx ends, no other transaction can write
+// records of these queues.
+func (o *offsets) lock(ctx context.Context, tx *sql.Tx, qs []queueKey, stored map[queueKey]int64) error {
+	var b strings.Builder
+	args := []any{o.connector}
+	b.WriteString("SELECT topic, queue, `offset` FROM " + o.table + " WHERE connector = ? AND (")
+	for i := 0; i < len(qs); {
+		j := i
+		for j < len(qs) && qs[j].topic == qs[i].topic {
+			j++
+		}
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("(topic = ? AND queue IN (")
+		args = append(args, qs[i].topic)
+		for k := i; k < j; k++ {
+			if k > i {
+				b.WriteByte(',')
+			}
+			b.WriteByte('?')
+			args = append(args, qs[k].queue)
+		}
+		b.WriteString("))")
+		i = j
+	}
+	b.WriteString(") ORDER BY topic, queue FOR UPDATE")
+	rows, err := tx.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return fmt.Errorf("lock the stored offsets: %w", err)
+	}
+	defer rows.Close()
+	found := 0
+	for rows.Next() {
+		var q queueKey
+		var off int64
+		if err := rows.Scan(&q.topic, &q.queue, &off); err != nil {
+			return fmt.Errorf("read the stored offsets: %w", err)
+		}
+		stored[q] = off
+		found++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the stored offsets: %w", err)
+	}
+	if found != len(qs) {
+		// Deleted under us (a reset): create them again, then retry.
+		clear(o.known)
+		return fmt.Errorf("%d of %d offset rows are missing", len(qs)-found, len(qs))
+	}
+	return nil
+}
+
+// store writes the offsets of qs in tx.
+func (o *offsets) store(ctx context.Context, tx *sql.Tx, qs []queueKey, stored map[queueKey]int64) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	slices.SortFunc(qs, compareQueues)
+	var b strings.Builder
+	args := make([]any, 0, 4*len(qs))
+	b.WriteString("INSERT INTO " + o.table + " (connector, topic, queue, `offset`) VALUES ")
+	for i, q := range qs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?)")
+		args = append(args, o.connector, q.topic, q.queue, stored[q])
+	}
+	b.WriteString(" ON DUPLICATE KEY UPDATE `offset` = VALUES(`offset`)")
+	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("store the offsets: %w", err)
+	}
+	return nil
+}

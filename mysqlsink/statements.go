@@ -1,0 +1,277 @@
+package mysqlsink
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// prepared is an op whose table is known and whose values are converted
+// to the columns' types.
+type prepared struct {
+	*op
+	tb   *table
+	vals []any // o.row's values, converted
+	key  []any // o.key's values, converted
+	move []any // o.moveFrom's values, converted
+}
+
+// prepare converts the values of o for table tb. Its errors are the
+// record's.
+func prepare(o *op, tb *table) (prepared, error) {
+	p := prepared{op: o, tb: tb}
+	conv := func(f *fields) ([]any, error) {
+		out := make([]any, len(f.values))
+		for i, n := range f.names {
+			c := tb.column(n)
+			if c == nil {
+				return nil, recordErr("table %s has no column %s", tb.name, n)
+			}
+			v, err := toColumn(f.values[i], f.schemaOf(i), c)
+			if err != nil {
+				return nil, recordErr("column %s of %s: %v", n, tb.name, err)
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	var err error
+	switch o.kind {
+	case opWrite:
+		if p.vals, err = conv(&o.row); err != nil {
+			return p, err
+		}
+		if t := tb; len(o.key.names) > 0 {
+			p.key = make([]any, len(o.key.names))
+			for i, n := range o.key.names {
+				p.key[i] = p.vals[o.row.index(n)]
+			}
+			_ = t
+		}
+		if o.moveFrom != nil {
+			if p.move, err = conv(o.moveFrom); err != nil {
+				return p, err
+			}
+		}
+	case opDelete:
+		if p.key, err = conv(&o.key); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// stmtKind is the shape of a statement; consecutive ops of one shape, table
+// and column list share a multi-row statement.
+type stmtKind uint8
+
+const (
+	stmtInsert stmtKind = iota
+	stmtUpsert
+	stmtUpdate
+	stmtDelete
+	stmtTruncate
+)
+
+// stmt is one statement over consecutive ops.
+type stmt struct {
+	kind  stmtKind
+	tb    *table
+	cols  []string // insert, upsert: the columns; delete: the key columns
+	rows  [][]any
+	ops   []*prepared
+	bytes int
+}
+
+// maxStmtBytes bounds the values of one statement, well under the
+// server's max_allowed_packet (16 MiB by default on MySQL 8, 4 MiB on
+// older servers and MariaDB before 10.2).
+const maxStmtBytes = 2 << 20
+
+// writer builds and runs the statements of a batch.
+type writer struct {
+	mode      string // insert.mode
+	batchSize int
+	buf       strings.Builder
+	args      []any
+}
+
+// plan groups ops into statements in their order. With merge false, each
+// op gets statements of its own (to find the records that fail).
+func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
+	var out []*stmt
+	add := func(kind stmtKind, p *prepared, cols []string, row []any) {
+		if merge && len(out) > 0 {
+			last := out[len(out)-1]
+			if last.kind == kind && last.tb == p.tb && kind != stmtUpdate && kind != stmtTruncate &&
+				len(last.rows) < w.batchSize && last.bytes < maxStmtBytes && slices.Equal(last.cols, cols) {
+				last.rows = append(last.rows, row)
+				if last.ops[len(last.ops)-1] != p {
+					last.ops = append(last.ops, p)
+				}
+				last.bytes += size(row)
+				return
+			}
+		}
+		out = append(out, &stmt{kind: kind, tb: p.tb, cols: cols, rows: [][]any{row}, ops: []*prepared{p}, bytes: size(row)})
+	}
+	for _, p := range ops {
+		switch p.kind {
+		case opTruncate:
+			add(stmtTruncate, p, nil, nil)
+		case opDelete:
+			add(stmtDelete, p, p.op.key.names, p.key)
+		case opWrite:
+			if p.moveFrom != nil {
+				add(stmtDelete, p, p.moveFrom.names, p.move)
+			}
+			switch w.mode {
+			case InsertModeInsert:
+				add(stmtInsert, p, p.row.names, p.vals)
+			case InsertModeUpdate:
+				add(stmtUpdate, p, p.row.names, p.vals)
+			default:
+				add(stmtUpsert, p, p.row.names, p.vals)
+			}
+		}
+	}
+	return out
+}
+
+// size estimates the bytes a row takes in a statement.
+func size(row []any) int {
+	n := 0
+	for _, v := range row {
+		switch v := v.(type) {
+		case string:
+			n += len(v) + 3
+		case []byte:
+			n += 2*len(v) + 10
+		default:
+			n += 12
+		}
+	}
+	return n
+}
+
+// exec runs s in tx.
+func (w *writer) exec(ctx context.Context, tx *sql.Tx, s *stmt) error {
+	b := &w.buf
+	b.Reset()
+	w.args = w.args[:0]
+	switch s.kind {
+	case stmtTruncate:
+		b.WriteString("DELETE FROM ")
+		b.WriteString(s.tb.name.quoted())
+	case stmtInsert, stmtUpsert:
+		b.WriteString("INSERT INTO ")
+		b.WriteString(s.tb.name.quoted())
+		b.WriteString(" (")
+		for i, c := range s.cols {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(quoteName(c))
+		}
+		b.WriteString(") VALUES ")
+		for i, r := range s.rows {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for j := range r {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('?')
+			}
+			b.WriteByte(')')
+			w.args = append(w.args, r...)
+		}
+		if s.kind == stmtUpsert {
+			b.WriteString(" ON DUPLICATE KEY UPDATE ")
+			keys := s.ops[0].op.key.names
+			n := 0
+			for _, c := range s.cols {
+				if slices.Contains(keys, c) {
+					continue
+				}
+				if n > 0 {
+					b.WriteByte(',')
+				}
+				n++
+				fmt.Fprintf(b, "%s=VALUES(%s)", quoteName(c), quoteName(c))
+			}
+			if n == 0 { // every column is in the key: nothing to update
+				fmt.Fprintf(b, "%s=%s", quoteName(s.cols[0]), quoteName(s.cols[0]))
+			}
+		}
+	case stmtUpdate:
+		keys := s.ops[0].op.key.names
+		b.WriteString("UPDATE ")
+		b.WriteString(s.tb.name.quoted())
+		b.WriteString(" SET ")
+		n := 0
+		for i, c := range s.cols {
+			if slices.Contains(keys, c) {
+				continue
+			}
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			n++
+			b.WriteString(quoteName(c))
+			b.WriteString("=?")
+			w.args = append(w.args, s.rows[0][i])
+		}
+		if n == 0 {
+			return nil // nothing but the key: the row is as it is
+		}
+		b.WriteString(" WHERE ")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.WriteString(quoteName(k))
+			b.WriteString("=?")
+			w.args = append(w.args, s.ops[0].key[i])
+		}
+	case stmtDelete:
+		b.WriteString("DELETE FROM ")
+		b.WriteString(s.tb.name.quoted())
+		b.WriteString(" WHERE ")
+		if len(s.cols) == 1 {
+			b.WriteString(quoteName(s.cols[0]))
+			b.WriteString(" IN (")
+			for i, r := range s.rows {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('?')
+				w.args = append(w.args, r[0])
+			}
+			b.WriteByte(')')
+			break
+		}
+		for i, r := range s.rows {
+			if i > 0 {
+				b.WriteString(" OR ")
+			}
+			b.WriteByte('(')
+			for j, c := range s.cols {
+				if j > 0 {
+					b.WriteString(" AND ")
+				}
+				b.WriteString(quoteName(c))
+				b.WriteString("=?")
+			}
+			b.WriteByte(')')
+			w.args = append(w.args, r...)
+		}
+	}
+	_, err := tx.ExecContext(ctx, b.String(), w.args...)
+	clear(w.args)
+	return err
+}

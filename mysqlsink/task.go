@@ -1,0 +1,349 @@
+package mysqlsink
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	connect "github.com/openmessaging/connect-go"
+)
+
+// task writes the records of its share of the topics' queues. Put writes
+// them in a transaction that it leaves open, so that the records it reports
+// failed can go to the dead-letter topic first; Flush commits it. Under
+// exactly_once the transaction also holds the locked offset rows of the
+// batch's queues and their new values.
+type task struct {
+	spec connect.ConfigSpec
+	s    *settings
+	log  *slog.Logger
+	tc   connect.SinkTaskContext
+	db   *sql.DB
+	w    writer
+
+	tables map[tableName]*table
+	offs   *offsets
+
+	// The open transaction, nil between Flush and the next Put. Its
+	// context is the task's: a Put's ctx ends with the Put, the
+	// transaction must outlive it until Flush.
+	tx       *sql.Tx
+	txCtx    context.Context
+	txCancel context.CancelFunc
+	// stored holds, for the queues locked in tx, the offset of the last
+	// record applied, including those of tx itself.
+	stored map[queueKey]int64
+	dirty  []queueKey // queues of stored to write before commit
+
+	written, skipped, failed int64
+}
+
+// Start parses the config, connects, and creates the offsets table under
+// exactly_once.
+func (t *task) Start(ctx context.Context, tc connect.SinkTaskContext, cfg connect.Config) error {
+	s, err := parseSettings(t.spec, cfg)
+	if err != nil {
+		return err
+	}
+	t.s, t.tc, t.log = s, tc, tc.Logger()
+	t.w = writer{mode: s.insertMode, batchSize: s.batchSize}
+	t.tables = map[tableName]*table{}
+	t.txCtx, t.txCancel = context.WithCancel(context.WithoutCancel(ctx))
+	if t.db, err = open(ctx, s, t.log); err != nil {
+		t.txCancel()
+		return err
+	}
+	if s.exactlyOnce {
+		t.offs = &offsets{db: t.db, table: tableName{s.offsetsDB, s.offsetsTable}.quoted(), connector: tc.Connector(), known: map[queueKey]bool{}}
+		if err := t.offs.create(ctx); err != nil {
+			t.db.Close()
+			t.txCancel()
+			return classify(fmt.Errorf("mysqlsink: create the offsets table %s.%s on %s: %w", s.offsetsDB, s.offsetsTable, s.addr, err))
+		}
+	}
+	return nil
+}
+
+// Put writes records in the open transaction (beginning one when none is
+// open). Records that cannot be written (a value that does not fit its
+// column, a missing table without auto.create) are reported in a
+// *connect.BatchError and the others are written; under exactly_once their
+// offsets count as consumed, as the runtime dead-letters them or fails the
+// task. A failure of the target (a lost connection, a lock wait timeout)
+// rolls everything back since the last Flush and is retriable.
+func (t *task) Put(ctx context.Context, records []*connect.Record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	err := t.put(ctx, records)
+	var be *connect.BatchError
+	if err != nil && !errors.As(err, &be) {
+		t.rollback()
+		return err
+	}
+	return err
+}
+
+func (t *task) put(ctx context.Context, records []*connect.Record) error {
+	ops := make([]op, len(records))
+	errs := make([]error, len(records))
+	for i, r := range records {
+		ops[i], errs[i] = t.decode(i, r)
+		if errs[i] == nil && t.offs != nil && r.Origin.IsZero() {
+			errs[i] = errors.New("delivery=exactly_once needs the record's transport origin (records from the runtime have one)")
+		}
+	}
+	// Tables first: creating or altering one commits implicitly, so it
+	// happens before the transaction begins (after committing one that
+	// an earlier Put left open).
+	tbs := make([]*table, len(records))
+	for i := range ops {
+		if errs[i] != nil || ops[i].kind == opSkip {
+			continue
+		}
+		if t.tx != nil && t.mayChangeTable(&ops[i]) {
+			if err := t.commit(); err != nil {
+				return err
+			}
+		}
+		tb, err := t.tableFor(ctx, &ops[i])
+		var re *recordError
+		switch {
+		case errors.As(err, &re):
+			errs[i] = err
+			continue
+		case err != nil:
+			return classify(fmt.Errorf("mysqlsink: %w", err))
+		}
+		tbs[i] = tb
+	}
+	if t.tx == nil {
+		tx, err := t.db.BeginTx(t.txCtx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+		if err != nil {
+			return classify(fmt.Errorf("mysqlsink: begin a transaction on %s: %w", t.s.addr, err))
+		}
+		t.tx, t.stored, t.dirty = tx, map[queueKey]int64{}, t.dirty[:0]
+	}
+	fresh := make([]bool, len(records)) // not at or before a stored offset
+	if t.offs != nil {
+		if err := t.lockQueues(ctx, records); err != nil {
+			return err
+		}
+		for i, r := range records {
+			q := queueKey{r.Origin.Topic, r.Origin.Queue}
+			if r.Origin.IsZero() {
+				fresh[i] = true // failed above
+				continue
+			}
+			if r.Origin.Offset <= t.stored[q] {
+				t.skipped++
+				continue
+			}
+			fresh[i] = true
+			if !slices.Contains(t.dirty, q) {
+				t.dirty = append(t.dirty, q)
+			}
+			t.stored[q] = r.Origin.Offset
+		}
+	} else {
+		for i := range fresh {
+			fresh[i] = true
+		}
+	}
+	var failed []connect.RecordError
+	batch := make([]*prepared, 0, len(records))
+	for i := range ops {
+		if !fresh[i] {
+			continue
+		}
+		if errs[i] == nil && ops[i].kind != opSkip {
+			p, err := prepare(&ops[i], tbs[i])
+			if err == nil {
+				batch = append(batch, &p)
+				continue
+			}
+			errs[i] = err
+		}
+		if errs[i] != nil {
+			failed = append(failed, connect.RecordError{Index: i, Err: fmt.Errorf("mysqlsink: %w", errs[i])})
+		}
+	}
+	bad, err := t.write(ctx, batch)
+	if err != nil {
+		return err
+	}
+	for _, p := range bad {
+		failed = append(failed, connect.RecordError{Index: p.p.index, Err: fmt.Errorf("mysqlsink: write to %s: %w", p.p.tb.name, p.err)})
+	}
+	if t.offs != nil {
+		if err := t.offs.store(ctx, t.tx, t.dirty, t.stored); err != nil {
+			return classify(fmt.Errorf("mysqlsink: %w", err))
+		}
+		t.dirty = t.dirty[:0]
+	}
+	t.written += int64(len(batch) - len(bad))
+	if len(failed) > 0 {
+		t.failed += int64(len(failed))
+		slices.SortFunc(failed, func(a, b connect.RecordError) int { return a.Index - b.Index })
+		return &connect.BatchError{Failed: failed}
+	}
+	return nil
+}
+
+// mayChangeTable reports whether looking up o's table may run DDL: the
+// table is not known yet, or o brings a schema version not yet compared.
+func (t *task) mayChangeTable(o *op) bool {
+	tb := t.tables[o.table]
+	if tb == nil {
+		return t.s.autoCreate
+	}
+	return t.s.autoEvolve && o.kind == opWrite && o.row.of != nil && !tb.checked[o.row.of]
+}
+
+// lockQueues locks the offset rows of the records' queues not yet locked
+// in the transaction.
+func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error {
+	var qs []queueKey
+	for _, r := range records {
+		if r.Origin.IsZero() {
+			continue
+		}
+		q := queueKey{r.Origin.Topic, r.Origin.Queue}
+		if _, ok := t.stored[q]; !ok && !slices.Contains(qs, q) {
+			qs = append(qs, q)
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	slices.SortFunc(qs, compareQueues)
+	if err := t.offs.ensure(ctx, qs); err != nil {
+		return classify(fmt.Errorf("mysqlsink: %w", err))
+	}
+	if err := t.offs.lock(ctx, t.tx, qs, t.stored); err != nil {
+		if code(err) == 0 && !isConnErr(err) {
+			return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
+		}
+		return classify(fmt.Errorf("mysqlsink: %w", err))
+	}
+	return nil
+}
+
+// failure is a record the target refused.
+type failure struct {
+	p   *prepared
+	err error
+}
+
+// write runs the statements of batch in the transaction: merged into
+// multi-row statements first; when one fails for a row's values, again
+// one record at a time to find the records at fault, which are returned.
+// Any other failure is returned as the error.
+func (t *task) write(ctx context.Context, batch []*prepared) ([]failure, error) {
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+		return nil, t.targetErr(err)
+	}
+	var first error
+	for _, s := range t.w.plan(batch, true) {
+		if err := t.w.exec(ctx, t.tx, s); err != nil {
+			first = err
+			break
+		}
+	}
+	if first == nil {
+		return nil, nil
+	}
+	if !isDataErr(first) {
+		return nil, t.targetErr(first)
+	}
+	if _, err := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch"); err != nil {
+		return nil, t.targetErr(err)
+	}
+	var bad []failure
+	for _, p := range batch {
+		if _, err := t.tx.ExecContext(ctx, "SAVEPOINT one"); err != nil {
+			return nil, t.targetErr(err)
+		}
+		var failedErr error
+		for _, s := range t.w.plan([]*prepared{p}, false) {
+			if err := t.w.exec(ctx, t.tx, s); err != nil {
+				if !isDataErr(err) {
+					return nil, t.targetErr(err)
+				}
+				failedErr = err
+				break
+			}
+		}
+		if failedErr != nil {
+			bad = append(bad, failure{p, failedErr})
+			if _, err := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT one"); err != nil {
+				return nil, t.targetErr(err)
+			}
+		}
+	}
+	return bad, nil
+}
+
+// targetErr reports a failure of the target that is not a record's: a
+// table changed under the task is read again, and the batch retried.
+func (t *task) targetErr(err error) error {
+	switch code(err) {
+	case errBadField, errNoSuchTable:
+		clear(t.tables)
+		return connect.Retriable(fmt.Errorf("mysqlsink: a target table changed; reading it again: %w", err))
+	}
+	return classify(fmt.Errorf("mysqlsink: write to %s: %w", t.s.addr, err))
+}
+
+// Flush commits the open transaction: the rows of every record put since
+// the last Flush and, under exactly_once, their offsets.
+func (t *task) Flush(context.Context) error {
+	if t.tx == nil {
+		return nil
+	}
+	return t.commit()
+}
+
+func (t *task) commit() error {
+	tx := t.tx
+	t.tx, t.stored = nil, nil
+	t.dirty = t.dirty[:0]
+	if err := tx.Commit(); err != nil {
+		// Whether it committed is unknown: the records come again, and
+		// under exactly_once the stored offsets tell.
+		return classify(fmt.Errorf("mysqlsink: commit on %s: %w", t.s.addr, err))
+	}
+	t.tc.SetProgress(map[string]any{"written": t.written, "skipped": t.skipped, "failed": t.failed})
+	return nil
+}
+
+// rollback ends the open transaction without writing anything.
+func (t *task) rollback() {
+	if t.tx == nil {
+		return
+	}
+	if err := t.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		t.log.Debug("rollback failed; the server rolls back when the connection closes", "error", err)
+	}
+	t.tx, t.stored = nil, nil
+	t.dirty = t.dirty[:0]
+}
+
+// Stop rolls back what was put since the last Flush (those records were
+// not acknowledged and come again) and closes the connections.
+func (t *task) Stop(context.Context) error {
+	if t.db == nil {
+		return nil
+	}
+	t.rollback()
+	t.txCancel()
+	err := t.db.Close()
+	t.db = nil
+	return err
+}
