@@ -54,6 +54,7 @@
 //	Cast$Key / $Value                      spec, replace.null.with.default
 //	TimestampConverter$Key / $Value        field, target.type, format, unix.precision,
 //	                                       replace.null.with.default
+//	SetSchemaMetadata$Key / $Value         schema.name, schema.version (refused), replace.null.with.default
 //	Filter                                 (none)
 //	HeaderFrom$Key / $Value                fields, headers, operation, replace.null.with.default
 //	InsertHeader                           header, value.literal
@@ -68,16 +69,17 @@
 //	HasHeaderKey                           name
 //	RecordIsTombstone                      (none)
 //
-// Not built in: SetSchemaMetadata (records carry no schema until typed
-// records land), Flatten and Kafka's other transforms outside the list
+// Not built in: Flatten and Kafka's other transforms outside the list
 // above, RocketMQ Connect's own transforms, and Debezium's settings other
 // than those listed (route.by.field, drop.fields.*; naming one is an
 // error).
 //
 // # Records, and change events
 //
-// Records are what Kafka calls schemaless: a map[string]any is Kafka's Map,
-// and the transforms follow Kafka's schemaless code paths. A change event
+// A key or value is a typed row (*connect.Struct, Kafka's Struct with its
+// schema), a map[string]any (Kafka's schemaless Map), or another Go value
+// (schemaless too: connect.Record holds no schema beside a value). The
+// transforms follow Kafka's code path for each; see Typed rows. A change event
 // (connect.Record.Change) is, to the $Value transforms, Debezium's
 // envelope, as Kafka applies them to a Debezium record's value: a map with
 // before, after, source, op and (when the record has a timestamp) ts_ms.
@@ -92,6 +94,58 @@
 // truncates dropped with the tombstones. Records that are not change events
 // pass through it unchanged. RecordIsTombstone holds for records with
 // neither a value nor a change event.
+//
+// # Typed rows
+//
+// On a *connect.Struct the transforms do what Kafka's do on a Struct: the
+// result is a new *connect.Struct whose schema is derived from the
+// input's (Kafka's copySchemaBasics: name, optionality and doc kept) with
+// fields added at the end (InsertField in Kafka's order: topic,
+// partition, offset, timestamp, static; ExtractNewRecordState's
+// add.fields, then __deleted), removed (ReplaceField, HeaderFrom with
+// move), renamed in place (ReplaceField) or retyped (Cast,
+// TimestampConverter), or a new one: ValueToKey's key and HoistField's
+// wrapper are unnamed structs, as in Kafka; SetSchemaMetadata renames.
+// Fields a transform adds are optional unless Kafka makes them required
+// (InsertField's "!" suffix); a cast or converted field keeps its
+// optionality; ExtractNewRecordState's added fields are the optional
+// forms of the envelope's members (a source field keeps its type).
+//
+// A derived schema is made once per input schema (the rows of a table
+// version share one) and reused from a small cache per transform keyed by
+// the input *connect.Schema. Input schemas, and rows the chain does not
+// own, are never changed; a renaming ReplaceField or SetSchemaMetadata
+// shares the input's values under the new schema.
+//
+// Kafka's failures on a Struct are kept, where its schemaless path goes
+// on: a field a transform adds that the row has, or a rename onto a kept
+// name (duplicate field); ValueToKey, ExtractField and HeaderFrom naming a
+// field the schema lacks; Cast of a whole row, or of an array, map or
+// struct field; TimestampConverter on a field whose type is no timestamp
+// (int32, decimal, ...); ExtractNewRecordState adding a source field the
+// source block's schema lacks; SetSchemaMetadata on a value without a
+// schema (a map). Where the schema says more than a Go value, the typed
+// result differs from the untyped one: InsertField's timestamp.field is a
+// timestamp (a map gets Unix milliseconds), and a field with no value for
+// the record (the partition of a source record, a missing timestamp) is
+// null rather than absent; MaskField masks a decimal to zero with the
+// scale's digits and a time of day to 00:00:00; Cast reads a decimal as
+// a number (Kafka's BigDecimal), a date as days, a timestamp as Unix
+// milliseconds and a time of day as milliseconds, and writes dates as
+// Kafka's Values.dateFormatFor; TimestampConverter's Time target is
+// connect.TypeTime text ("07:08:09.123") with the input's fraction digits.
+// Values keep the Go types of the schemaless path (Cast to int8 gives an
+// int8 in a TypeInt8 field), which connect.Struct accepts.
+//
+// A change event whose images and source block are typed is, to the
+// $Value transforms, Debezium's envelope as a *connect.Struct: before and
+// after (the optional form of the row schema), source, op (a string) and
+// ts_ms (an optional int64, null without a timestamp), named
+// <prefix>.Envelope after a <prefix>.Value row schema. The rows in it are
+// the event's own, with their own schemas. When a transformed envelope
+// keeps that shape the record stays a change event (a name SetSchemaMetadata
+// gave the envelope is then not kept). A change event with an untyped
+// image or source block has the map envelope, as before.
 //
 // # What differs from Kafka
 //
@@ -130,9 +184,14 @@
 //     source records have neither (partition.field inserts nothing,
 //     offset.field fails the record, as in Kafka). static.field without
 //     static.value is a configuration error (Kafka inserts nothing).
-//     The ! and ? suffixes of field names are accepted and dropped.
-//   - replace.null.with.default is accepted and changes nothing: records
-//     carry no schema defaults (Kafka's schemaless behaviour).
+//     The ! and ? suffixes make the field of a typed row required or
+//     optional (the default), as in Kafka; a map has no use for them.
+//   - replace.null.with.default is accepted and changes nothing: schemas
+//     carry no default values.
+//   - SetSchemaMetadata: schemas have no version, so schema.version is a
+//     configuration error and schema.name is required. ExtractField,
+//     Cast and TimestampConverter of a whole value give a value without a
+//     schema (connect.Record has none beside a value), unless it is a row.
 //   - ReplaceField accepts Kafka 3's blacklist and whitelist as exclude and
 //     include.
 //   - ExtractNewRecordState: add.fields reads op and ts_ms from the event,
@@ -144,10 +203,10 @@
 //
 // # Performance
 //
-// Transforms change the maps they are given only through copies, unless
-// they know the map is theirs: the runtime hands them a
-// transforms.Ownership, so that a map one built-in made for a record (or a
-// record a sink just decoded) is changed in place by the next built-in
-// instead of being copied again. With no transforms configured a record
+// Transforms change the maps and rows they are given only through copies,
+// unless they know the map or row is theirs: the runtime hands them a
+// transforms.Ownership, so that a map or row one built-in made for a
+// record (or a record a sink just decoded) is changed in place by the
+// next built-in instead of being copied again. With no transforms configured a record
 // costs nothing more.
 package transforms
