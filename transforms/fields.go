@@ -126,33 +126,31 @@ func (t *insertField) applyStruct(ctx context.Context, r *connect.Record, s *con
 		return nil, err
 	}
 	out := d.apply(ctx, r, s)
-	i := len(d.from)
-	put := func(isSet bool, v any, ok, required bool, name, what string) error {
-		if !isSet {
-			return nil
-		}
-		if ok {
-			out.Values[i] = v
-		} else if required {
-			return fmt.Errorf("field %s is required, and the record has no %s", name, what)
-		}
-		i++
-		return nil
+	v := out.Values[len(d.from):]
+	if t.topicSet {
+		v[0], v = r.Topic, v[1:]
 	}
-	var ts any
-	if !r.Timestamp.IsZero() {
-		ts = time.UnixMilli(r.Timestamp.UnixMilli()).UTC()
-	}
-	for _, err := range []error{
-		put(t.topicSet, r.Topic, true, t.topicReq, t.topic, "topic"),
-		put(t.partSet, origin.Queue, isSink, t.partReq, t.partition, "partition (a source record)"),
-		put(t.offSet, origin.Offset, isSink, t.offReq, t.offset, "offset"),
-		put(t.tsIsSet, ts, ts != nil, t.tsReq, t.tsField, "timestamp"),
-		put(t.hasStatic, t.staticValue, true, t.staticReq, t.staticField, "static value"),
-	} {
-		if err != nil {
-			return nil, err
+	if t.partSet {
+		if isSink {
+			v[0] = origin.Queue
+		} else if t.partReq {
+			return nil, fmt.Errorf("field %s is required, and a source record has no partition", t.partition)
 		}
+		v = v[1:]
+	}
+	if t.offSet {
+		v[0], v = origin.Offset, v[1:] // Apply refused a source record
+	}
+	if t.tsIsSet {
+		if !r.Timestamp.IsZero() {
+			v[0] = time.UnixMilli(r.Timestamp.UnixMilli()).UTC()
+		} else if t.tsReq {
+			return nil, fmt.Errorf("field %s is required, and the record has no timestamp", t.tsField)
+		}
+		v = v[1:]
+	}
+	if t.hasStatic {
+		v[0] = t.staticValue
 	}
 	return out, nil
 }

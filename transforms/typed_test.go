@@ -284,6 +284,8 @@ func TestTypedInsertField(t *testing.T) {
 			typed:  func(r *connect.Record) { r.Value.(map[string]any)["p"] = nil }},
 		{name: "a required field without a value", typ: kafka + "InsertField$Value", cfg: connect.Config{"timestamp.field": "ts!"},
 			in: typedRec("t", customer(1, "a")), err: "field ts is required, and the record has no timestamp"},
+		{name: "a required partition of a source record", typ: kafka + "InsertField$Value", cfg: connect.Config{"partition.field": "p!"},
+			in: typedRec("t", customer(1, "a")), err: "field p is required, and a source record has no partition"},
 		{name: "a field the row has: Kafka's duplicate field", typ: kafka + "InsertField$Value", cfg: connect.Config{"topic.field": "name"},
 			in: typedRec("t", customer(1, "a")), err: "field name duplication name"},
 		{name: "into the key", typ: kafka + "InsertField$Key", cfg: connect.Config{"topic.field": "topic"},
