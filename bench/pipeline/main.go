@@ -13,6 +13,13 @@
 // group, InsertField$Value with a static field, ReplaceField$Value with a
 // rename), and its cost is reported against the pipeline without.
 //
+// Typed values: with -values=both (the default) each pipeline runs twice,
+// with the generator's records as untyped maps and as typed rows (a
+// *connect.Struct of the same five fields, one schema shared by all), and
+// the typed runs are reported against the untyped ones of the same round.
+// -values=typed or -values=untyped runs one kind only. The sink side
+// decodes plain JSON, so it is untyped in both.
+//
 // Backpressure: the sink blocks forever in Put while the source could
 // produce 10 million records; the command reports how far the source got
 // and the peak heap.
@@ -44,6 +51,7 @@ func main() {
 	stall := flag.Bool("stall", false, "measure backpressure with a sink that never returns")
 	pipelineOnly := flag.Bool("pipeline-only", false, "skip the baselines (for profiling)")
 	chainOnly := flag.Bool("transforms-only", false, "run only the pipeline with the 3-transform chain (for profiling)")
+	values := flag.String("values", "both", "the generator's values: untyped (maps), typed (*connect.Struct rows) or both, compared")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the pipeline runs here")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -60,38 +68,70 @@ func main() {
 		backpressure()
 		return
 	}
+	kinds := map[string][]bool{"untyped": {false}, "typed": {true}, "both": {false, true}}[*values]
+	if kinds == nil {
+		fail(fmt.Errorf("-values: %q is not untyped, typed or both", *values))
+	}
 	fmt.Printf("records: %d, record size: %d bytes JSON, GOMAXPROCS=%d\n", *n, recordSize(), goruntime.GOMAXPROCS(0))
-	var base, base2, pipe, chain result
+	var base, base2 result
+	var pipe, chain [2]result // by kind: [0] untyped, [1] typed
+	k := func(typed bool) int {
+		if typed {
+			return 1
+		}
+		return 0
+	}
 	for i := 0; i < *rounds; i++ {
-		if *pipelineOnly {
-			pipe = best(pipe, measure(func() { pipeline(*n, nil) }, *n))
-			continue
+		if !*pipelineOnly && !*chainOnly {
+			base = best(base, measure(func() { baseline(*n, stdlibEncode) }, *n))
+			base2 = best(base2, measure(func() { baseline(*n, converterEncode()) }, *n))
 		}
-		if *chainOnly {
-			chain = best(chain, measure(func() { pipeline(*n, threeTransforms) }, *n))
-			continue
+		for _, typed := range kinds {
+			if !*chainOnly {
+				pipe[k(typed)] = best(pipe[k(typed)], measure(func() { pipeline(*n, nil, typed) }, *n))
+			}
+			if !*pipelineOnly {
+				chain[k(typed)] = best(chain[k(typed)], measure(func() { pipeline(*n, threeTransforms, typed) }, *n))
+			}
 		}
-		base = best(base, measure(func() { baseline(*n, stdlibEncode) }, *n))
-		base2 = best(base2, measure(func() { baseline(*n, converterEncode()) }, *n))
-		pipe = best(pipe, measure(func() { pipeline(*n, nil) }, *n))
-		chain = best(chain, measure(func() { pipeline(*n, threeTransforms) }, *n))
 	}
-	if *pipelineOnly {
-		fmt.Printf("pipeline: %.0f records/s, peak heap %.1f MB\n", pipe.rate, pipe.peakMB)
+	line := func(label string, r result) {
+		fmt.Printf("%-52s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB  %5.2f µs CPU/record\n", label, r.rate, r.mbps, r.peakMB, r.cpuMicros)
+	}
+	kindName := [2]string{"untyped", "typed"}
+	if *pipelineOnly || *chainOnly {
+		for _, typed := range kinds {
+			if *pipelineOnly {
+				line("pipeline, "+kindName[k(typed)]+" values", pipe[k(typed)])
+			} else {
+				line("pipeline with a 3-transform chain, "+kindName[k(typed)]+" values", chain[k(typed)])
+			}
+		}
 		return
 	}
-	if *chainOnly {
-		fmt.Printf("pipeline with a 3-transform chain: %.0f records/s, peak heap %.1f MB\n", chain.rate, chain.peakMB)
-		return
+	fmt.Printf("%-52s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "baseline: encoding/json + buffered channel", base.rate, base.mbps, base.peakMB)
+	fmt.Printf("%-52s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "baseline: our JSON encoder + channel", base2.rate, base2.mbps, base2.peakMB)
+	for _, typed := range kinds {
+		line("pipeline: source->memory transport->sink, "+kindName[k(typed)], pipe[k(typed)])
+		line("pipeline with a 3-transform chain, "+kindName[k(typed)], chain[k(typed)])
 	}
-	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "baseline: encoding/json + buffered channel", base.rate, base.mbps, base.peakMB)
-	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB\n", "baseline: our JSON encoder + channel", base2.rate, base2.mbps, base2.peakMB)
-	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB  %5.2f µs CPU/record\n", "pipeline: source->memory transport->sink", pipe.rate, pipe.mbps, pipe.peakMB, pipe.cpuMicros)
-	fmt.Printf("%-44s %12.0f records/s  %7.1f MB/s  peak heap %6.1f MB  %5.2f µs CPU/record\n", "pipeline with a 3-transform chain", chain.rate, chain.mbps, chain.peakMB, chain.cpuMicros)
-	fmt.Printf("pipeline / encoding-json baseline: %.0f%%   pipeline / our-encoder baseline: %.0f%%\n",
-		100*pipe.rate/base.rate, 100*pipe.rate/base2.rate)
-	fmt.Printf("3-transform chain: %.1f%% fewer records/s than no transforms (target: under 15%%), %.1f%% more CPU per record\n",
-		100*(1-chain.rate/pipe.rate), 100*(chain.cpuMicros/pipe.cpuMicros-1))
+	for _, typed := range kinds {
+		p, c := pipe[k(typed)], chain[k(typed)]
+		fmt.Printf("%s: pipeline / encoding-json baseline: %.0f%%   pipeline / our-encoder baseline: %.0f%%\n",
+			kindName[k(typed)], 100*p.rate/base.rate, 100*p.rate/base2.rate)
+		fmt.Printf("%s: 3-transform chain: %.1f%% fewer records/s than no transforms (target: under 15%%), %.1f%% more CPU per record\n",
+			kindName[k(typed)], 100*(1-c.rate/p.rate), 100*(c.cpuMicros/p.cpuMicros-1))
+	}
+	if len(kinds) == 2 {
+		for _, side := range []struct {
+			name string
+			r    [2]result
+		}{{"without transforms", pipe}, {"with the 3-transform chain", chain}} {
+			u, t := side.r[0], side.r[1]
+			fmt.Printf("typed vs untyped values, %s: %+.1f%% records/s, %+.1f%% CPU per record\n",
+				side.name, 100*(t.rate/u.rate-1), 100*(t.cpuMicros/u.cpuMicros-1))
+		}
+	}
 }
 
 // threeTransforms is the source's chain in the transforms run: the
@@ -117,6 +157,27 @@ func record(i int64) map[string]any {
 		"score":  float64(i%1000) / 7,
 		"status": "active, subscribed to newsletter",
 	}
+}
+
+// benchSchema is the typed records' schema: record's fields, in the order
+// record lists them.
+var benchSchema = connect.NewStructSchema("bench.Value", false,
+	connect.StructField{Name: "id", Schema: &connect.Schema{Type: connect.TypeInt64}},
+	connect.StructField{Name: "name", Schema: &connect.Schema{Type: connect.TypeString}},
+	connect.StructField{Name: "email", Schema: &connect.Schema{Type: connect.TypeString}},
+	connect.StructField{Name: "score", Schema: &connect.Schema{Type: connect.TypeFloat64}},
+	connect.StructField{Name: "status", Schema: &connect.Schema{Type: connect.TypeString}},
+)
+
+// typedRecord is record(i) as a typed row.
+func typedRecord(i int64) *connect.Struct {
+	return connect.NewStruct(benchSchema,
+		i,
+		"customer-"+strconv.FormatInt(i%100000, 10)+"-of-the-benchmark",
+		"customer"+strconv.FormatInt(i%100000, 10)+"@example.com",
+		float64(i%1000)/7,
+		"active, subscribed to newsletter",
+	)
 }
 
 func recordSize() int {
@@ -222,14 +283,14 @@ func (d *discard) Put(ctx context.Context, rs []*connect.Record) error {
 
 // pipeline runs n records through the runtime; transforms, when set, are
 // the source connector's transform settings (the records then start on
-// topic raw.bench).
-func pipeline(n int64, transforms connect.Config) {
+// topic raw.bench); typed makes the values typed rows.
+func pipeline(n int64, transforms connect.Config, typed bool) {
 	var count atomic.Int64
 	sink := &discard{count: &count, done: make(chan struct{}), want: n, once: &sync.Once{}}
-	runPipeline(n, sink, transforms, func(rt *runtime.Runtime) { <-sink.done })
+	runPipeline(n, sink, transforms, typed, func(rt *runtime.Runtime) { <-sink.done })
 }
 
-func runPipeline(n int64, sink *discard, transforms connect.Config, wait func(*runtime.Runtime)) {
+func runPipeline(n int64, sink *discard, transforms connect.Config, typed bool, wait func(*runtime.Runtime)) {
 	ctx := context.Background()
 	topic := "bench"
 	if transforms != nil {
@@ -238,7 +299,13 @@ func runPipeline(n int64, sink *discard, transforms connect.Config, wait func(*r
 	rt := runtime.New(
 		runtime.WithPlugin("gen", func() connect.Connector {
 			return connecttest.NewGenerator(func(i int64) *connect.Record {
-				return &connect.Record{Topic: topic, Key: strconv.FormatInt(i%1000, 10), Value: record(i)}
+				var v any
+				if typed {
+					v = typedRecord(i)
+				} else {
+					v = record(i)
+				}
+				return &connect.Record{Topic: topic, Key: strconv.FormatInt(i%1000, 10), Value: v}
 			}, n)
 		}),
 		runtime.WithPlugin("discard", func() connect.Connector { return sink }),
