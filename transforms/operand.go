@@ -92,7 +92,7 @@ func fromEnvelope(r *connect.Record, v any) {
 	case map[string]any:
 		c, ts, ok = asChange(x)
 	case *connect.Struct:
-		if x != nil && len(x.Values) == len(x.Schema.Fields) {
+		if x != nil && x.Schema != nil && len(x.Values) == len(x.Schema.Fields) {
 			c, ts, ok = structAsChange(x)
 		}
 	}

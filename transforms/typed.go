@@ -52,12 +52,16 @@ func (c *schemaCache[K, V]) get(k K, derive func(K) (V, error)) (V, error) {
 		if err != nil {
 			return v, err
 		}
-		e = &cacheEntry[K, V]{k: k, v: v}
 		c.mu.Lock()
-		if c.m == nil || len(c.m) >= schemaCacheSize {
-			c.m = make(map[K]*cacheEntry[K, V], 8)
+		// Another goroutine may have derived k meanwhile: keep one, so
+		// that the rows of one input schema share one output schema.
+		if e, ok = c.m[k]; !ok {
+			if c.m == nil || len(c.m) >= schemaCacheSize {
+				c.m = make(map[K]*cacheEntry[K, V], 8)
+			}
+			e = &cacheEntry[K, V]{k: k, v: v}
+			c.m[k] = e
 		}
-		c.m[k] = e
 		c.mu.Unlock()
 	}
 	c.last.Store(e)

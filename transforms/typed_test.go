@@ -592,29 +592,38 @@ func TestTypedSchemaCached(t *testing.T) {
 				}
 				return r.Value.(*connect.Struct).Schema
 			}
-			first, err := tr.Apply(context.Background(), in(0))
-			if err != nil {
-				t.Fatal(err)
-			}
+			// All at once from the start: who derives first, the others
+			// get the same.
 			var wg sync.WaitGroup
-			for g := range 4 {
+			start := make(chan struct{})
+			schemas := make([]*connect.Schema, 4)
+			for g := range schemas {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					<-start
 					for i := range 50 {
 						r, err := tr.Apply(context.Background(), in(g*100+i))
 						if err != nil {
 							t.Error(err)
 							return
 						}
-						if schemaOf(r) != schemaOf(first) {
+						if schemas[g] == nil {
+							schemas[g] = schemaOf(r)
+						} else if schemaOf(r) != schemas[g] {
 							t.Error("another schema derived for the same input schema")
 							return
 						}
 					}
 				}()
 			}
+			close(start)
 			wg.Wait()
+			for _, s := range schemas[1:] {
+				if s != schemas[0] {
+					t.Fatal("goroutines got different schemas for one input schema")
+				}
+			}
 		})
 	}
 }
