@@ -671,3 +671,27 @@ func TestTypedOwnership(t *testing.T) {
 		t.Fatal("a row of another record was changed")
 	}
 }
+
+// Transforms that do not read the value pass a typed one as it is.
+func TestTypedPassThrough(t *testing.T) {
+	stamped := with(typedRec("raw.t", customer(1, "a")), func(r *connect.Record) { r.Timestamp = ts })
+	runTyped(t, []typedCase{
+		{name: "RegexRouter", typ: kafka + "RegexRouter", cfg: connect.Config{"regex": `raw\.(.*)`, "replacement": "$1"}, in: stamped, schema: sig(customers)},
+		{name: "TimestampRouter", typ: kafka + "TimestampRouter", cfg: connect.Config{}, in: stamped, schema: sig(customers)},
+		{name: "InsertHeader", typ: kafka + "InsertHeader", cfg: connect.Config{"header": "h", "value.literal": "v"}, in: stamped, schema: sig(customers)},
+		{name: "DropHeaders", typ: kafka + "DropHeaders", cfg: connect.Config{"headers": "h"},
+			in: with(stamped, func(r *connect.Record) { r.Headers = connect.Headers{"h": "v", "k": "w"} }), schema: sig(customers)},
+		{name: "Filter", typ: kafka + "Filter", cfg: connect.Config{}, in: stamped},
+		{name: "ExtractNewRecordState on a plain record", typ: "io.debezium.transforms.ExtractNewRecordState", cfg: connect.Config{}, in: stamped, schema: sig(customers)},
+	})
+	in := typedRec("t", customer(1, "a"))
+	for name, want := range map[string]bool{"RecordIsTombstone": false} {
+		p := transforms.Predicates()[predicate+name]()
+		if err := p.Configure(connect.Config{}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := p.Test(context.Background(), in); err != nil || got != want {
+			t.Errorf("%s: %v, %v", name, got, err)
+		}
+	}
+}
