@@ -3,6 +3,7 @@ package mysqlsink_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -231,3 +232,5 @@ func change(op connect.Operation, key any, before, after any) *connect.Record {
 	return &connect.Record{Key: key, Change: &connect.Change{Op: op, Before: before, After: after,
 		Source: map[string]any{"db": "src", "table": "items"}}}
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
