@@ -58,8 +58,10 @@ func ExampleRun() {
 	// FileStreamSinkConnector sink
 	// FileStreamSource source
 	// FileStreamSourceConnector source
+	// MySQLSink sink
 	// MySQLSource source
 	// Numbers source
+	// io.debezium.connector.jdbc.JdbcSinkConnector sink
 	// io.debezium.connector.mysql.MySqlConnector source
 	// io.openmessaging.mysql.connector.MysqlConnector source
 	// org.apache.kafka.connect.file.FileStreamSinkConnector sink

@@ -3,6 +3,7 @@ package worker
 import (
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/filestream"
+	"github.com/openmessaging/connect-go/mysqlsink"
 	"github.com/openmessaging/connect-go/mysqlsource"
 	"github.com/openmessaging/connect-go/runtime"
 )
@@ -18,6 +19,15 @@ func builtins() map[string]runtime.Factory {
 		// Debezium's class, with Debezium's meanings of its settings (not
 		// an alias: topic.prefix and snapshot.mode mean other things).
 		mysqlsource.DebeziumClass: func() connect.Connector { return mysqlsource.NewDebezium() },
+		"MySQLSink":               func() connect.Connector { return mysqlsink.New() },
+		// Debezium's JDBC sink, with its defaults (insert.mode=insert,
+		// primary.key.mode=none, delete.enabled=false); its settings
+		// that cannot be honoured are field errors. Confluent's
+		// io.confluent.connect.jdbc.JdbcSinkConnector is not listed: its
+		// table.name.format reads a dotted topic as database.table and
+		// its pk.mode=kafka columns and defaults differ in ways a silent
+		// mapping would get wrong.
+		mysqlsink.DebeziumClass: func() connect.Connector { return mysqlsink.NewDebezium() },
 	}
 }
 
