@@ -26,8 +26,11 @@ import (
 // default) each.
 const eventCache = 256
 
-// batchQueue is how many batches of records the reader makes ahead of Poll.
-const batchQueue = 4
+// batchQueue is how many batches of records the reader makes ahead of Poll
+// (plus the one it is making). One is enough to keep the runtime fed: it
+// queues batches of its own; more would only hold more of a backlog in
+// memory.
+const batchQueue = 1
 
 // errHeartbeatDue ends a wait for an event when a heartbeat record is due.
 var errHeartbeatDue = errors.New("heartbeat due")
