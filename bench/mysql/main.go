@@ -63,6 +63,7 @@ func main() {
 	batch := flag.Int("batch", 5000, "rows per INSERT (one transaction each)")
 	rounds := flag.Int("rounds", 2, "runs of each measurement; the best is reported")
 	cpuprofile := flag.String("cpuprofile", "", "write CPU profiles of the last round's runs to PREFIX-encode.prof, PREFIX-stream.prof and PREFIX-snapshot.prof")
+	heapprofile := flag.String("heapprofile", "", "write a heap profile of the last stream run, taken when half the rows were received, to this file")
 	keep := flag.Bool("keep", false, "keep the benchmark database")
 	flag.Parse()
 
@@ -100,8 +101,8 @@ func main() {
 		last := *cpuprofile != "" && i == *rounds-1
 		base = best(base, measure(*rows, func() { baseline(srv, db, file, pos, *rows) }))
 		encode = best(encode, measure(*rows, profiled(last, *cpuprofile+"-encode.prof", func() { encoded = parseEncode(srv, db, file, pos, *rows) })))
-		stream = best(stream, measure(*rows, profiled(last, *cpuprofile+"-stream.prof", func() { streamed = pipeline(srv, db, file, pos, *rows, false) })))
-		snap = best(snap, measure(*rows, profiled(last, *cpuprofile+"-snapshot.prof", func() { pipeline(srv, db, file, pos, *rows, true) })))
+		stream = best(stream, measure(*rows, profiled(last, *cpuprofile+"-stream.prof", func() { streamed = pipeline(srv, db, file, pos, *rows, false, heapAt(i == *rounds-1, *heapprofile)) })))
+		snap = best(snap, measure(*rows, profiled(last, *cpuprofile+"-snapshot.prof", func() { pipeline(srv, db, file, pos, *rows, true, "") })))
 	}
 	fmt.Printf("%-58s %10.0f rows/s  peak heap %6.1f MB\n", "parse only:   go-mysql BinlogSyncer", base.rate, base.peakMB)
 	fmt.Printf("%-58s %10.0f rows/s  peak heap %6.1f MB\n", "parse+encode: go-mysql + JSON change events, one goroutine", encode.rate, encode.peakMB)
@@ -130,6 +131,27 @@ func profiled(on bool, path string, run func()) func() {
 		}
 		defer pprof.StopCPUProfile()
 		run()
+	}
+}
+
+// heapAt returns path when on, else "".
+func heapAt(on bool, path string) string {
+	if !on {
+		return ""
+	}
+	return path
+}
+
+// writeHeapProfile writes the live heap (as of a GC run now) to path.
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fail(err)
+	}
+	defer f.Close()
+	goruntime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		fail(err)
 	}
 }
 
@@ -217,7 +239,7 @@ func baseline(srv server, db, file string, pos uint32, rows int) {
 // pipeline runs the connector in the runtime and waits until a consumer of
 // the table's topic received rows messages. It returns the value of the
 // message of the row whose id is 1.
-func pipeline(srv server, db, file string, pos uint32, rows int, snapshot bool) []byte {
+func pipeline(srv server, db, file string, pos uint32, rows int, snapshot bool, heapProfile string) []byte {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	broker := memory.New()
@@ -273,7 +295,10 @@ func pipeline(srv server, db, file string, pos uint32, rows int, snapshot bool) 
 					}
 				}
 			}
-			got.Add(int64(len(msgs)))
+			if n := got.Add(int64(len(msgs))); heapProfile != "" && n >= int64(rows/2) {
+				writeHeapProfile(heapProfile)
+				heapProfile = ""
+			}
 			if err := sub.Ack(ctx, msgs...); err != nil {
 				return
 			}
