@@ -11,29 +11,20 @@ import (
 // Settings of Kafka Connect and RocketMQ Connect the runtime knows by name
 // but does not implement. A config carrying one is rejected with a field
 // error rather than accepted and ignored: a user migrating a config must
-// learn that, say, a value.converter of theirs does not apply.
+// learn that, say, a setting of theirs does not apply.
 //
 // transforms, transforms.* and predicates.* are checked by
-// validateTransforms.
-var (
-	// unsupportedPrefixes are rejected as keys and as prefixes of keys
-	// (key.converter.schemas.enable).
-	unsupportedPrefixes = map[string]string{
-		"key.converter":    "connect-go has one converter per runtime (runtime.WithConverter), not one per connector",
-		"value.converter":  "connect-go has one converter per runtime (runtime.WithConverter), not one per connector",
-		"header.converter": "connect-go has one converter per runtime (runtime.WithConverter), not one per connector",
-	}
-	// unsupportedKeys are rejected as exact keys.
-	unsupportedKeys = map[string]string{
-		"predicates": "predicates only apply to transforms, and none are set",
-		// The seed's runtime keys, which the REST API's seed endpoints
-		// translate (runtime/rest); reaching the runtime unchanged, they
-		// would be ignored.
-		"connector-class":         "RocketMQ Connect's name of connector.class; use connector.class",
-		"oms-driver-url":          "RocketMQ Connect's transport address; the runtime's transport is set with runtime.WithTransport",
-		"source-record-converter": "RocketMQ Connect's converter setting; the runtime's converter is set with runtime.WithConverter",
-	}
-)
+// validateTransforms; key.converter, value.converter, header.converter and
+// their sub-settings by validateConverters.
+var unsupportedKeys = map[string]string{
+	"predicates": "predicates only apply to transforms, and none are set",
+	// The seed's runtime keys, which the REST API's seed endpoints
+	// translate (runtime/rest); reaching the runtime unchanged, they
+	// would be ignored.
+	"connector-class":         "RocketMQ Connect's name of connector.class; use connector.class",
+	"oms-driver-url":          "RocketMQ Connect's transport address; the runtime's transport is set with runtime.WithTransport",
+	"source-record-converter": "RocketMQ Connect's converter setting; the runtime's converter is set with runtime.WithConverter, a connector's with value.converter",
+}
 
 // validateCompat checks the Kafka Connect and RocketMQ Connect settings the
 // runtime knows by name, adding a field error for each it cannot honour,
@@ -44,15 +35,9 @@ func (rt *Runtime) validateCompat(cfg connect.Config, errs *connect.ConfigError)
 	for _, k := range slices.Sorted(maps.Keys(cfg)) {
 		if reason, ok := unsupportedKeys[k]; ok && !(k == "predicates" && cfg["transforms"] != "") {
 			errs.Add(k, "is not supported: %s", reason)
-			continue
-		}
-		for p, reason := range unsupportedPrefixes {
-			if k == p || strings.HasPrefix(k, p+".") {
-				errs.Add(k, "is not supported: %s", reason)
-				break
-			}
 		}
 	}
+	validateConverters(cfg, errs)
 	spec := settingsSpec
 	if f, ok := rt.cfg.plugins[cfg[KeyConnectorClass]]; ok {
 		_ = safely("plugin factory", func() error {

@@ -38,7 +38,7 @@ func TestCompatSettings(t *testing.T) {
 		cfg  connect.Config
 		want []string
 	}{
-		{connect.Config{"key.converter": "org.apache.kafka.connect.json.JsonConverter"}, []string{"key.converter"}},
+		{connect.Config{"key.converter": "io.confluent.connect.avro.AvroConverter"}, []string{"key.converter"}},
 		{connect.Config{"value.converter": "x", "value.converter.schemas.enable": "false"}, []string{"value.converter", "value.converter.schemas.enable"}},
 		{connect.Config{"header.converter": "x"}, []string{"header.converter"}},
 		{connect.Config{"predicates": "p"}, []string{"predicates"}},

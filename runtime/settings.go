@@ -10,6 +10,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/converter"
 )
 
 // Connector settings the runtime itself reads. They travel in the same
@@ -62,6 +63,9 @@ var settingsSpec = connect.ConfigSpec{
 		Description: "Longest delay between retries of a retriable error: a duration (10s) or, as in Kafka Connect's " + KeyRetryMaxDelayMs + ", milliseconds."},
 	{Name: KeyErrorsLogEnable, Type: connect.FieldBool, Default: "true",
 		Description: "Log each record that failed and was tolerated."},
+	// key.converter, value.converter, header.converter: listed here,
+	// checked with their sub-settings by validateCompat.
+	converter.Settings()[0], converter.Settings()[1], converter.Settings()[2],
 }
 
 // settings are the parsed runtime settings of one connector.
@@ -76,6 +80,9 @@ type settings struct {
 	retryTimeout time.Duration
 	retryMax     time.Duration
 	logErrors    bool
+	// conv is the connector's own converter (key.converter,
+	// value.converter); nil when it sets none.
+	conv *connectorConverter
 }
 
 func parseSettings(cfg connect.Config) settings {
@@ -91,6 +98,7 @@ func parseSettings(cfg connect.Config) settings {
 		retryTimeout: mustRetryDuration(c.Get(KeyRetryTimeout)),
 		retryMax:     mustRetryDuration(c.Get(KeyRetryMaxDelay)),
 		logErrors:    c.Bool(KeyErrorsLogEnable),
+		conv:         newConnectorConverter(cfg),
 	}
 }
 

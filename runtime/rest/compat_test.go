@@ -30,7 +30,7 @@ func TestRESTCompatSettingsNeverIgnored(t *testing.T) {
 		cfg   string
 		field string
 	}{
-		{secretConfig("value.converter", "org.apache.kafka.connect.json.JsonConverter"), "value.converter"},
+		{secretConfig("value.converter", "io.confluent.connect.avro.AvroConverter"), "value.converter"},
 		{secretConfig("key.converter.schemas.enable", "false"), "key.converter.schemas.enable"},
 		{secretConfig("header.converter", "x"), "header.converter"},
 		{secretConfig("predicates", "p"), "predicates"},
