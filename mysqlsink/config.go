@@ -29,6 +29,7 @@ const (
 	KeyTLSMode         = "tls.mode"
 	KeyTLSCA           = "tls.ca"
 	KeyConnectTimeout  = "connect.timeout"
+	KeyLockTimeout     = "lock.timeout"
 	KeyInsertMode      = "insert.mode"
 	KeyDeleteEnabled   = "delete.enabled"
 	KeyTruncateEnabled = "truncate.enabled"
@@ -99,6 +100,8 @@ func configSpec() connect.ConfigSpec {
 			Description: "PEM file of the certificate authorities to verify the server with."},
 		{Name: KeyConnectTimeout, Type: connect.FieldDuration, Default: "10s", Validate: positiveDuration,
 			Description: "Time allowed to connect to the server."},
+		{Name: KeyLockTimeout, Type: connect.FieldDuration, Default: "10s", Validate: wholeSeconds,
+			Description: "How long a statement waits for a lock held by another connection (a table locked with LOCK TABLES, a row another transaction writes) before the batch is rolled back and retried; whole seconds (the server's lock_wait_timeout and innodb_lock_wait_timeout)."},
 		{Name: KeyInsertMode, Default: InsertModeUpsert, Allowed: []string{InsertModeInsert, InsertModeUpsert, InsertModeUpdate},
 			Description: "How creates, snapshot reads, updates and plain records are written: insert (INSERT; a row that exists is an error), upsert (INSERT ... ON DUPLICATE KEY UPDATE), update (UPDATE by primary key)."},
 		{Name: KeyDeleteEnabled, Type: connect.FieldBool, Default: "true",
@@ -181,6 +184,14 @@ func intRange(lo, hi int64) func(string) error {
 func positiveDuration(v string) error {
 	if d, err := time.ParseDuration(strings.TrimSpace(v)); err != nil || d <= 0 {
 		return fmt.Errorf("must be a positive duration, got %q", v)
+	}
+	return nil
+}
+
+func wholeSeconds(v string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < time.Second || d%time.Second != 0 || d > 365*24*time.Hour {
+		return fmt.Errorf("must be a whole number of seconds from 1s to 8760h, got %q", v)
 	}
 	return nil
 }
@@ -313,6 +324,7 @@ type settings struct {
 	database       string
 	tls            *tls.Config
 	connectTimeout time.Duration
+	lockTimeout    time.Duration
 	insertMode     string
 	deleteEnabled  bool
 	truncate       bool
@@ -345,6 +357,7 @@ func parseSettings(spec connect.ConfigSpec, cfg connect.Config) (*settings, erro
 		password:       cfg.Get(KeyPassword),
 		database:       strings.TrimSpace(cfg.Get(KeyDatabase)),
 		connectTimeout: cfg.Duration(KeyConnectTimeout),
+		lockTimeout:    cfg.Duration(KeyLockTimeout),
 		insertMode:     cfg.Get(KeyInsertMode),
 		deleteEnabled:  cfg.Bool(KeyDeleteEnabled),
 		truncate:       cfg.Bool(KeyTruncateEnabled),

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,11 +25,14 @@ import (
 // silent truncation; a zero in an AUTO_INCREMENT column stays zero, as in
 // the source row; lock waits are bounded, so that a locked table is
 // reported (and retried) instead of hanging the task.
-var sessionParams = map[string]string{
-	"time_zone":                "'+00:00'",
-	"sql_mode":                 "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
-	"lock_wait_timeout":        "10",
-	"innodb_lock_wait_timeout": "10",
+func sessionParams(s *settings) map[string]string {
+	lock := strconv.Itoa(int(s.lockTimeout / time.Second))
+	return map[string]string{
+		"time_zone":                "'+00:00'",
+		"sql_mode":                 "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
+		"lock_wait_timeout":        lock,
+		"innodb_lock_wait_timeout": lock,
+	}
 }
 
 // open returns a connection pool to the server of s, checked with a ping.
@@ -42,7 +46,8 @@ func open(ctx context.Context, s *settings, log *slog.Logger) (*sql.DB, error) {
 	cfg.Timeout = s.connectTimeout
 	cfg.InterpolateParams = true // one round trip per statement, no placeholder limit
 	cfg.Loc = time.UTC
-	cfg.Params = sessionParams
+	cfg.Params = sessionParams(s)
+	cfg.DBName = s.database // also names the sink's connections in the process list
 	cfg.TLS = s.tls
 	cfg.Logger = driverLogger{log}
 	conn, err := mysql.NewConnector(cfg)

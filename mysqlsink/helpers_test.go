@@ -234,3 +234,13 @@ func change(op connect.Operation, key any, before, after any) *connect.Record {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// rowsVia returns the first column of the first row of q on conn.
+func (d *testDB) rowsVia(conn *sql.Conn, q string) string {
+	d.t.Helper()
+	var s string
+	if err := conn.QueryRowContext(context.Background(), q).Scan(&s); err != nil {
+		d.t.Fatal(err)
+	}
+	return s
+}
