@@ -25,7 +25,9 @@ import (
 //     create event of Debezium's MySQL connector documentation, the source
 //     block reduced to ten of its fields.
 func goldenCases() map[string]*connect.Record {
-	str := func(optional bool) *connect.Schema { return &connect.Schema{Type: connect.TypeString, Optional: optional} }
+	str := func(optional bool) *connect.Schema {
+		return &connect.Schema{Type: connect.TypeString, Optional: optional}
+	}
 	i32 := &connect.Schema{Type: connect.TypeInt32}
 	i64 := &connect.Schema{Type: connect.TypeInt64}
 	boolean := &connect.Schema{Type: connect.TypeBool}
