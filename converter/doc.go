@@ -23,6 +23,8 @@
 //	connect.key.types      where []byte and time.Time sit in a JSON key
 //	connect.value.types    where []byte and time.Time sit in a JSON value
 //	connect.op             the operation of a change event
+//	connect.key.schema     "envelope" when the key is in Kafka Connect's schema envelope
+//	connect.value.schema   "envelope" when the value is in Kafka Connect's schema envelope
 //
 // Decoded timestamps are in the local time zone, as time.Unix returns them.
 // A timestamp outside the years 1678 to 2262 (the range of Unix nanoseconds
@@ -62,7 +64,9 @@
 // The JSON converter writes nil, bool, string, every int, uint and float
 // kind, json.Number, []any, map[string]any, []string, map[string]string,
 // []map[string]any, []byte and time.Time itself, and decodes into the
-// generic types: map[string]any, []any, string, bool, nil and numbers.
+// generic types: map[string]any, []any, string, bool, nil and numbers. A
+// typed row (*connect.Struct) is an object with its members in the schema's
+// order; without the schema envelope (below) it decodes as a map.
 //
 // Numbers: integers decode as int64, or as uint64 above math.MaxInt64 (so
 // an unsigned BIGINT's maximum, 18446744073709551615, round-trips); integers
@@ -107,6 +111,129 @@
 // Decode converts the named strings back; a named path that is missing, not a
 // string or not valid base64 or RFC 3339 is a decode error.
 //
+// # Schemas: Kafka Connect's envelope
+//
+// With schemas enabled (WithKeySchemas, WithValueSchemas; Kafka's
+// key.converter.schemas.enable and value.converter.schemas.enable) the JSON
+// converter writes a key or value as Kafka's JsonConverter does:
+//
+//	{"schema": {"type":"struct","fields":[...],"optional":false,"name":"..."}, "payload": {...}}
+//
+// with Kafka's type names (boolean, int8, int16, int32, int64, float,
+// double, string, bytes, array, map, struct), "optional", "name",
+// "version", "doc", "parameters", struct "fields" each with its "field"
+// name, array "items", map "keys" and "values", members in the order
+// Kafka writes them (testdata/kafka holds golden files). The message
+// carries connect.key.schema or connect.value.schema=envelope.
+//
+// A typed row (*connect.Struct) is written with its schema; the payload is
+// the row in schema order, each value of its field's Go type (checked: a
+// value of another type, or a null in a non-optional field, is an encode
+// error naming the field). A change event with typed rows is written with
+// Debezium's envelope schema: a struct named "<row name without
+// .Value>.Envelope" of before and after (the row schema, made optional as
+// Debezium's are), source (the source row's schema; an optional empty
+// struct when the event has none), op (string) and ts_ms (optional int64);
+// the payload is Debezium's envelope as above.
+//
+// Logical types are written as follows. Where the payload is what Kafka or
+// Debezium write for the type, their name is used; where it is this
+// project's own form (the Go values of connect.Type, which the envelope does
+// not change), the name is io.openmessaging.connect.* and the parameters
+// carry what the type needs, so that nothing is lost:
+//
+//	connect.Type       Kafka type   name                                parameters               payload
+//	Bool               boolean                                                                   true
+//	Int8 ... Int64     int8 ... int64                                                            12
+//	Uint64             int64        io.openmessaging.connect.Uint64                              18446744073709551615 (beyond Kafka's int64 above 2^63-1)
+//	Float32, Float64   float, double                                                             1.5
+//	Decimal            string       io.openmessaging.connect.Decimal    scale, connect.decimal.precision  "-12.50"
+//	Date               string       io.openmessaging.connect.Date                                "2024-02-29T00:00:00Z"
+//	Time               string       io.openmessaging.connect.Time       fraction                 "-838:59:59.000000"
+//	Timestamp          string       io.openmessaging.connect.Timestamp  fraction                 "2024-01-02T03:04:05.123Z" (DATETIME: a wall clock)
+//	Timestamp (Zoned)  string       io.debezium.time.ZonedTimestamp v1  fraction                 "1970-01-01T00:00:01.000001Z"
+//	Year               int32        io.debezium.time.Year v1                                     2155
+//	String             string                                           charset (when set)       "text"
+//	Bytes              bytes                                                                     "AQID" (base64)
+//	JSON               string       io.debezium.data.Json v1                                     "{\"a\":1}"
+//	Enum               string       io.debezium.data.Enum v1            allowed (members, when one holds a ',')  "medium"
+//	Set                string       io.debezium.data.EnumSet v1         allowed (members, likewise)              "r,x"
+//	Bit (Width 1)      boolean      io.openmessaging.connect.Bits       length                   true
+//	Bit                int64        io.openmessaging.connect.Bits       length                   165
+//	Array              array (items)                                                             [...]
+//	Map                map (keys, values)                                                        {...}
+//	Struct             struct (fields)  Schema.Name                                              {...}
+//
+// "v1" is Debezium's "version":1 of those schemas. fraction is the digits
+// of the fraction of a second; allowed is Debezium's comma-joined members;
+// members is a JSON array of them. Debezium's io.debezium.data.Bits is not
+// used: its payload is bytes, ours an integer. Schema.Doc is "doc";
+// Schema.Name of a logical type, whose Kafka name is the logical name, is
+// the parameter io.openmessaging.connect.name. Map keys are written as
+// JSON object names whatever their schema (Kafka writes maps with
+// non-string keys as arrays of pairs); a map without a Key schema has
+// string keys.
+//
+// Values without a schema are written as Kafka writes schemaless data: a
+// string, []byte, bool, signed integer, float32 or float64 with the one
+// Kafka schema its Go type names (string, bytes, boolean, int64, float,
+// double: Kafka's quickstart writes {"schema":{"type":"string",
+// "optional":false},"payload":"foo"}), anything else (maps, arrays,
+// times, unsigned integers, change events with untyped rows) with
+// "schema": null and the payload as without schemas, its []byte and
+// time.Time listed in the types header relative to the payload. No struct
+// schema is inferred from a map: one map cannot tell the type of a null
+// member or of an empty array, and a schema guessed per record would
+// change from record to record under a consumer that expects one per
+// table.
+//
+// Decode reads an envelope when the schema header says so, and, with
+// schemas enabled, any document that is an object of exactly "schema" and
+// "payload" (Kafka's, from producers that write no headers); other
+// documents are plain JSON then (Kafka fails on them). A converter without
+// schemas reads an envelope only when the header marks it, so a sink reads
+// what a source wrote whatever the sink's schemas setting. The schema comes
+// back as a *connect.Schema equal to the written one (Schema.Equal; rows of
+// a change event come back optional, as written), a struct payload as a
+// *connect.Struct, other payloads as the Go values of their type; a
+// "schema": null payload decodes as plain JSON. Schemas are cached by
+// their text (WithSchemaCacheSize, Kafka's schemas.cache.size, 1000 by
+// default), so the rows of one table share one *connect.Schema. Names this
+// table does not list (Kafka's org.apache.kafka.connect.data.Decimal,
+// Debezium's MicroTimestamp) keep their Kafka type and name, without their
+// parameters.
+//
+// # Connector settings
+//
+// FromConfig builds a connector's converter from Kafka Connect's settings
+// key.converter, value.converter and header.converter with their
+// sub-settings:
+//
+//	class (Kafka's, the Kafka aliases, RocketMQ Connect's)     sub-settings
+//	org.apache.kafka.connect.json.JsonConverter                 schemas.enable (default true, as in Kafka),
+//	  JsonConverter, Json,                                      schemas.cache.size (default 1000),
+//	  org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter,
+//	  org.apache.rocketmq.connect.runtime.converter.JsonConverter,
+//	  io.openmessaging.connect.runtime.converter.JsonConverter  replace.null.with.default (accepted: schemas here carry no defaults)
+//	org.apache.kafka.connect.storage.StringConverter            converter.encoding (UTF-8 only)
+//	  StringConverter, String,
+//	  org.apache.rocketmq.connect.runtime.converter.record.StringConverter
+//	org.apache.kafka.connect.converters.ByteArrayConverter      none
+//	  ByteArrayConverter, ByteArray,
+//	  org.apache.rocketmq.connect.runtime.converter.record.ByteArrayConverter
+//	org.apache.kafka.connect.storage.SimpleHeaderConverter      none (header.converter only)
+//	  SimpleHeaderConverter, SimpleHeader
+//
+// header.converter takes SimpleHeaderConverter or StringConverter: headers
+// are strings here, written as they are, so it changes nothing. An unknown
+// class, a sub-setting its class lacks, a bad value, JsonConverter's
+// decimal.format (decimals are exact strings here) and a sub-setting
+// without its class in the same config are field errors. Keys go through
+// the key converter; values, change events, timestamps and headers through
+// the value converter. Two parts of one kind make one converter (JSON with
+// schemas per part); two kinds make a Pair, which encodes and decodes the
+// key and the rest separately. A part not set is the worker's converter.
+//
 // # Bytes and String
 //
 // Bytes accepts a []byte or nil value and a []byte, string or nil key;
@@ -114,7 +241,8 @@
 // change events and write the format and timestamp headers as JSON does.
 // Bytes decodes values as []byte, String as string; for both an empty key or
 // value without a format header decodes as nil. They leave connect.op and the
-// types headers, which only JSON interprets, in the decoded Record.Headers.
+// types and schema headers, which only JSON interprets, in the decoded
+// Record.Headers.
 // Raw []byte keys and values are shared between record and message, never
 // copied, by all three converters.
 //
