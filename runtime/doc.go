@@ -25,9 +25,14 @@
 // batch.size.max, errors.tolerance, errors.deadletterqueue.topic.name,
 // errors.retry.timeout, errors.retry.delay.max (Kafka Connect's
 // errors.retry.delay.max.ms; both take a duration or milliseconds, and
-// errors.retry.timeout=-1 retries forever), errors.log.enable. Kafka Connect
-// settings the runtime does not implement (key.converter, value.converter,
-// header.converter and their sub-settings) are rejected with a field error.
+// errors.retry.timeout=-1 retries forever), errors.log.enable, and
+// key.converter, value.converter and header.converter with their
+// sub-settings (value.converter.schemas.enable). A connector that sets a
+// converter gets its own (converter.FromConfig: Kafka's and RocketMQ
+// Connect's class names; the worker's converter for a part it leaves out);
+// one that sets none uses the worker's (WithConverter). An unknown
+// converter or sub-setting is a field error, as is any Kafka Connect
+// setting the runtime does not implement: none is ignored.
 //
 // # Source tasks
 //
