@@ -44,12 +44,14 @@ func (k kind) String() string {
 type column struct {
 	name    string
 	kind    kind
-	fsp     int               // fractional second digits of TIME, DATETIME, TIMESTAMP
-	padLen  int               // BINARY(n): the binlog strips trailing zero bytes; pad back to n
-	bits    int               // BIT(n); 8, 16, 24, 32 or 64 for the integer types
-	members []string          // ENUM and SET members, in order
-	dec     encoding.Encoding // non-UTF-8 character set of a text column, nil for UTF-8 and ASCII
-	charset string            // a text column's character set, "" for UTF-8 (and unknown)
+	fsp     int      // fractional second digits of TIME, DATETIME, TIMESTAMP
+	padLen  int      // BINARY(n): the binlog strips trailing zero bytes; pad back to n
+	bits    int      // BIT(n); 8, 16, 24, 32 or 64 for the integer types
+	members []string // ENUM and SET members, in order
+	// boxedMembers are an ENUM's members boxed once, made by finish.
+	boxedMembers []any
+	dec          encoding.Encoding // non-UTF-8 character set of a text column, nil for UTF-8 and ASCII
+	charset      string            // a text column's character set, "" for UTF-8 (and unknown)
 	// DECIMAL precision and scale (the snapshot also binds key values
 	// with them, exactly).
 	precision, scale int

@@ -75,7 +75,8 @@ func (s *settings) topicFor(db, table string) string {
 type sourceBase [sourceWidth]any
 
 // newSource returns a source block with the fields every event has.
-func (s *settings) newSource(ts *tableSchema, at time.Time, snapshot string) sourceBase {
+// snapshot is a string constant (an any, so that it is not boxed again).
+func (s *settings) newSource(ts *tableSchema, at time.Time, snapshot any) sourceBase {
 	var b sourceBase
 	b[srcVersion] = Version
 	b[srcConnector] = connectorName

@@ -32,6 +32,10 @@ func (c *column) finish() {
 		s.Type = connect.TypeBytes
 	case kindEnum:
 		s.Type, s.Members = connect.TypeEnum, c.members
+		c.boxedMembers = make([]any, len(c.members))
+		for i, m := range c.members {
+			c.boxedMembers[i] = m
+		}
 	case kindSet:
 		s.Type, s.Members = connect.TypeSet, c.members
 	case kindBit:

@@ -135,6 +135,9 @@ func (c *column) fromBinlog(v any) (any, error) {
 		return b, nil
 	case kindEnum:
 		if n, ok := v.(int64); ok {
+			if n >= 1 && int(n) <= len(c.boxedMembers) {
+				return c.boxedMembers[n-1], nil
+			}
 			return c.enumName(n), nil
 		}
 	case kindSet:

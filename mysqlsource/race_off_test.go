@@ -1,0 +1,5 @@
+//go:build !race
+
+package mysqlsource
+
+const raceEnabled = false
