@@ -256,30 +256,48 @@
 //
 // # Type mapping
 //
-// Snapshot and binlog give the same Go values for the same data, and the
-// JSON converter decodes them back to equal values:
+// Snapshot and binlog give the same Go values and the same schema (see
+// Schemas) for the same data, and the JSON converter decodes them back to
+// equal values:
 //
-//	TINYINT..BIGINT, signed      int64
-//	TINYINT..BIGINT UNSIGNED     int64; uint64 above math.MaxInt64 (BIGINT UNSIGNED max)
-//	FLOAT                        float64 of the float32's shortest decimal (3.1415927)
-//	DOUBLE                       float64
-//	DECIMAL, NUMERIC             string, exact, with the column's scale ("-12.50")
-//	DATE                         time.Time, midnight UTC
-//	DATETIME(n)                  time.Time in UTC holding the wall clock value
-//	TIMESTAMP(n)                 time.Time, the instant, in UTC
-//	zero or invalid dates        nil (0000-00-00, 2024-00-10, 2023-02-30), as Debezium
-//	TIME(n)                      string "[-]HH:MM:SS[.f]" with n fraction digits ("-838:59:59")
-//	YEAR                         int64 (0 for 0000)
-//	CHAR, VARCHAR, TEXT          string, UTF-8 (other character sets converted; see below)
-//	BINARY(n)                    []byte of n bytes (zero padded, as stored)
-//	VARBINARY, BLOB              []byte, never nil
-//	ENUM                         string, the member ("" for the invalid value)
-//	SET                          string, the members joined with ","
-//	BIT(1)                       bool
-//	BIT(n)                       int64; uint64 above math.MaxInt64
-//	JSON                         string: the document's text (MariaDB keeps it as
-//	                             written, MySQL gives its normalized text)
-//	GEOMETRY and kin             []byte, MySQL's internal SRID + WKB form
+//	column                       Go value                               field schema
+//	TINYINT                      int64                                  int8
+//	TINYINT UNSIGNED, SMALLINT   int64                                  int16
+//	SMALLINT UNSIGNED, MEDIUMINT
+//	(UNSIGNED), INT              int64                                  int32
+//	INT UNSIGNED, BIGINT         int64                                  int64
+//	BIGINT UNSIGNED              int64; uint64 above math.MaxInt64      uint64
+//	FLOAT                        float64 of the float32's shortest      float32
+//	                             decimal (3.1415927)
+//	DOUBLE                       float64                                float64
+//	DECIMAL(p,s), NUMERIC        string, exact, with the column's       decimal, Precision p, Scale s
+//	                             scale ("-12.50")
+//	DATE                         time.Time, midnight UTC                date
+//	DATETIME(n)                  time.Time in UTC holding the wall      timestamp, Fraction n
+//	                             clock value
+//	TIMESTAMP(n)                 time.Time, the instant, in UTC         timestamp, Fraction n, Zoned
+//	zero or invalid dates        nil (0000-00-00, 2024-00-10,           (date and timestamp fields are
+//	                             2023-02-30), as Debezium               always optional)
+//	TIME(n)                      string "[-]HH:MM:SS[.f]" with n        time, Fraction n
+//	                             fraction digits ("-838:59:59")
+//	YEAR                         int64 (0 for 0000)                     year
+//	CHAR, VARCHAR, TEXT          string, UTF-8 (other character sets    string, Charset the column's
+//	                             converted; see below)                  character set ("" for UTF-8)
+//	BINARY(n)                    []byte of n bytes (zero padded, as     bytes
+//	                             stored)
+//	VARBINARY, BLOB              []byte, never nil                      bytes
+//	ENUM                         string, the member ("" for the         enum, Members
+//	                             invalid value)
+//	SET                          string, the members joined with ","    set, Members
+//	BIT(1)                       bool                                   bit, Width 1
+//	BIT(n)                       int64; uint64 above math.MaxInt64      bit, Width n
+//	JSON (MySQL)                 string: the document's normalized      json
+//	                             text
+//	JSON (MariaDB)               string: the document as written        string (MariaDB's JSON is a
+//	                                                                    LONGTEXT: neither the binlog
+//	                                                                    nor information_schema tell)
+//	GEOMETRY and kin             []byte, MySQL's internal SRID + WKB    bytes
+//	                             form
 //	generated columns            their values, virtual and stored alike
 //	NULL                         nil
 //
@@ -295,23 +313,49 @@
 // Each row change is a connect.Record:
 //
 //	Topic      topic.prefix + table name (or db.table with topic.naming)
-//	Key        map[string]any of the primary key columns; nil for tables
-//	           without a primary key (the transport then spreads their
-//	           events over queues: no per-row order)
+//	Key        *connect.Struct of the primary key columns (key schema,
+//	           below); nil for tables without a primary key (the
+//	           transport then spreads their events over queues: no
+//	           per-row order)
 //	Change     Op c (insert), u (update), d (delete), r (snapshot read),
 //	           t (truncate); Before and After row images as
-//	           map[string]any (nil where Debezium has null)
+//	           *connect.Struct of the row schema (nil where Debezium has
+//	           null); Source a *connect.Struct of SourceSchema
 //	Timestamp  the binlog event's time (seconds); the read time for
 //	           snapshot rows
 //	Position   see Positions and restart
 //
-// Change.Source is Debezium's source block: version, connector ("mysql"),
-// name (server.name), ts_ms, snapshot ("true", "last" or "false"), db,
-// table, server_id, gtid (nil without GTIDs), file and pos (the row event's
-// binlog file and start position; the snapshot's position for snapshot
-// rows), row (the row's index in its event), thread (MySQL, when known) and
-// query (with include.query). On the wire the JSON converter writes the
-// change as Debezium's envelope {"before","after","source","op","ts_ms"}.
+// Change.Source is Debezium's source block, in the field order of its
+// io.debezium.connector.mysql.Source (SourceSchema; Debezium's sequence is
+// left out): version, connector ("mysql"), name (server.name), ts_ms,
+// snapshot ("true", "last" or "false"), db, table, server_id, gtid (nil
+// without GTIDs), file and pos (the row event's binlog file and start
+// position; the snapshot's position for snapshot rows), row (the row's
+// index in its event), thread (MySQL, when known; else nil) and query
+// (with include.query; else nil). The rows of a snapshot page share one
+// source block. On the wire the JSON converter writes the change as
+// Debezium's envelope {"before","after","source","op","ts_ms"}, rows and
+// source block with their fields in schema order.
+//
+// # Schemas
+//
+// Records are typed: each table version (its columns as a table map event
+// or information_schema describes them) has one row schema and one key
+// schema, made once and shared by all its records, so they cost nothing
+// per row and compare at once by pointer. They are named as Debezium names
+// them, <server.name>.<db>.<table>.Value and .Key. The row schema is an
+// optional struct of the table's columns in table order (MariaDB's system
+// period columns left out), the key schema a struct of the primary key
+// columns in key order. A field is optional when its column is nullable
+// (date and timestamp fields always are: zero dates are nil); its logical
+// type and parameters are those of the type mapping above: integer width
+// and signedness, DECIMAL precision and scale, fraction digits of TIME,
+// DATETIME and TIMESTAMP (and Zoned for TIMESTAMP), ENUM and SET members
+// (as UTF-8), BIT width, and the character set of text columns not in
+// UTF-8. With binlog_row_metadata=FULL the binlog carries all of this; the
+// snapshot reads it from information_schema, and both give equal schemas
+// for the same table. After an ALTER TABLE, rows get the schema of the
+// table version they were written with (a new *connect.Schema).
 //
 // An update that changes the primary key becomes a delete of the old key
 // and a create of the new one, as Debezium does, so consumers keyed by
@@ -348,10 +392,19 @@
 //
 // # Resources
 //
-// Memory is bounded: a snapshot holds one page of rows; streaming holds
-// 256 events parsed ahead by go-mysql and 4 batches of poll.max.records
-// records made ahead of Poll. Streaming runs two goroutines (go-mysql's
+// Memory is bounded by batch sizes, not by how far the source is ahead: a
+// snapshot holds one page of rows; streaming holds 256 events parsed ahead
+// by go-mysql and one batch of poll.max.records records made ahead of
+// Poll (plus the one being made). Streaming runs two goroutines (go-mysql's
 // reader and the record maker), both stopped and waited for by Stop.
+//
+// Rows, keys, source blocks, records and their offsets are carved from a
+// few blocks per row event (or snapshot page), and go-mysql's values are
+// kept where they already are the connector's (integers as int64, DOUBLE,
+// DECIMAL and UTF-8 text): a row of BIGINT, VARCHAR and DOUBLE columns
+// costs no allocation of its own, and each converted value (a smaller
+// integer above 255, a date or time, a FLOAT, text in another character
+// set) one.
 //
 // # Limitations
 //
