@@ -1,6 +1,7 @@
 package dbzmodes
 
 import (
+	"fmt"
 	"strconv"
 
 	connect "github.com/openmessaging/connect-go"
@@ -66,4 +67,40 @@ func KafkaForm(s *connect.Schema) (version int, params [][2]string, ok bool) {
 		return 1, nil, s.Type == connect.TypeString
 	}
 	return 0, nil, false
+}
+
+// SetParameters is KafkaForm's inverse for a schema read back from Kafka
+// Connect's schema JSON: for Decimal and Bits (by s.Name and s.Type) it
+// sets Scale and Precision, or Width, from params, and reports whether s is
+// one of them. A missing or malformed parameter is an error.
+func SetParameters(s *connect.Schema, params map[string]string) (bool, error) {
+	if s == nil || s.Type != connect.TypeBytes {
+		return false, nil
+	}
+	count := func(key string) (int, error) {
+		v, ok := params[key]
+		if !ok {
+			return 0, fmt.Errorf("dbzmodes: schema %s has no parameter %q", s.Name, key)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("dbzmodes: schema %s: parameter %s=%q is not a count", s.Name, key, v)
+		}
+		return n, nil
+	}
+	var err error
+	switch s.Name {
+	case NameKafkaDecimal:
+		if s.Scale, err = count(ParamScale); err != nil {
+			return true, err
+		}
+		if _, ok := params[ParamPrecision]; ok { // Kafka's own Decimal has none
+			s.Precision, err = count(ParamPrecision)
+		}
+		return true, err
+	case NameBits:
+		s.Width, err = count(ParamLength)
+		return true, err
+	}
+	return false, nil
 }

@@ -133,3 +133,28 @@ func fmtParams(p [][2]string) string {
 	}
 	return s + "]"
 }
+
+// TestSetParameters: KafkaForm's parameters read back give the schema
+// again.
+func TestSetParameters(t *testing.T) {
+	for _, want := range []connect.Schema{
+		{Type: connect.TypeBytes, Name: NameKafkaDecimal, Precision: 65, Scale: 30},
+		{Type: connect.TypeBytes, Name: NameBits, Width: 64},
+	} {
+		_, params, _ := KafkaForm(&want)
+		m := map[string]string{}
+		for _, p := range params {
+			m[p[0]] = p[1]
+		}
+		got := connect.Schema{Type: want.Type, Name: want.Name}
+		if ok, err := SetParameters(&got, m); !ok || err != nil || !got.Equal(&want) {
+			t.Errorf("%s: %v %v %s", want.Name, ok, err, got.String())
+		}
+		if _, err := SetParameters(&connect.Schema{Type: want.Type, Name: want.Name}, map[string]string{}); err == nil {
+			t.Errorf("%s without parameters: no error", want.Name)
+		}
+	}
+	if ok, _ := SetParameters(&connect.Schema{Type: connect.TypeInt32, Name: NameDate}, nil); ok {
+		t.Error("a Date has no parameters to set")
+	}
+}
