@@ -168,9 +168,7 @@ func isoTime(us int64) string {
 
 // epochDays is t's date as days since 1970-01-01.
 func epochDays(t time.Time) int64 {
-	y, m, d := t.Date()
-	u := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()
-	return floorDiv(u, 86400)
+	return floorDiv(t.UTC().Unix(), 86400)
 }
 
 func floorDiv(a, b int64) int64 {
@@ -187,6 +185,9 @@ func floorDiv(a, b int64) int64 {
 // have exactly scale digits after the point (connect-go's decimal text has
 // the column's scale).
 func unscaledBytes(s string, scale int) ([]byte, error) {
+	if n, ok := smallUnscaled(s, scale); ok {
+		return int64Bytes(n), nil
+	}
 	digits := make([]byte, 0, len(s))
 	neg := false
 	frac := -1
@@ -235,6 +236,42 @@ func unscaledBytes(s string, scale int) ([]byte, error) {
 		x.Neg(&x)
 	}
 	return bigBytes(&x), nil
+}
+
+// smallUnscaled parses s without allocating when it has at most 18
+// digits and exactly scale of them after the point.
+func smallUnscaled(s string, scale int) (int64, bool) {
+	neg := false
+	if len(s) > 0 && s[0] == '-' {
+		neg, s = true, s[1:]
+	}
+	var n int64
+	digits, frac := 0, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.' && frac < 0:
+			frac = 0
+		case c >= '0' && c <= '9':
+			n = n*10 + int64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		default:
+			return 0, false
+		}
+	}
+	if frac < 0 {
+		frac = 0
+	}
+	if digits == 0 || digits > 18 || frac != scale {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // int64Bytes is BigInteger.valueOf(n).toByteArray().
