@@ -105,7 +105,13 @@ func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
 		e.buf = append(e.buf, k...)
 		keyEnd, w.keyFormat = len(e.buf), formatString
 	default:
-		if err := c.encodeKey(e, k, &w); err != nil {
+		var err error
+		if c.keySchemas {
+			err = c.encodeKey(e, k, &w)
+		} else {
+			w.keyTypes, err = e.appendDoc(k)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("converter: encode key of topic %s: %w", r.Topic, err)
 		}
 		keyEnd = len(e.buf)
@@ -155,7 +161,13 @@ func (c *JSON) Encode(r *connect.Record) (*connect.Message, error) {
 			w.valueFormat = formatString
 		default:
 			valueStart = len(e.buf)
-			if err := c.encodeValue(e, v, &w); err != nil {
+			var err error
+			if c.valueSchemas {
+				err = c.encodeValue(e, v, &w)
+			} else {
+				w.valueTypes, err = e.appendDoc(v)
+			}
+			if err != nil {
 				return nil, fmt.Errorf("converter: encode value of topic %s: %w", r.Topic, err)
 			}
 		}
