@@ -82,6 +82,16 @@ func offsetPrefix(c coordinates) []byte {
 }
 
 func appendJSONString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	if plain { // as json.Marshal writes it, without its allocations
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	q, _ := json.Marshal(s)
 	return append(b, q...)
 }
@@ -114,24 +124,27 @@ func decodeOffset(p connect.Position) (offset, error) {
 // keyJSON encodes a snapshot key value (a binary protocol field value) so
 // that keyArg can bind it again: numbers as JSON numbers, text as strings,
 // other bytes as {"b64":...}.
-func keyJSON(fv *mysql.FieldValue) json.RawMessage {
+func keyJSON(fv *mysql.FieldValue) json.RawMessage { return appendKeyJSON(nil, fv) }
+
+// appendKeyJSON appends keyJSON(fv) to b.
+func appendKeyJSON(b []byte, fv *mysql.FieldValue) []byte {
 	switch fv.Type {
 	case mysql.FieldValueTypeSigned:
-		return strconv.AppendInt(nil, fv.AsInt64(), 10)
+		return strconv.AppendInt(b, fv.AsInt64(), 10)
 	case mysql.FieldValueTypeUnsigned:
-		return strconv.AppendUint(nil, fv.AsUint64(), 10)
+		return strconv.AppendUint(b, fv.AsUint64(), 10)
 	case mysql.FieldValueTypeFloat:
-		return strconv.AppendFloat(nil, fv.AsFloat64(), 'g', -1, 64)
+		return strconv.AppendFloat(b, fv.AsFloat64(), 'g', -1, 64)
 	case mysql.FieldValueTypeString:
-		b := fv.AsString()
-		if utf8.Valid(b) {
-			out, _ := json.Marshal(string(b))
-			return out
+		s := fv.AsString()
+		if utf8.Valid(s) {
+			return appendJSONString(b, string(s))
 		}
-		out, _ := json.Marshal(map[string]string{"b64": base64.StdEncoding.EncodeToString(b)})
-		return out
+		b = append(b, `{"b64":"`...)
+		b = base64.StdEncoding.AppendEncode(b, s)
+		return append(b, `"}`...)
 	}
-	return json.RawMessage("null")
+	return append(b, "null"...)
 }
 
 // keyArg decodes what keyJSON wrote into a statement argument.

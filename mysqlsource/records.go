@@ -130,10 +130,15 @@ func newRecordBlock(n, rows, vals, offsetSize int) *recordBlock {
 	}
 }
 
+// grown is the size of a block's next chunk once one is full: twice the
+// last, up to a limit, so that a block sized low (a snapshot page of
+// unknown length) allocates a few chunks, not one per row.
+func grown(last, limit int) int { return max(min(2*last, limit), 8) }
+
 // row returns a row of schema s with room for its values.
 func (b *recordBlock) row(s *connect.Schema) *connect.Struct {
 	if len(b.rows) == cap(b.rows) {
-		b.rows = make([]connect.Struct, 0, max(cap(b.rows), 8))
+		b.rows = make([]connect.Struct, 0, grown(cap(b.rows), 4096))
 	}
 	b.rows = b.rows[:len(b.rows)+1]
 	r := &b.rows[len(b.rows)-1]
@@ -145,7 +150,7 @@ func (b *recordBlock) row(s *connect.Schema) *connect.Struct {
 // the next ones.
 func (b *recordBlock) values(n int) []any {
 	if cap(b.vals)-len(b.vals) < n {
-		b.vals = make([]any, 0, max(cap(b.vals), 8*n))
+		b.vals = make([]any, 0, max(grown(cap(b.vals), 16384), 8*n))
 	}
 	start := len(b.vals)
 	b.vals = b.vals[:start+n]
@@ -177,7 +182,7 @@ func (b *recordBlock) key(ts *tableSchema, img *connect.Struct) *connect.Struct 
 // in the change (Before == nil holds).
 func (b *recordBlock) change(topic string, key *connect.Struct, op connect.Operation, before, after, source *connect.Struct, at time.Time, pos connect.Position) *connect.Record {
 	if len(b.items) == cap(b.items) {
-		b.items = make([]recordItem, 0, max(cap(b.items), 8))
+		b.items = make([]recordItem, 0, grown(cap(b.items), 2048))
 	}
 	b.items = b.items[:len(b.items)+1]
 	it := &b.items[len(b.items)-1]
@@ -195,9 +200,20 @@ func (b *recordBlock) change(topic string, key *connect.Struct, op connect.Opera
 	return &it.rec
 }
 
+// offsetSpace returns the block's offsets with room for n more bytes
+// (in a new chunk when the current one is full: offsets handed out keep
+// pointing at theirs).
+func (b *recordBlock) offsetSpace(n int) []byte {
+	if cap(b.offs)-len(b.offs) < n {
+		b.offs = make([]byte, 0, max(grown(cap(b.offs), 256<<10), 8*n))
+	}
+	return b.offs
+}
+
 // offset appends a stream offset to the block and returns it, capped so
 // that appending to it cannot touch the next one.
 func (b *recordBlock) offset(prefix []byte, event, row int) []byte {
+	b.offsetSpace(len(prefix) + 48)
 	start := len(b.offs)
 	b.offs = append(b.offs, prefix...)
 	b.offs = append(b.offs, `,"event":`...)

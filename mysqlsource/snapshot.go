@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
+	"github.com/go-mysql-org/go-mysql/mysql"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -58,6 +59,7 @@ type snapTable struct {
 	lastKey  []json.RawMessage // primary key of the last row read
 	keyCols  []string          // names of the primary key columns
 	colsJSON []byte            // keyCols as a JSON array
+	keySpans [][2]int          // scratch of position: where key values sit in an offset
 	read     int64             // rows read, the OFFSET of unkeyed tables
 	dbJSON   []byte
 	tblJSON  []byte
@@ -301,6 +303,7 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 		t.keyCols[k] = ts.cols[i].name
 	}
 	t.colsJSON, _ = json.Marshal(t.keyCols)
+	t.keySpans = make([][2]int, len(ts.pk))
 	for _, i := range ts.pk {
 		switch ts.cols[i].kind {
 		case kindEnum, kindSet, kindBit, kindGeometry, kindJSON:
@@ -399,17 +402,6 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 			}
 		}
 	}
-	// A done ctx interrupts the query: the connection is then dropped.
-	stop := context.AfterFunc(ctx, func() { _ = sn.conn.SetReadDeadline(time.Now()) })
-	res, err := stmt.Execute(args...)
-	stop()
-	if err != nil {
-		return nil, false, sn.s.fail("snapshot: read "+t.ref.String(), err)
-	}
-	defer res.Close()
-	if res.Resultset == nil {
-		return nil, false, nil
-	}
 	now := time.Now()
 	ts := t.ts
 	base := sn.s.newSource(ts, now, "true")
@@ -417,58 +409,89 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 	base[srcFile] = sn.from.File
 	base[srcPos] = int64(sn.from.Pos)
 	base[srcRow] = int64(0)
-	rows := res.Values[:min(len(res.Values), sn.s.fetchSize)]
-	blk := newRecordBlock(len(rows), 2, ts.width+len(ts.keyAt), 0)
+	blk := newRecordBlock(min(sn.s.fetchSize, 1024), 2, ts.width+len(ts.keyAt), len(sn.fromPrefix)+64)
 	// The rows of a page share one source block: only their position
 	// differs (markLast gives the snapshot's last record its own).
 	src := blk.source(&base, 0)
-	recs = make([]*connect.Record, 0, len(rows))
-	for _, row := range rows {
+	// Rows are converted as they arrive (go-mysql reuses the row and its
+	// buffer); the table's paging state moves only once the page is read
+	// whole, so that a failure mid-page resumes before it.
+	var (
+		read   int
+		key    = make([]json.RawMessage, len(ts.pk)) // of the last row read
+		rowErr error
+		result mysql.Result
+	)
+	// A done ctx interrupts the query: the connection is then dropped.
+	stop := context.AfterFunc(ctx, func() { _ = sn.conn.SetReadDeadline(time.Now()) })
+	err = stmt.ExecuteSelectStreaming(&result, func(row []mysql.FieldValue) error {
+		if read == sn.s.fetchSize {
+			more = true // the extra row: the table goes on
+			return nil
+		}
+		read++
 		after := blk.row(ts.value)
 		for j := range ts.cols {
 			v, err := ts.cols[j].fromSnapshot(&row[j])
 			if err != nil {
-				return nil, false, connect.Fatal(fmt.Errorf("mysqlsource: snapshot of %s: %w", t.ref, err))
+				rowErr = connect.Fatal(fmt.Errorf("mysqlsource: snapshot of %s: %w", t.ref, err))
+				return rowErr
 			}
 			after.Values[j] = v
 		}
-		if t.keyed {
-			key := make([]json.RawMessage, len(ts.pk))
-			for k, i := range ts.pk {
-				key[k] = keyJSON(&row[i])
-			}
-			t.lastKey = key
-		}
-		t.read++
-		recs = append(recs, blk.change(ts.topic, blk.key(ts, after), connect.OpRead, nil, after, src, now, sn.position(t)))
+		recs = append(recs, blk.change(ts.topic, blk.key(ts, after), connect.OpRead, nil, after, src, now, sn.position(blk, t, row, key)))
+		return nil
+	}, nil, args...)
+	stop()
+	if rowErr != nil {
+		return nil, false, rowErr
 	}
+	if err != nil {
+		return nil, false, sn.s.fail("snapshot: read "+t.ref.String(), err)
+	}
+	if t.keyed && read > 0 {
+		t.lastKey = key
+	}
+	t.read += int64(read)
 	sn.rows[t.ref] += int64(len(recs))
 	sn.total += int64(len(recs))
-	return recs, len(res.Values) > sn.s.fetchSize, nil
+	return recs, more, nil
 }
 
-// position is the offset of a snapshot record: the stream start and the
-// table and key reached.
-func (sn *snapshotter) position(t *snapTable) connect.Position {
-	b := make([]byte, 0, len(sn.fromPrefix)+64)
+// position appends to blk the offset of a snapshot row: the stream start,
+// the table and, for tables paged by key, the row's primary key, whose
+// values' JSON it leaves in key (slices of the offset).
+func (sn *snapshotter) position(blk *recordBlock, t *snapTable, row []mysql.FieldValue, key []json.RawMessage) connect.Position {
+	b := blk.offsetSpace(len(sn.fromPrefix) + 64 + len(t.dbJSON) + len(t.tblJSON) + len(t.colsJSON))
+	start := len(b)
 	b = append(b, sn.fromPrefix...)
 	b = append(b, `,"snapshot":{"db":`...)
 	b = append(b, t.dbJSON...)
 	b = append(b, `,"table":`...)
 	b = append(b, t.tblJSON...)
-	if t.lastKey != nil {
+	if t.keyed {
 		b = append(b, `,"key":[`...)
-		for i, k := range t.lastKey {
-			if i > 0 {
+		for k, i := range t.ts.pk {
+			if k > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, k...)
+			// Where the value sits in the offset: b may move meanwhile.
+			t.keySpans[k][0] = len(b) - start
+			b = appendKeyJSON(b, &row[i])
+			t.keySpans[k][1] = len(b) - start
 		}
 		b = append(b, `],"cols":`...)
 		b = append(b, t.colsJSON...)
 	}
 	b = append(b, "}}"...)
-	return connect.Position{Partition: sn.partition, Offset: b}
+	blk.offs = b
+	off := b[start:len(b):len(b)]
+	if t.keyed {
+		for k, sp := range t.keySpans {
+			key[k] = off[sp[0]:sp[1]:sp[1]]
+		}
+	}
+	return connect.Position{Partition: sn.partition, Offset: off}
 }
 
 // publish reports progress in the task status, and in the log every
