@@ -23,8 +23,11 @@ import (
 
 // eventCache is how many parsed events go-mysql buffers ahead of the
 // reader. Row events are at most binlog_row_event_max_size (8 KiB by
-// default) each.
-const eventCache = 256
+// default) each. While the pipeline is behind (the steady state of a
+// backlog: encoding is its slowest stage) the buffer is full, so it is
+// memory held, not speed: 64 events are about 6,000 small rows, some
+// milliseconds of parsing.
+const eventCache = 64
 
 // batchQueue is how many batches of records the reader makes ahead of Poll
 // (plus the one it is making). One is enough to keep the runtime fed: it

@@ -92,7 +92,7 @@ func configSpec() connect.ConfigSpec {
 			Description: "initial: read the captured tables once, then stream the binlog; never: stream from the current binlog position; when_needed: like initial, and snapshot again when the binlog to resume from was purged."},
 		{Name: KeySnapshotFetchSize, Type: connect.FieldInt, Default: "10000", Validate: connect.IntAtLeast(1),
 			Description: "Rows read per snapshot query (page)."},
-		{Name: KeyPollMaxRecords, Type: connect.FieldInt, Default: "4096", Validate: connect.IntAtLeast(1),
+		{Name: KeyPollMaxRecords, Type: connect.FieldInt, Default: "2048", Validate: connect.IntAtLeast(1),
 			Description: "Most change events returned by one poll while streaming (a row event's rows are never split)."},
 		{Name: KeyTopicPrefix, Validate: noSpace,
 			Description: "Prefix of every topic name, taken literally (include your own separator, e.g. \"dbserver1.\")."},

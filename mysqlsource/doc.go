@@ -47,7 +47,7 @@
 //	flavor                        auto (default), mysql or mariadb
 //	snapshot.mode                 initial (default), never, when_needed
 //	snapshot.fetch.size           rows per snapshot query, default 10000
-//	poll.max.records              most events per poll, default 4096
+//	poll.max.records              most events per poll, default 2048
 //	topic.prefix                  prepended to every topic, literally
 //	topic.naming                  table (default, as the seed) or
 //	                              database.table
@@ -393,7 +393,7 @@
 // # Resources
 //
 // Memory is bounded by batch sizes, not by how far the source is ahead: a
-// snapshot holds one page of rows; streaming holds 256 events parsed ahead
+// snapshot holds one page of rows; streaming holds 64 events parsed ahead
 // by go-mysql and one batch of poll.max.records records made ahead of
 // Poll (plus the one being made). Streaming runs two goroutines (go-mysql's
 // reader and the record maker), both stopped and waited for by Stop.
