@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"maps"
 	"sync"
 
 	connect "github.com/openmessaging/connect-go"
@@ -34,7 +33,13 @@ func newConnectorConverter(cfg connect.Config) *connectorConverter {
 	if !converter.Configured(cfg) {
 		return nil
 	}
-	return &connectorConverter{cfg: maps.Clone(cfg)}
+	sub := connect.Config{}
+	for k, v := range cfg {
+		if converter.Configured(connect.Config{k: v}) {
+			sub[k] = v
+		}
+	}
+	return &connectorConverter{cfg: sub}
 }
 
 func (c *connectorConverter) get(fallback connect.Converter) connect.Converter {
