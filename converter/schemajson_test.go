@@ -364,3 +364,51 @@ func TestSchemaDecodeWithoutHeader(t *testing.T) {
 		t.Errorf("plain: %v %v", r, err)
 	}
 }
+
+// Values that do not fit their schema are encode errors naming the field;
+// a change event's rows must share one schema.
+func TestSchemaEncodeErrors(t *testing.T) {
+	c := NewJSON(WithValueSchemas(true))
+	s := connect.NewStructSchema("r", false,
+		connect.StructField{Name: "id", Schema: sch(connect.TypeInt32)},
+		connect.StructField{Name: "price", Schema: &connect.Schema{Type: connect.TypeDecimal, Precision: 4, Scale: 2}},
+		connect.StructField{Name: "tags", Schema: &connect.Schema{Type: connect.TypeArray, Elem: sch(connect.TypeString)}})
+	other := connect.NewStructSchema("r", false, connect.StructField{Name: "id", Schema: sch(connect.TypeInt64)})
+	for _, tc := range []struct {
+		r    *connect.Record
+		want string
+	}{
+		{&connect.Record{Value: &connect.Struct{Schema: s, Values: []any{int64(1), 1.5, []any{}}}}, "/price: float64 is not a value of type decimal"},
+		{&connect.Record{Value: &connect.Struct{Schema: s, Values: []any{nil, "1.50", []any{}}}}, "/id: null in a non-optional int32"},
+		{&connect.Record{Value: &connect.Struct{Schema: s, Values: []any{uint64(1), "1.50", []any{}}}}, "/id: uint64 is not a value of type int32"},
+		{&connect.Record{Value: &connect.Struct{Schema: s, Values: []any{int64(1), "1.50", []any{"a", 2}}}}, "/tags/1: int is not a value of type string"},
+		{&connect.Record{Value: &connect.Struct{Schema: s, Values: []any{int64(1)}}}, "row of 1 values for 3 fields"},
+		{&connect.Record{Change: &connect.Change{Op: connect.OpUpdate,
+			Before: connect.NewStruct(other, int64(1)), After: connect.NewStruct(s, int64(1), "1.00", []any{})}}, "change event rows of two schemas"},
+	} {
+		_, err := c.Encode(tc.r)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "converter: encode value of topic") {
+			t.Errorf("error %v, want one containing %q", err, tc.want)
+		}
+	}
+}
+
+// Debezium's envelope makes before and after optional: a change event's
+// rows of a required schema come back optional, everything else equal.
+func TestSchemaChangeRowsComeBackOptional(t *testing.T) {
+	c := NewJSON(WithValueSchemas(true))
+	s := connect.NewStructSchema("db.t.Value", false, connect.StructField{Name: "id", Schema: sch(connect.TypeInt64)})
+	m, err := c.Encode(&connect.Record{Change: &connect.Change{Op: connect.OpCreate, After: connect.NewStruct(s, int64(1))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Decode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := connect.NewStructSchema("db.t.Value", true, s.Fields...)
+	equalRows(t, "after", r.Change.After, connect.NewStruct(want, int64(1)))
+	if r.Change.Source != nil || r.Change.Before != nil {
+		t.Errorf("source %v before %v, want nil", r.Change.Source, r.Change.Before)
+	}
+}
