@@ -74,3 +74,51 @@ func ExampleJSON_change() {
 	// connect.op=u
 	// u new@example.com true
 }
+
+// With schemas enabled, a typed row travels in Kafka Connect's envelope and
+// comes back with its schema.
+func ExampleWithValueSchemas() {
+	schema := connect.NewStructSchema("shop.orders.Value", true,
+		connect.StructField{Name: "id", Schema: &connect.Schema{Type: connect.TypeInt32}},
+		connect.StructField{Name: "total", Schema: &connect.Schema{Type: connect.TypeDecimal, Precision: 10, Scale: 2}},
+	)
+	c := converter.NewJSON(converter.WithValueSchemas(true))
+	m, err := c.Encode(&connect.Record{Topic: "orders", Value: connect.NewStruct(schema, int64(7), "19.90")})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s\n", m.Value)
+
+	r, err := c.Decode(m)
+	if err != nil {
+		panic(err)
+	}
+	row := r.Value.(*connect.Struct)
+	fmt.Println(row.Schema, row.Values, row.Schema.Equal(schema))
+	// Output:
+	// {"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":false,"name":"io.openmessaging.connect.Decimal","parameters":{"scale":"2","connect.decimal.precision":"10"},"field":"total"}],"optional":true,"name":"shop.orders.Value"},"payload":{"id":7,"total":"19.90"}}
+	// optional struct shop.orders.Value{id int32, total decimal(10,2)} [7 19.90] true
+}
+
+// A connector's converter settings, Kafka Connect's names: keys as
+// strings, values as JSON with schemas (Kafka's default for JsonConverter).
+func ExampleFromConfig() {
+	c, err := converter.FromConfig(connect.Config{
+		"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter",
+	}, nil)
+	if err != nil {
+		panic(err)
+	}
+	m, err := c.Encode(&connect.Record{Topic: "t", Key: "k1", Value: "hello"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%T key %s value %s\n", c, m.Key, m.Value)
+
+	_, err = converter.FromConfig(connect.Config{"value.converter": "JsonConverter", "value.converter.decimal.format": "NUMERIC"}, nil)
+	fmt.Println(err)
+	// Output:
+	// *converter.Pair key k1 value {"schema":{"type":"string","optional":false},"payload":"hello"}
+	// invalid config: value.converter.decimal.format: is not supported: decimals are written as exact strings (schema io.openmessaging.connect.Decimal), never as Kafka's BASE64 or NUMERIC Decimal
+}
