@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -80,11 +81,12 @@ func newSnapshotter(s *settings, log *slog.Logger, info serverInfo, tc connect.S
 // TRANSACTION WITH CONSISTENT SNAPSHOT without any lock. MySQL has no such
 // thing: the position is read under a brief FLUSH TABLES WITH READ LOCK.
 func (sn *snapshotter) open(ctx context.Context) error {
-	conn, err := sn.s.dial(ctx)
+	conn, err := sn.s.dialOwnDeadlines(ctx)
 	if err != nil {
 		return err
 	}
 	sn.conn = conn
+	sn.deadline()
 	exec := func(q string) error {
 		if _, err := conn.Execute(q); err != nil {
 			return sn.s.fail("snapshot: "+q, err)
@@ -257,7 +259,7 @@ func (sn *snapshotter) restEmpty(ctx context.Context) bool {
 	}
 	for i := sn.idx; i < len(sn.tables); i++ {
 		ref := sn.tables[i]
-		stop := context.AfterFunc(ctx, func() { _ = sn.conn.SetReadDeadline(time.Now()) })
+		_, stop := sn.watch(ctx)
 		res, err := sn.conn.Execute("SELECT 1 FROM " + quoteName(ref.db) + "." + quoteName(ref.table) + " LIMIT 1")
 		stop()
 		if err != nil {
@@ -288,6 +290,7 @@ func (sn *snapshotter) markLast(r *connect.Record) {
 
 // startTable loads a table's schema and prepares its page queries.
 func (sn *snapshotter) startTable(ref tableRef) error {
+	sn.deadline()
 	ts, err := loadSchema(sn.conn, ref.db, ref.table)
 	if err != nil {
 		return sn.s.fail("snapshot: read the schema of "+ref.String(), err)
@@ -367,6 +370,36 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 	return nil
 }
 
+// deadline gives what the connection reads next read.timeout. It is
+// dialed without go-mysql's deadline per packet (see dialOwnDeadlines).
+func (sn *snapshotter) deadline() {
+	_ = sn.conn.SetReadDeadline(time.Now().Add(sn.s.readTimeout))
+}
+
+// watch gives what the connection reads next read.timeout, as deadline,
+// until ctx is done: then at once, which interrupts a query (the
+// connection is then dropped). refresh moves the deadline ahead again,
+// while ctx is not done; stop ends the watch.
+func (sn *snapshotter) watch(ctx context.Context) (refresh func(), stop func() bool) {
+	var mu sync.Mutex
+	done := false
+	refresh = func() {
+		mu.Lock()
+		if !done {
+			sn.deadline()
+		}
+		mu.Unlock()
+	}
+	refresh()
+	stop = context.AfterFunc(ctx, func() {
+		mu.Lock()
+		done = true
+		_ = sn.conn.SetReadDeadline(time.Now())
+		mu.Unlock()
+	})
+	return refresh, stop
+}
+
 // placeholder binds a key value; decimals are cast so that they compare
 // exactly (a string compares with a DECIMAL as a double).
 func (sn *snapshotter) placeholder(c *column) string {
@@ -423,13 +456,16 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 		result mysql.Result
 	)
 	// A done ctx interrupts the query: the connection is then dropped.
-	stop := context.AfterFunc(ctx, func() { _ = sn.conn.SetReadDeadline(time.Now()) })
+	refresh, stop := sn.watch(ctx)
 	err = stmt.ExecuteSelectStreaming(&result, func(row []mysql.FieldValue) error {
 		if read == sn.s.fetchSize {
 			more = true // the extra row: the table goes on
 			return nil
 		}
 		read++
+		if read%1024 == 0 {
+			refresh()
+		}
 		after := blk.row(ts.value)
 		for j := range ts.cols {
 			v, err := ts.cols[j].fromSnapshot(&row[j])
