@@ -16,7 +16,10 @@
 // Typed values: with -values=both (the default) each pipeline runs twice,
 // with the generator's records as untyped maps and as typed rows (a
 // *connect.Struct of the same five fields, one schema shared by all), and
-// the typed runs are reported against the untyped ones of the same round.
+// the typed runs are reported against the untyped ones: best against best,
+// and the median over the rounds of typed/untyped of two runs next to
+// each other (the first of them swapped every round), which a shared
+// machine's changing load disturbs less.
 // -values=typed or -values=untyped runs one kind only. The sink side
 // decodes plain JSON, so it is untyped in both.
 //
@@ -33,6 +36,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"runtime/pprof"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -75,6 +79,10 @@ func main() {
 	fmt.Printf("records: %d, record size: %d bytes JSON, GOMAXPROCS=%d\n", *n, recordSize(), goruntime.GOMAXPROCS(0))
 	var base, base2 result
 	var pipe, chain [2]result // by kind: [0] untyped, [1] typed
+	// paired holds, per round, typed/untyped of records/s and of CPU per
+	// record, without ([0]) and with ([1]) the chain: runs next to each
+	// other see the same load on a shared machine.
+	var paired [2][][2]float64
 	k := func(typed bool) int {
 		if typed {
 			return 1
@@ -86,12 +94,28 @@ func main() {
 			base = best(base, measure(func() { baseline(*n, stdlibEncode) }, *n))
 			base2 = best(base2, measure(func() { baseline(*n, converterEncode()) }, *n))
 		}
-		for _, typed := range kinds {
-			if !*chainOnly {
-				pipe[k(typed)] = best(pipe[k(typed)], measure(func() { pipeline(*n, nil, typed) }, *n))
+		// The two kinds run next to each other, the first one swapped
+		// every round, so that they see the same load.
+		order := kinds
+		if i%2 == 1 {
+			order = []bool{kinds[len(kinds)-1], kinds[0]}[:len(kinds)]
+		}
+		var round [2][2]result // [transforms][kind]
+		if !*chainOnly {
+			for _, typed := range order {
+				round[0][k(typed)] = measure(func() { pipeline(*n, nil, typed) }, *n)
+				pipe[k(typed)] = best(pipe[k(typed)], round[0][k(typed)])
 			}
-			if !*pipelineOnly {
-				chain[k(typed)] = best(chain[k(typed)], measure(func() { pipeline(*n, threeTransforms, typed) }, *n))
+		}
+		if !*pipelineOnly {
+			for _, typed := range order {
+				round[1][k(typed)] = measure(func() { pipeline(*n, threeTransforms, typed) }, *n)
+				chain[k(typed)] = best(chain[k(typed)], round[1][k(typed)])
+			}
+		}
+		for i := range round {
+			if u, t := round[i][0], round[i][1]; u.rate > 0 && t.rate > 0 {
+				paired[i] = append(paired[i], [2]float64{t.rate / u.rate, t.cpuMicros / u.cpuMicros})
 			}
 		}
 	}
@@ -123,15 +147,30 @@ func main() {
 			kindName[k(typed)], 100*(1-c.rate/p.rate), 100*(c.cpuMicros/p.cpuMicros-1))
 	}
 	if len(kinds) == 2 {
-		for _, side := range []struct {
-			name string
-			r    [2]result
-		}{{"without transforms", pipe}, {"with the 3-transform chain", chain}} {
-			u, t := side.r[0], side.r[1]
-			fmt.Printf("typed vs untyped values, %s: %+.1f%% records/s, %+.1f%% CPU per record\n",
-				side.name, 100*(t.rate/u.rate-1), 100*(t.cpuMicros/u.cpuMicros-1))
+		for i, name := range []string{"without transforms", "with the 3-transform chain"} {
+			u, t := [2]result{pipe[0], chain[0]}[i], [2]result{pipe[1], chain[1]}[i]
+			fmt.Printf("typed vs untyped values, %s: best runs %+.1f%% records/s, %+.1f%% CPU per record; "+
+				"median of %d rounds %+.1f%% records/s, %+.1f%% CPU per record\n",
+				name, 100*(t.rate/u.rate-1), 100*(t.cpuMicros/u.cpuMicros-1), len(paired[i]),
+				100*(median(paired[i], 0)-1), 100*(median(paired[i], 1)-1))
 		}
 	}
+}
+
+// median returns the median of the j-th ratio of the rounds.
+func median(rounds [][2]float64, j int) float64 {
+	if len(rounds) == 0 {
+		return 1
+	}
+	v := make([]float64, len(rounds))
+	for i, r := range rounds {
+		v[i] = r[j]
+	}
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 // threeTransforms is the source's chain in the transforms run: the
