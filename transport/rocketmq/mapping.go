@@ -242,7 +242,8 @@ func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 			name = k
 		}
 		if h == nil {
-			h = make(connect.Headers, len(props))
+			// Most of props are the broker's: a small map, grown if need be.
+			h = make(connect.Headers, min(len(props), 8))
 		}
 		h[name] = v
 	}

@@ -92,6 +92,7 @@ func (t *Transport) prepare(msgs []*connect.Message) ([]*topicMsgs, error) {
 	var (
 		out   []*topicMsgs
 		index = map[string]*topicMsgs{}
+		slab  = make([]primitive.Message, len(msgs)) // one allocation for the batch
 	)
 	for i, m := range msgs {
 		if m == nil {
@@ -105,7 +106,8 @@ func (t *Transport) prepare(msgs []*connect.Message) ([]*topicMsgs, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rocketmq: publish: message %d to %s: %w", i, m.Topic, err)
 		}
-		pm := &primitive.Message{Topic: m.Topic, Body: body(m.Value, &props)}
+		pm := &slab[i]
+		pm.Topic, pm.Body = m.Topic, body(m.Value, &props)
 		pm.WithProperties(props)
 		tm := index[m.Topic]
 		if tm == nil {
@@ -113,6 +115,9 @@ func (t *Transport) prepare(msgs []*connect.Message) ([]*topicMsgs, error) {
 				return nil, fmt.Errorf("rocketmq: publish: message %d: %w", i, err)
 			}
 			tm = &topicMsgs{topic: m.Topic}
+			if len(out) == 0 {
+				tm.msgs = make([]outgoing, 0, len(msgs)) // usually all go to one topic
+			}
 			index[m.Topic] = tm
 			out = append(out, tm)
 		}
@@ -146,7 +151,7 @@ func (t *Transport) plan(ctx context.Context, tm *topicMsgs) ([]*sendGroup, erro
 	}
 	var (
 		groups  []*sendGroup
-		byQueue = map[int]*sendGroup{}
+		byQueue = make([]*sendGroup, len(qs))
 		keyless = -1 // the queue of this call's messages without key
 	)
 	for _, m := range msgs {
@@ -161,7 +166,11 @@ func (t *Transport) plan(ctx context.Context, tm *topicMsgs) ([]*sendGroup, erro
 		}
 		g := byQueue[q]
 		if g == nil {
-			g = &sendGroup{topic: tm.topic, queue: qs[q], keyless: true}
+			size := len(msgs) // messages without key go together
+			if len(m.key) > 0 {
+				size = len(msgs)*5/(4*len(qs)) + 1 // keys spread over the queues
+			}
+			g = &sendGroup{topic: tm.topic, queue: qs[q], keyless: true, msgs: make([]outgoing, 0, size)}
 			byQueue[q] = g
 			groups = append(groups, g)
 		}

@@ -77,7 +77,10 @@ func sameQueues(sorted, mqs []*primitive.MessageQueue) bool {
 // the queues are not known (one broker: the same).
 func (r *routeCache) index(topic, broker string, id int) int {
 	qs := r.get(topic)
-	if i, ok := slices.BinarySearchFunc(qs, &primitive.MessageQueue{BrokerName: broker, QueueId: id}, compareQueues); ok {
+	i, ok := slices.BinarySearchFunc(qs, id, func(q *primitive.MessageQueue, id int) int {
+		return cmp.Or(cmp.Compare(q.BrokerName, broker), cmp.Compare(q.QueueId, id))
+	})
+	if ok {
 		return i
 	}
 	return id
