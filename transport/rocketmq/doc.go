@@ -86,7 +86,11 @@
 // The client pulls every queue the group assigned to the member in its own
 // goroutine, in queue order, and hands over one pulled batch (up to 32
 // messages of one queue) at a time; Fetch returns what is there, in queue
-// order per queue.
+// order per queue. While the member is behind (the latest pull of one of its
+// queues reported messages past those taken), Fetch waits up to 10ms for
+// as many messages as it was asked for instead of returning one pulled
+// batch, so that a sink writes and flushes batches of its batch size, not
+// of 32 messages; a member that keeps up gets each message at once.
 //
 // Why a pull consumer: with the push consumer a message is acknowledged by
 // the callback's return (its returned error is ignored), and the only

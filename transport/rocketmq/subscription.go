@@ -123,6 +123,7 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		space:     make(chan struct{}, 1),
 		inflight:  map[*connect.Message]*delivery{},
 		lags:      map[queueID]*queueLag{},
+		linger:    fetchLinger,
 	}
 	t.mu.Lock()
 	if t.closed.Load() {
@@ -172,6 +173,7 @@ type subscription struct {
 	broken    chan struct{} // closed by fail
 	committer chan struct{} // closed when commitLoop ends
 
+	linger     time.Duration // fetchLinger; tests change it
 	closeOnce  sync.Once
 	clientMu   sync.RWMutex // held to call the consumer; Close takes it to shut it down
 	shutdown   bool         // under clientMu
@@ -276,8 +278,13 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 	if !s.broadcast {
 		req = &request{cr: cr, left: len(exts)}
 	}
-	ds := make([]*delivery, 0, len(exts))
-	for _, ext := range exts {
+	// One allocation for the batch's deliveries: they live and die
+	// together (the request is acknowledged as a whole).
+	slab := make([]delivery, len(exts))
+	ds := make([]*delivery, len(exts))
+	queue := queueID{mq.Topic, mq.BrokerName, mq.QueueId}
+	index := s.t.routes.index(mq.Topic, mq.BrokerName, mq.QueueId)
+	for i, ext := range exts {
 		topic := ext.Topic
 		if strings.HasPrefix(topic, "%RETRY%") {
 			// Sent back by a consumer of another kind in this group.
@@ -287,34 +294,69 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 		}
 		props := ext.GetProperties()
 		key, headers := keyAndHeaders(props)
-		d := &delivery{
+		if len(props) == smallMapEntries {
+			trimProperties(ext)
+		}
+		slab[i] = delivery{
 			req:   req,
-			queue: queueID{mq.Topic, mq.BrokerName, mq.QueueId},
+			queue: queue,
 			msg: connect.Message{
 				Topic:       topic,
 				Key:         key,
 				Value:       value(ext.Body, props),
 				Headers:     headers,
-				Queue:       s.t.routes.index(mq.Topic, mq.BrokerName, mq.QueueId),
+				Queue:       index,
 				Offset:      ext.QueueOffset,
 				Redelivered: int(ext.ReconsumeTimes),
 			},
 		}
-		ds = append(ds, d)
+		ds[i] = &slab[i]
 	}
 	return ds
 }
 
+// smallMapEntries is how many entries a Go map holds before it outgrows
+// its first table.
+const smallMapEntries = 8
+
+// trimProperties removes from a received message properties the broker
+// adds that nothing reads once the message is decoded. The client's ACK
+// adds one property to every message (CONSUME_START_TIME): on a message of
+// smallMapEntries properties (one with a key and the converter's two
+// headers, say) that makes the client's map grow, an allocation and a copy
+// per message.
+func trimProperties(ext *primitive.MessageExt) {
+	for _, p := range [...]string{primitive.PropertyCluster, primitive.PropertyMsgRegion, primitive.PropertyTraceSwitch} {
+		ext.RemoveProperty(p)
+	}
+}
+
 // Fetch returns up to max messages, waiting until at least one is there,
 // ctx is done (its error), the subscription closes (connect.ErrClosed) or
-// fails (ErrClientPanicked).
+// fails (ErrClientPanicked). While the member is behind (its queues hold
+// messages it has not taken yet) it waits up to fetchLinger for max
+// messages rather than return the one pulled batch (32 messages at most)
+// that is there.
 // Messages come in queue order per queue: redeliveries after a Nack first.
 func (s *subscription) Fetch(ctx context.Context, max int) ([]*connect.Message, error) {
 	if max < 1 {
 		max = 1
 	}
+	var (
+		out    []*connect.Message
+		linger *time.Timer
+		expiry <-chan time.Time
+	)
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
+			if len(out) > 0 {
+				return out, nil // taken: theirs now
+			}
 			return nil, err
 		}
 		s.mu.Lock()
@@ -322,28 +364,54 @@ func (s *subscription) Fetch(ctx context.Context, max int) ([]*connect.Message, 
 			s.mu.Unlock()
 			return nil, fmt.Errorf("rocketmq: fetch: %w", connect.ErrClosed)
 		}
-		if err := s.failed; err != nil {
+		if err := s.failed; err != nil && len(out) == 0 {
 			s.mu.Unlock()
 			return nil, err
 		}
-		out := s.take(max)
+		out = s.takeMore(out, max)
 		more := len(s.ready) > 0
+		wait := len(out) > 0 && len(out) < max && s.failed == nil && s.linger > 0 && s.behind()
 		s.mu.Unlock()
 		if len(out) > 0 {
 			signal(s.space)
 			if more {
 				signal(s.wake)
 			}
+		}
+		if len(out) > 0 && !wait {
 			return out, nil
+		}
+		if wait && linger == nil {
+			linger = time.NewTimer(s.linger)
+			expiry = linger.C
 		}
 		select {
 		case <-s.wake:
+		case <-expiry:
+			return out, nil
 		case <-ctx.Done():
-			return nil, ctx.Err()
 		case <-s.closing:
 		case <-s.broken:
 		}
 	}
+}
+
+// fetchLinger bounds how long Fetch waits for a fuller batch while the
+// member is behind. A sink writes and flushes a batch at a time: batches
+// of one pull (up to 32 messages, the broker's cap) would cost it a flush
+// every 32 messages. Waiting does not slow the member down: the client
+// and the pump go on pulling meanwhile.
+const fetchLinger = 10 * time.Millisecond
+
+// behind reports, under s.mu, whether a queue the member reads holds
+// messages past those taken from the client, as of the latest pull.
+func (s *subscription) behind() bool {
+	for _, q := range s.lags {
+		if q.end > q.next && !q.pq.IsDroppd() {
+			return true
+		}
+	}
+	return false
 }
 
 // fail makes every later Fetch return an error matching ErrClientPanicked
@@ -365,7 +433,22 @@ func (s *subscription) fail(cause error) {
 // no longer owns are dropped: the new owner reads them again from the
 // group's offset, which is not past them.
 func (s *subscription) take(max int) []*connect.Message {
-	var out []*connect.Message
+	return s.takeMore(nil, max)
+}
+
+// takeMore appends to out what take(max-len(out)) returns.
+func (s *subscription) takeMore(out []*connect.Message, max int) []*connect.Message {
+	n := min(max-len(out), len(s.ready))
+	if n <= 0 {
+		return out
+	}
+	// The messages handed out are copies (a redelivery is a new value), made
+	// in one allocation.
+	slab := make([]connect.Message, n)
+	if out == nil {
+		out = make([]*connect.Message, 0, n)
+	}
+	slab = slab[:0]
 	i := 0
 	for ; i < len(s.ready) && len(out) < max; i++ {
 		d := s.ready[i]
@@ -373,12 +456,13 @@ func (s *subscription) take(max int) []*connect.Message {
 		if d.req != nil && d.req.cr.GetPQ().IsDroppd() {
 			continue
 		}
-		m := d.msg
+		slab = append(slab, d.msg)
+		m := &slab[len(slab)-1]
 		m.Redelivered += d.count
 		d.count++
-		out = append(out, &m)
+		out = append(out, m)
 		if d.req != nil {
-			s.inflight[&m] = d
+			s.inflight[m] = d
 		}
 	}
 	clear(s.ready[:i])
