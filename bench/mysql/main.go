@@ -66,6 +66,7 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write CPU profiles of the last round's runs to PREFIX-encode.prof, PREFIX-stream.prof and PREFIX-snapshot.prof")
 	heapprofile := flag.String("heapprofile", "", "write a heap profile of the last stream run, taken when half the rows were received, to this file")
 	keep := flag.Bool("keep", false, "keep the benchmark database")
+	queueCap := flag.Int("queue-capacity", 8192, "messages each queue of the in-memory transport holds (memory.WithQueueCapacity; 8192 is its default): the transport's 4 queues hold up to 4x this many encoded messages in the heap while the consumer is behind")
 	only := flag.String("only", "", "run only these measurements, comma-separated (parse, encode, stream, snapshot), for profiling")
 	flag.Parse()
 
@@ -110,11 +111,11 @@ func main() {
 		}
 		if run("stream") {
 			stream = best(stream, measure(*rows, profiled(last, *cpuprofile+"-stream.prof", func() {
-				streamed = pipeline(srv, db, file, pos, *rows, false, heapAt(i == *rounds-1, *heapprofile))
+				streamed = pipeline(srv, db, file, pos, *rows, false, *queueCap, heapAt(i == *rounds-1, *heapprofile))
 			})))
 		}
 		if run("snapshot") {
-			snap = best(snap, measure(*rows, profiled(last, *cpuprofile+"-snapshot.prof", func() { pipeline(srv, db, file, pos, *rows, true, "") })))
+			snap = best(snap, measure(*rows, profiled(last, *cpuprofile+"-snapshot.prof", func() { pipeline(srv, db, file, pos, *rows, true, *queueCap, "") })))
 		}
 	}
 	fmt.Printf("%-58s %10.0f rows/s  peak heap %6.1f MB\n", "parse only:   go-mysql BinlogSyncer", base.rate, base.peakMB)
@@ -252,10 +253,10 @@ func baseline(srv server, db, file string, pos uint32, rows int) {
 // pipeline runs the connector in the runtime and waits until a consumer of
 // the table's topic received rows messages. It returns the value of the
 // message of the row whose id is 1.
-func pipeline(srv server, db, file string, pos uint32, rows int, snapshot bool, heapProfile string) []byte {
+func pipeline(srv server, db, file string, pos uint32, rows int, snapshot bool, queueCap int, heapProfile string) []byte {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	broker := memory.New()
+	broker := memory.New(memory.WithQueueCapacity(queueCap))
 	defer broker.Close()
 	store := offset.NewMemory()
 	cfg := connect.Config{
