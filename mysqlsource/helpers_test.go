@@ -421,3 +421,23 @@ func field(row any, name string) any {
 	v, _ := connect.Lookup(row, name)
 	return v
 }
+
+// sameSchemas checks that two records of one table, one from the snapshot
+// and one from the binlog, have equal row and key schemas.
+func sameSchemas(t testing.TB, snap, bin *connect.Record) {
+	t.Helper()
+	for _, p := range []struct {
+		what     string
+		got, too any
+	}{{"row", snap.Change.After, bin.Change.After}, {"key", snap.Key, bin.Key}} {
+		a, ok1 := p.got.(*connect.Struct)
+		b, ok2 := p.too.(*connect.Struct)
+		if !ok1 || !ok2 {
+			t.Errorf("%s: %T from the snapshot, %T from the binlog, want *connect.Struct", p.what, p.got, p.too)
+			continue
+		}
+		if !a.Schema.Equal(b.Schema) {
+			t.Errorf("%s schema from the snapshot differs from the binlog's:\n%s\n%s", p.what, a.Schema, b.Schema)
+		}
+	}
+}

@@ -116,6 +116,15 @@ func TestSystemVersionedStream(t *testing.T) {
 	if len(stream) != want {
 		t.Errorf("%d stream records, want %d (%v)", len(stream), want, ops(stream))
 	}
+	// Without the period columns, the stream's schemas are the snapshot's.
+	for _, bin := range stream {
+		for _, rec := range r.recs[:snap] {
+			if rec.Topic == bin.Topic && bin.Change.After != nil {
+				sameSchemas(t, rec, bin)
+				break
+			}
+		}
+	}
 	wantOps := map[connect.Operation]int{connect.OpCreate: 6, connect.OpUpdate: 6, connect.OpDelete: 6}
 	if got := ops(stream); !maps.Equal(got, wantOps) {
 		t.Errorf("stream operations %v, want %v", got, wantOps)
@@ -237,9 +246,12 @@ func TestInvalidDateTime(t *testing.T) {
 	)
 	r.pollUntil(30*time.Second, "the sentinel", hasRecord("d", isSentinel(-1)))
 	byID := map[int64]map[string]any{}
+	recs := map[int64]*connect.Record{}
 	for _, rec := range r.recs {
 		byID[keyID(rec).(int64)], _ = connect.AsMap(rec.Change.After)
+		recs[keyID(rec).(int64)] = rec
 	}
+	sameSchemas(t, recs[1], recs[11])
 	if v := byID[1]["dt"]; v != nil {
 		t.Errorf("snapshot: DATETIME 2023-02-30 is %v, want nil", v)
 	}
@@ -271,8 +283,14 @@ func TestLatin1Undefined(t *testing.T) {
 	r.pollUntil(30*time.Second, "the sentinel", hasRecord("l", isSentinel(-1)))
 	want := "A€\u0081\u008d\u008f\u0090\u009dBé"
 	got := map[int64]any{}
+	recs := map[int64]*connect.Record{}
 	for _, rec := range r.recs {
 		got[keyID(rec).(int64)] = field(rec.Change.After, "s")
+		recs[keyID(rec).(int64)] = rec
+	}
+	sameSchemas(t, recs[1], recs[2])
+	if s := recs[2].Change.After.(*connect.Struct).Schema.Fields[1].Schema; s.Charset != "latin1" {
+		t.Errorf("field s: %s, want charset latin1", s)
 	}
 	if got[1] != want || got[2] != want {
 		t.Errorf("snapshot %q, binlog %q, want %q", got[1], got[2], want)

@@ -117,4 +117,9 @@ func TestMinimalMetadata(t *testing.T) {
 	if keyID(r.recs[0]) != int64(4294967295) {
 		t.Errorf("key %#v", r.recs[0].Key)
 	}
+	// The schema too comes from the current one where the binlog lacks it.
+	want2 := "optional struct " + db.name + "." + db.name + ".t.Value{id int64, e optional enum(x,y), l optional string(latin1), b optional bytes, big optional uint64}"
+	if got := r.recs[0].Change.After.(*connect.Struct).Schema.String(); got != want2 {
+		t.Errorf("schema\n%s, want\n%s", got, want2)
+	}
 }
