@@ -198,10 +198,18 @@
 // *connect.Struct, other payloads as the Go values of their type; a
 // "schema": null payload decodes as plain JSON. Schemas are cached by
 // their text (WithSchemaCacheSize, Kafka's schemas.cache.size, 1000 by
-// default), so the rows of one table share one *connect.Schema. Names this
-// table does not list (Kafka's org.apache.kafka.connect.data.Decimal,
-// Debezium's MicroTimestamp) keep their Kafka type and name, without their
-// parameters.
+// default), so the rows of one table share one *connect.Schema.
+//
+// A schema of a literal type named as one of Kafka's or Debezium's own
+// semantic types (the rows of Debezium's value modes: int32
+// io.debezium.time.Date, int64 io.debezium.time.MicroTimestamp, string
+// io.debezium.time.ZonedTimestamp, bytes org.apache.kafka.connect.data.Decimal
+// with Schema.Scale and Schema.Precision, bytes io.debezium.data.Bits with
+// Schema.Width, ...) is written with their "version":1 and parameters, and
+// read back as that literal type and name with those fields set: a
+// ZonedTimestamp without this package's fraction parameter is Debezium's
+// string, not a Timestamp. Other names keep their Kafka type and name;
+// their parameters are dropped.
 //
 // # Connector settings
 //

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/dbzmodes"
 )
 
 // Schema names of the logical types in Kafka Connect's schema JSON (see the
@@ -126,6 +127,14 @@ func kafkaFormOf(s *connect.Schema) (kafkaForm, error) {
 		logical(typ, nameBits, 0, [2]string{paramLength, strconv.Itoa(s.Width)})
 	default:
 		return f, fmt.Errorf("schema of invalid type %s", s.Type)
+	}
+	if f.name == s.Name && s.Name != "" {
+		// A schema of a literal type named as one of Kafka's or Debezium's
+		// semantic types (as package dbzmodes maps rows for Debezium's
+		// modes): their version and parameters.
+		if version, params, ok := dbzmodes.KafkaForm(s); ok {
+			f.version, f.params = version, params
+		}
 	}
 	return f, nil
 }
@@ -306,6 +315,8 @@ func parseSchema(v any) (*connect.Schema, error) {
 		s.Type = connect.TypeFloat64
 	case "bytes":
 		s.Type = connect.TypeBytes
+		// Kafka's Decimal and Debezium's Bits: scale and precision, length.
+		_, err = dbzmodes.SetParameters(s, params)
 	case "string":
 		s.Type = connect.TypeString
 		switch s.Name {
@@ -319,14 +330,16 @@ func parseSchema(v any) (*connect.Schema, error) {
 		case nameTime:
 			setLogical(connect.TypeTime)
 			s.Fraction, err = intParam(paramFraction)
-		case nameTimestamp, nameZonedTimestamp:
-			zoned := s.Name == nameZonedTimestamp
+		case nameTimestamp:
 			setLogical(connect.TypeTimestamp)
-			s.Zoned = zoned
-			if _, ok := params[paramFraction]; ok || !zoned {
+			s.Fraction, err = intParam(paramFraction)
+		case nameZonedTimestamp:
+			// Ours carries its fraction; Debezium's (no fraction) is a
+			// string of that name, as Debezium's consumers read it.
+			if _, ok := params[paramFraction]; ok {
+				setLogical(connect.TypeTimestamp)
+				s.Zoned = true
 				s.Fraction, err = intParam(paramFraction)
-			} else {
-				s.Fraction = 9 // Debezium's, which writes what the instant needs
 			}
 		case nameJSON:
 			setLogical(connect.TypeJSON)
