@@ -393,9 +393,9 @@
 // # Resources
 //
 // Memory is bounded by batch sizes, not by how far the source is ahead: a
-// snapshot holds one page of rows; streaming holds 64 events parsed ahead
+// snapshot holds one page of rows; streaming holds 32 events parsed ahead
 // by go-mysql and one batch of poll.max.records records made ahead of
-// Poll (plus the one being made). Streaming runs two goroutines (go-mysql's
+// Poll. Streaming runs two goroutines (go-mysql's
 // reader and the record maker), both stopped and waited for by Stop.
 //
 // Rows, keys, source blocks, records and their offsets are carved from a
