@@ -446,6 +446,7 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 	// The rows of a page share one source block: only their position
 	// differs (markLast gives the snapshot's last record its own).
 	src := blk.source(&base, 0)
+	recs = make([]*connect.Record, 0, min(sn.s.fetchSize, 4096))
 	// Rows are converted as they arrive (go-mysql reuses the row and its
 	// buffer); the table's paging state moves only once the page is read
 	// whole, so that a failure mid-page resumes before it.
