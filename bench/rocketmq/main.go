@@ -3,7 +3,7 @@
 // same run, on a real broker.
 //
 //	eval "$(scripts/services.sh up rocketmq)"
-//	go run ./bench/rocketmq [-n 100000] [-batch 100] [-rounds 2] [-e2e 100000]
+//	go run ./bench/rocketmq [-n 100000] [-batch 100] [-rounds 3] [-e2e 100000]
 //	go run ./bench/rocketmq -only e2e -cpuprofile cpu.out -blockprofile block.out -mutexprofile mutex.out
 //
 // For 150-byte and 1 KB payloads (-sizes) it reports records/s and MB/s
@@ -33,7 +33,10 @@
 //
 // End-to-end rates are shown as a share of min(raw publish, raw consume) of
 // the same run. Each measurement runs -rounds times, alternating; the best
-// round is reported. Peak heap is the largest live heap sampled during the
+// round is reported, and then, since the load of a shared machine changes
+// from round to round, the share of each end-to-end case (and of the sink
+// task alone) against the baselines of its own round: median, lowest and
+// highest over the rounds. Peak heap is the largest live heap sampled during the
 // measurement (the whole process: runtime, transport and client).
 // Absolute figures on a shared machine are noisy: read the ratios.
 //
@@ -55,6 +58,7 @@ import (
 	goruntime "runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,7 +80,7 @@ import (
 func main() {
 	n := flag.Int("n", 100_000, "records per publish and raw consume run")
 	batch := flag.Int("batch", 100, "records per SendSync / Publish call")
-	rounds := flag.Int("rounds", 2, "runs of each measurement; the best is reported")
+	rounds := flag.Int("rounds", 3, "runs of each measurement; the best is reported, and the median share per round")
 	e2e := flag.Int64("e2e", 100_000, "records of each end-to-end run (0: skip)")
 	pull := flag.Int("pull", 32, "messages per pull of the raw consumer (the client's default is 32)")
 	sizes := flag.String("sizes", "150,1024", "payload sizes in bytes, comma-separated (at least 16)")
@@ -162,41 +166,50 @@ func main() {
 		payload := make([]byte, size)
 		rand.Read(payload)
 		var rawR, trR, rawKeyedR, keyedR, consumeR, trConsumeR, sinkR result
-		if runRaw {
-			for range *rounds {
+		e2eR := make([]result, len(cases))
+		// Rates of one round against the baselines of the same round: the
+		// machine's load changes between rounds more than within one.
+		var sinkShare []float64
+		e2eShare := make([][]float64, len(cases))
+		for range *rounds {
+			var base float64 // min(raw publish, raw consume) of this round
+			if runRaw {
 				var filled string
-				rawR = best(rawR, b.measure(*n, size, func(topic string) {
+				pub := b.measure(*n, size, func(topic string) {
 					b.publishRaw(raw, topic, payload, *n, *batch)
 					filled = topic
-				}))
+				})
+				rawR = best(rawR, pub)
 				prof.resume()
-				consumeR = best(consumeR, b.measureOn(filled, *n, size, func(topic string) { b.consumeRaw(topic, *n) }))
+				cons := b.measureOn(filled, *n, size, func(topic string) { b.consumeRaw(topic, *n) })
+				consumeR = best(consumeR, cons)
 				trConsumeR = best(trConsumeR, b.measureOn(filled, *n, size, func(topic string) { b.consumeTransport(topic, *n) }))
 				var note string
 				r := b.measureOn(filled, *n, size, func(topic string) { note = b.sinkOnly(topic, *n) })
 				r.note = note
 				sinkR = best(sinkR, r)
+				sinkShare = append(sinkShare, r.rate/cons.rate)
 				prof.pause()
-				if !runPublish {
-					continue
+				base = min(pub.rate, cons.rate)
+				if runPublish {
+					trR = best(trR, b.measure(*n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, false) }))
+					rawKeyedR = best(rawKeyedR, b.measure(*n, size, func(topic string) { b.publishRawKeyed(rawManual, topic, payload, *n, *batch) }))
+					keyedR = best(keyedR, b.measure(*n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, true) }))
 				}
-				trR = best(trR, b.measure(*n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, false) }))
-				rawKeyedR = best(rawKeyedR, b.measure(*n, size, func(topic string) { b.publishRawKeyed(rawManual, topic, payload, *n, *batch) }))
-				keyedR = best(keyedR, b.measure(*n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, true) }))
 			}
-		}
-		e2eR := make([]result, len(cases))
-		if runE2E {
-			prof.resume()
-			for range *rounds {
+			if runE2E {
+				prof.resume()
 				for i, c := range cases {
 					var note string
 					r := b.measure(int(*e2e), size, func(topic string) { note = b.endToEnd(topic, payload, *e2e, c) })
 					r.note = note
 					e2eR[i] = best(e2eR[i], r)
+					if base > 0 {
+						e2eShare[i] = append(e2eShare[i], r.rate/base)
+					}
 				}
+				prof.pause()
 			}
-			prof.pause()
 		}
 		fmt.Printf("\npayload %d bytes\n", size)
 		if runRaw {
@@ -227,8 +240,31 @@ func main() {
 				}
 			}
 		}
+		if runRaw && *rounds > 1 {
+			fmt.Printf("  per round, against the same round's baselines: median [lowest, highest]\n")
+			fmt.Printf("    %-40s %s of raw consume\n", "runtime sink task alone", shares(sinkShare))
+			for i, c := range cases {
+				if len(e2eShare[i]) > 0 {
+					fmt.Printf("    %-40s %s of min(raw publish, consume)\n", c.name, shares(e2eShare[i]))
+				}
+			}
+		}
 	}
 	prof.stop()
+}
+
+// shares formats ratios as "median% [lowest%, highest%]".
+func shares(r []float64) string {
+	if len(r) == 0 {
+		return "-"
+	}
+	r = slices.Clone(r)
+	slices.Sort(r)
+	median := r[len(r)/2]
+	if len(r)%2 == 0 {
+		median = (r[len(r)/2-1] + r[len(r)/2]) / 2
+	}
+	return fmt.Sprintf("%3.0f%% [%3.0f%%, %3.0f%%]", 100*median, 100*r[0], 100*r[len(r)-1])
 }
 
 type bench struct {
