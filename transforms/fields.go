@@ -85,7 +85,11 @@ func (t *insertField) Apply(ctx context.Context, r *connect.Record) (*connect.Re
 	if err != nil {
 		return nil, err
 	}
-	origin, isSink := connect.OriginFrom(ctx)
+	var origin connect.Origin
+	isSink := false
+	if t.partSet || t.offSet { // a context lookup, only when needed
+		origin, isSink = connect.OriginFrom(ctx)
+	}
 	if t.offSet && !isSink {
 		return nil, errors.New("offset.field: only sink records have an offset, found a source record")
 	}
