@@ -82,6 +82,7 @@ func main() {
 	batch := flag.Int("batch", 100, "records per SendSync / Publish call")
 	rounds := flag.Int("rounds", 3, "runs of each measurement; the best is reported, and the median share per round")
 	e2e := flag.Int64("e2e", 100_000, "records of each end-to-end run (0: skip)")
+	queues := flag.Int("queues", 4, "queues of each topic the bench creates")
 	pull := flag.Int("pull", 32, "messages per pull of the raw consumer (the client's default is 32)")
 	sizes := flag.String("sizes", "150,1024", "payload sizes in bytes, comma-separated (at least 16)")
 	caseList := flag.String("cases", "1,2,3,4", "end-to-end runs to make: 1 keys, 2 no keys, 3 two sink tasks, 4 two source tasks")
@@ -100,8 +101,8 @@ func main() {
 	if *only != "" && *only != "raw" && *only != "consume" && *only != "e2e" {
 		fail(fmt.Errorf("-only %q: want raw, consume or e2e", *only))
 	}
-	if *n < 1 || *batch < 1 || *rounds < 1 || *e2e < 0 || *pull < 1 || *pull > 1024 {
-		fail(errors.New("-n, -batch and -rounds must be at least 1, -e2e at least 0, -pull in 1..1024"))
+	if *n < 1 || *batch < 1 || *rounds < 1 || *e2e < 0 || *pull < 1 || *pull > 1024 || *queues < 1 {
+		fail(errors.New("-n, -batch, -rounds and -queues must be at least 1, -e2e at least 0, -pull in 1..1024"))
 	}
 	var payloadSizes []int
 	for _, s := range strings.Split(*sizes, ",") {
@@ -114,7 +115,7 @@ func main() {
 	runRaw, runE2E := *only == "" || *only == "raw" || *only == "consume", (*only == "" || *only == "e2e") && *e2e > 0
 	runPublish := *only != "consume"
 
-	b := &bench{namesrv: *namesrv, broker: *broker, run: strconv.FormatInt(time.Now().UnixNano()%1e9, 36), pull: *pull, brokerPID: *brokerPID}
+	b := &bench{namesrv: *namesrv, broker: *broker, run: strconv.FormatInt(time.Now().UnixNano()%1e9, 36), pull: *pull, brokerPID: *brokerPID, queues: *queues}
 	b.tr = rocketmq.New(
 		rocketmq.WithNameServers([]string{b.namesrv}),
 		rocketmq.WithBrokerAddrs([]string{b.broker}),
@@ -152,8 +153,8 @@ func main() {
 
 	prof := startProfiles(*cpuprofile, *blockprofile, *mutexprofile)
 	prof.allocs = *memprofile
-	fmt.Printf("batch %d records, %d records per publish and consume run, %d per end-to-end run, raw pull %d, best of %d rounds, GOMAXPROCS=%d\n",
-		*batch, *n, *e2e, *pull, *rounds, goruntime.GOMAXPROCS(0))
+	fmt.Printf("batch %d records, %d records per publish and consume run, %d per end-to-end run, %d queues, raw pull %d, best of %d rounds, GOMAXPROCS=%d\n",
+		*batch, *n, *e2e, *queues, *pull, *rounds, goruntime.GOMAXPROCS(0))
 	var cases []e2eCase
 	for _, s := range strings.Split(*caseList, ",") {
 		i, err := strconv.Atoi(strings.TrimSpace(s))
@@ -175,33 +176,33 @@ func main() {
 			var base float64 // min(raw publish, raw consume) of this round
 			if runRaw {
 				var filled string
-				pub := b.measure(*n, size, func(topic string) {
+				pub := b.measure("raw publish", *n, size, func(topic string) {
 					b.publishRaw(raw, topic, payload, *n, *batch)
 					filled = topic
 				})
 				rawR = best(rawR, pub)
 				prof.resume()
-				cons := b.measureOn(filled, *n, size, func(topic string) { b.consumeRaw(topic, *n) })
+				cons := b.measureOn("raw consume", filled, *n, size, func(topic string) { b.consumeRaw(topic, *n) })
 				consumeR = best(consumeR, cons)
-				trConsumeR = best(trConsumeR, b.measureOn(filled, *n, size, func(topic string) { b.consumeTransport(topic, *n) }))
+				trConsumeR = best(trConsumeR, b.measureOn("transport consume", filled, *n, size, func(topic string) { b.consumeTransport(topic, *n) }))
 				var note string
-				r := b.measureOn(filled, *n, size, func(topic string) { note = b.sinkOnly(topic, *n) })
+				r := b.measureOn("sink alone", filled, *n, size, func(topic string) { note = b.sinkOnly(topic, *n) })
 				r.note = note
 				sinkR = best(sinkR, r)
 				sinkShare = append(sinkShare, r.rate/cons.rate)
 				prof.pause()
 				base = min(pub.rate, cons.rate)
 				if runPublish {
-					trR = best(trR, b.measure(*n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, false) }))
-					rawKeyedR = best(rawKeyedR, b.measure(*n, size, func(topic string) { b.publishRawKeyed(rawManual, topic, payload, *n, *batch) }))
-					keyedR = best(keyedR, b.measure(*n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, true) }))
+					trR = best(trR, b.measure("transport publish", *n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, false) }))
+					rawKeyedR = best(rawKeyedR, b.measure("raw keyed publish", *n, size, func(topic string) { b.publishRawKeyed(rawManual, topic, payload, *n, *batch) }))
+					keyedR = best(keyedR, b.measure("transport keyed publish", *n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, true) }))
 				}
 			}
 			if runE2E {
 				prof.resume()
 				for i, c := range cases {
 					var note string
-					r := b.measure(int(*e2e), size, func(topic string) { note = b.endToEnd(topic, payload, *e2e, c) })
+					r := b.measure(c.name, int(*e2e), size, func(topic string) { note = b.endToEnd(topic, payload, *e2e, c) })
 					r.note = note
 					e2eR[i] = best(e2eR[i], r)
 					if base > 0 {
@@ -270,6 +271,7 @@ func shares(r []float64) string {
 type bench struct {
 	namesrv, broker, run string
 	pull, brokerPID      int
+	queues               int
 	tr                   *rocketmq.Transport
 	topics               int
 }
@@ -277,7 +279,7 @@ type bench struct {
 func (b *bench) topic() string {
 	b.topics++
 	t := fmt.Sprintf("bench_%s_%d", b.run, b.topics)
-	if err := b.tr.CreateTopic(context.Background(), t, 4); err != nil {
+	if err := b.tr.CreateTopic(context.Background(), t, b.queues); err != nil {
 		fail(err)
 	}
 	return t
@@ -312,17 +314,19 @@ func (r result) print(what string, base result, of string) {
 	fmt.Println()
 }
 
-// measure runs f on a new topic with 4 queues.
-func (b *bench) measure(n, size int, f func(topic string)) result {
-	return b.measureOn(b.topic(), n, size, f)
+// measure runs f on a new topic with -queues queues.
+func (b *bench) measure(what string, n, size int, f func(topic string)) result {
+	return b.measureOn(what, b.topic(), n, size, f)
 }
 
-func (b *bench) measureOn(topic string, n, size int, f func(topic string)) result {
+// measureOn runs f on topic. Profile samples are labelled with what (pprof
+// -tagfocus measure=...), goroutines f starts included.
+func (b *bench) measureOn(what, topic string, n, size int, f func(topic string)) result {
 	goruntime.GC()
 	peak := heapwatch.Start()
 	cpu, brokerCPU, allocs := cpuTime(), procCPUTime(b.brokerPID), allocated()
 	began := time.Now()
-	f(topic)
+	pprof.Do(context.Background(), pprof.Labels("measure", what), func(context.Context) { f(topic) })
 	took := time.Since(began)
 	return result{
 		rate:            float64(n) / took.Seconds(),
@@ -479,7 +483,7 @@ func (b *bench) sinkOnly(topic string, n int) string {
 // chosen by the FNV-1a hash of the key.
 func (b *bench) publishRawKeyed(p rmq.Producer, topic string, payload []byte, n, batch int) {
 	ctx := context.Background()
-	queues := make([]*primitive.MessageQueue, 4)
+	queues := make([]*primitive.MessageQueue, b.queues)
 	for i := range queues {
 		queues[i] = &primitive.MessageQueue{Topic: topic, BrokerName: b.brokerName(), QueueId: i}
 	}
