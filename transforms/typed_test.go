@@ -665,6 +665,17 @@ func TestTypedOwnership(t *testing.T) {
 		t.Fatalf("a fresh row was copied: %v", dump(r.Value))
 	}
 
+	// A decoded change event: its after image is the chain's too.
+	unwrap := newTransform(t, "io.debezium.transforms.ExtractNewRecordState", connect.Config{})
+	ev := typedChange()
+	after := ev.Change.After.(*connect.Struct)
+	own.Reset(ev, true)
+	r, _ = unwrap.Apply(ctx, ev)
+	r, _ = mask.Apply(ctx, r)
+	if r.Value.(*connect.Struct) != after || after.Values[1] != "" {
+		t.Fatalf("a decoded image was copied: %v", dump(r.Value))
+	}
+
 	other := customer(3, "c")
 	out, _ := mask.Apply(ctx, &connect.Record{Value: other}) // not the record own was reset with
 	if out.Value.(*connect.Struct) == other || other.Values[1] != "c" {
