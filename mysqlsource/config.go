@@ -93,7 +93,7 @@ func configSpec() connect.ConfigSpec {
 		{Name: KeySnapshotFetchSize, Type: connect.FieldInt, Default: "10000", Validate: connect.IntAtLeast(1),
 			Description: "Rows read per snapshot query (page)."},
 		{Name: KeyPollMaxRecords, Type: connect.FieldInt, Default: "2048", Validate: connect.IntAtLeast(1),
-			Description: "Most change events returned by one poll while streaming (a row event's rows are never split)."},
+			Description: "Most change events returned by one poll while streaming (a row event's rows are never split), and per part of a snapshot page returned while the page is read."},
 		{Name: KeyTopicPrefix, Validate: noSpace,
 			Description: "Prefix of every topic name, taken literally (include your own separator, e.g. \"dbserver1.\")."},
 		{Name: KeyTopicNaming, Default: "table", Allowed: []string{"table", "database.table"},

@@ -47,7 +47,9 @@
 //	flavor                        auto (default), mysql or mariadb
 //	snapshot.mode                 initial (default), never, when_needed
 //	snapshot.fetch.size           rows per snapshot query, default 10000
-//	poll.max.records              most events per poll, default 2048
+//	poll.max.records              most events per poll while streaming,
+//	                              and per part of a snapshot page handed
+//	                              out while it is read; default 2048
 //	topic.prefix                  prepended to every topic, literally
 //	topic.naming                  table (default, as the seed) or
 //	                              database.table
@@ -395,8 +397,13 @@
 // Memory is bounded by batch sizes, not by how far the source is ahead: a
 // snapshot holds one page of rows; streaming holds 32 events parsed ahead
 // by go-mysql and one batch of poll.max.records records made ahead of
-// Poll. Streaming runs two goroutines (go-mysql's
-// reader and the record maker), both stopped and waited for by Stop.
+// Poll. A snapshot page is read by a goroutine of its own while Poll hands
+// its first records to the runtime, poll.max.records at a time (the
+// page's end comes whole, once read: the snapshot's last record is marked
+// then); it reads the page to its end without waiting, so the server never
+// waits for the connector in the middle of a result. Streaming runs two
+// goroutines (go-mysql's reader and the record maker). Stop stops them all
+// and waits for them.
 //
 // Rows, keys, source blocks, records and their offsets are carved from a
 // few blocks per row event (or snapshot page), and go-mysql's values are

@@ -95,7 +95,9 @@ func TestServerRestartMidSnapshot(t *testing.T) {
 	db := newTestDB(t)
 	db.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)")
 	insertRange(db, "t", 1, 20000)
-	r := startRun(t, db.config("snapshot.fetch.size", "200"), nil)
+	// Pages are handed out in parts while they are read (poll.max.records
+	// below the fetch size), so the restart can cut a page in the middle.
+	r := startRun(t, db.config("snapshot.fetch.size", "200", "poll.max.records", "50"), nil)
 	r.pollUntil(30*time.Second, "some snapshot rows", func(recs []*connect.Record) bool { return len(recs) >= 1000 })
 	restarted := restartServer(t)
 	// Poll slowly, so that the restart comes while the snapshot runs.

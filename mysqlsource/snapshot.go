@@ -43,6 +43,7 @@ type snapshotter struct {
 	idx       int                // tables[idx] is being read
 	nonEmpty  int                // tables[nonEmpty] has rows, when > idx (see restEmpty)
 	cur       *snapTable
+	reading   *pageRead       // the page of cur being read, if any
 	resumeAt  *snapshotOffset // where an interrupted snapshot stopped
 	began     time.Time
 	loggedAt  time.Time
@@ -57,7 +58,8 @@ type snapTable struct {
 	keyed    bool // paged by primary key; else by OFFSET
 	first    *client.Stmt
 	next     *client.Stmt
-	lastKey  []json.RawMessage // primary key of the last row read
+	lastKey  []json.RawMessage // primary key of the last row of the last page read
+	returned *connect.Record   // the last record handed out of a page still being read
 	keyCols  []string          // names of the primary key columns
 	colsJSON []byte            // keyCols as a JSON array
 	keySpans [][2]int          // scratch of position: where key values sit in an offset
@@ -170,10 +172,11 @@ func (sn *snapshotter) resumeTable() string {
 // again (after a lost connection, say), the snapshot goes on after the last
 // row read, in a new transaction.
 func (sn *snapshotter) close() {
+	sn.stopPage()
 	switch {
 	case sn.finished || sn.conn == nil:
 	case sn.cur != nil:
-		sn.resumeAt = &snapshotOffset{DB: sn.cur.ref.db, Table: sn.cur.ref.table, Key: sn.cur.lastKey, Cols: sn.cur.keyCols}
+		sn.resumeAt = &snapshotOffset{DB: sn.cur.ref.db, Table: sn.cur.ref.table, Key: sn.cur.resumeKey(), Cols: sn.cur.keyCols}
 	case sn.resumeAt != nil:
 		// Not reached yet: keep it.
 	case sn.idx < len(sn.tables):
@@ -216,13 +219,16 @@ func (sn *snapshotter) next(ctx context.Context) ([]*connect.Record, error) {
 				return nil, err
 			}
 		}
-		recs, more, err := sn.page(ctx)
+		recs, final, more, err := sn.page(ctx)
 		if err != nil {
 			sn.close()
-			if ctx.Err() != nil {
-				return nil, nil
-			}
 			return nil, err
+		}
+		if !final {
+			if len(recs) > 0 {
+				sn.publish()
+			}
+			return recs, nil // none: ctx is done, the page goes on being read
 		}
 		if !more {
 			t := sn.cur
@@ -370,6 +376,19 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 	return nil
 }
 
+// resumeKey is the primary key after which the table's snapshot resumes:
+// that of the last record handed out.
+func (t *snapTable) resumeKey() []json.RawMessage {
+	if t.returned == nil {
+		return t.lastKey
+	}
+	var o offset
+	if err := json.Unmarshal(t.returned.Position.Offset, &o); err != nil || o.Snapshot == nil {
+		return t.lastKey
+	}
+	return o.Snapshot.Key
+}
+
 // deadline gives what the connection reads next read.timeout. It is
 // dialed without go-mysql's deadline per packet (see dialOwnDeadlines).
 func (sn *snapshotter) deadline() {
@@ -414,9 +433,27 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// page reads the current table's next page; more is false once the table
-// is exhausted.
-func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more bool, err error) {
+// pageRead is a page being read by its own goroutine, so that the records
+// of its first rows go to the runtime (and are encoded) while the rest
+// arrive. The goroutine owns the connection, the statement and the
+// table's keySpans until it ends; Poll takes records under mu.
+type pageRead struct {
+	t      *snapTable
+	cancel context.CancelFunc // interrupts the query (see close)
+	wg     sync.WaitGroup
+	signal chan struct{} // capacity 1: records were added, or the page ended
+
+	mu   sync.Mutex
+	recs []*connect.Record // read, not taken yet
+	key  []json.RawMessage // of the last row read
+	read int               // rows read
+	more bool              // the table goes on after the page
+	done bool
+	err  error
+}
+
+// readPage starts reading the current table's next page.
+func (sn *snapshotter) readPage() error {
 	t := sn.cur
 	stmt := t.first
 	var args []any
@@ -429,12 +466,25 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 			for j := 0; j <= k; j++ {
 				a, err := keyArg(t.lastKey[j])
 				if err != nil {
-					return nil, false, connect.Fatal(fmt.Errorf("mysqlsource: snapshot key of %s: %w", t.ref, err))
+					return connect.Fatal(fmt.Errorf("mysqlsource: snapshot key of %s: %w", t.ref, err))
 				}
 				args = append(args, a)
 			}
 		}
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr := &pageRead{t: t, cancel: cancel, signal: make(chan struct{}, 1),
+		recs: make([]*connect.Record, 0, min(sn.s.fetchSize, 4096)), key: make([]json.RawMessage, len(t.ts.pk))}
+	sn.reading = pr
+	pr.wg.Go(func() { sn.runPage(ctx, pr, stmt, args) })
+	return nil
+}
+
+// runPage reads a page into pr: rows are converted as they arrive (go-mysql
+// reuses the row and its buffer). It never waits for Poll, so the server
+// is never kept waiting mid-result.
+func (sn *snapshotter) runPage(ctx context.Context, pr *pageRead, stmt *client.Stmt, args []any) {
+	t := pr.t
 	now := time.Now()
 	ts := t.ts
 	base := sn.s.newSource(ts, now, "true")
@@ -446,27 +496,26 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 	// The rows of a page share one source block: only their position
 	// differs (markLast gives the snapshot's last record its own).
 	src := blk.source(&base, 0)
-	recs = make([]*connect.Record, 0, min(sn.s.fetchSize, 4096))
-	// Rows are converted as they arrive (go-mysql reuses the row and its
-	// buffer); the table's paging state moves only once the page is read
-	// whole, so that a failure mid-page resumes before it.
 	var (
 		read   int
-		key    = make([]json.RawMessage, len(ts.pk)) // of the last row read
+		more   bool
+		key    = make([]json.RawMessage, len(ts.pk))
 		rowErr error
 		result mysql.Result
 	)
-	// A done ctx interrupts the query: the connection is then dropped.
+	notify := func() {
+		select {
+		case pr.signal <- struct{}{}:
+		default:
+		}
+	}
 	refresh, stop := sn.watch(ctx)
-	err = stmt.ExecuteSelectStreaming(&result, func(row []mysql.FieldValue) error {
+	err := stmt.ExecuteSelectStreaming(&result, func(row []mysql.FieldValue) error {
 		if read == sn.s.fetchSize {
 			more = true // the extra row: the table goes on
 			return nil
 		}
 		read++
-		if read%1024 == 0 {
-			refresh()
-		}
 		after := blk.row(ts.value)
 		for j := range ts.cols {
 			v, err := ts.cols[j].fromSnapshot(&row[j])
@@ -476,23 +525,98 @@ func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, more b
 			}
 			after.Values[j] = v
 		}
-		recs = append(recs, blk.change(ts.topic, blk.key(ts, after), connect.OpRead, nil, after, src, now, sn.position(blk, t, row, key)))
+		rec := blk.change(ts.topic, blk.key(ts, after), connect.OpRead, nil, after, src, now, sn.position(blk, t, row, key))
+		pr.mu.Lock()
+		pr.recs = append(pr.recs, rec)
+		pr.mu.Unlock()
+		if read%256 == 0 {
+			notify()
+			if read%1024 == 0 {
+				refresh()
+			}
+		}
 		return nil
 	}, nil, args...)
 	stop()
-	if rowErr != nil {
-		return nil, false, rowErr
+	switch {
+	case rowErr != nil:
+		err = rowErr
+	case err != nil:
+		err = sn.s.fail("snapshot: read "+t.ref.String(), err)
 	}
-	if err != nil {
-		return nil, false, sn.s.fail("snapshot: read "+t.ref.String(), err)
+	pr.mu.Lock()
+	pr.read, pr.more, pr.err, pr.done = read, more, err, true
+	if read > 0 {
+		pr.key = key
 	}
-	if t.keyed && read > 0 {
-		t.lastKey = key
+	pr.mu.Unlock()
+	notify()
+}
+
+// page returns records of the current table's page, starting to read it
+// if needed: while it is being read, records of poll.max.records at a
+// time (final false; none when ctx is done first), and once it is read
+// the rest (final true) with more false when the table ends there. The
+// page's last record is always among the final ones, so that markLast can
+// still mark it. The table's paging state moves with the records taken.
+func (sn *snapshotter) page(ctx context.Context) (recs []*connect.Record, final, more bool, err error) {
+	if sn.reading == nil {
+		if err := sn.readPage(); err != nil {
+			return nil, false, false, err
+		}
 	}
-	t.read += int64(read)
+	pr, t := sn.reading, sn.cur
+	for {
+		pr.mu.Lock()
+		switch {
+		case pr.done:
+			recs, more, err = pr.recs, pr.more, pr.err
+			key, read := pr.key, pr.read
+			pr.recs = nil
+			pr.mu.Unlock()
+			pr.wg.Wait()
+			sn.reading = nil
+			if err != nil {
+				return nil, false, false, err
+			}
+			if t.keyed && read > 0 {
+				t.lastKey = key
+			}
+			t.returned = nil
+			sn.took(t, recs)
+			return recs, true, more, nil
+		case len(pr.recs) > sn.s.maxBatch:
+			n := sn.s.maxBatch
+			recs = pr.recs[:n:n]
+			pr.recs = pr.recs[n:]
+			pr.mu.Unlock()
+			t.returned = recs[n-1]
+			sn.took(t, recs)
+			return recs, false, false, nil
+		}
+		pr.mu.Unlock()
+		select {
+		case <-pr.signal:
+		case <-ctx.Done():
+			return nil, false, false, nil
+		}
+	}
+}
+
+// took counts records handed out.
+func (sn *snapshotter) took(t *snapTable, recs []*connect.Record) {
+	t.read += int64(len(recs))
 	sn.rows[t.ref] += int64(len(recs))
 	sn.total += int64(len(recs))
-	return recs, more, nil
+}
+
+// stopPage interrupts a page being read and waits for its goroutine.
+func (sn *snapshotter) stopPage() {
+	if pr := sn.reading; pr != nil {
+		pr.cancel()
+		pr.wg.Wait()
+		sn.reading = nil
+	}
 }
 
 // position appends to blk the offset of a snapshot row: the stream start,

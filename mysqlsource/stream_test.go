@@ -187,10 +187,17 @@ func sameRecord(a, b *connect.Record) bool {
 // rows change: the next task resumes the snapshot after the last key stored
 // and the replay gives the table.
 func TestStopMidSnapshot(t *testing.T) {
+	// Whole pages per poll, and pages handed out in parts while read.
+	for _, batch := range []string{"2048", "7"} {
+		t.Run("poll.max.records="+batch, func(t *testing.T) { testStopMidSnapshot(t, batch) })
+	}
+}
+
+func testStopMidSnapshot(t *testing.T, batch string) {
 	db := newTestDB(t)
 	db.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)")
 	insertRange(db, "t", 1, 3000)
-	cfg := db.config("snapshot.fetch.size", "100")
+	cfg := db.config("snapshot.fetch.size", "100", "poll.max.records", batch)
 	store := offset.NewMemory()
 
 	r1 := startRun(t, cfg, store)

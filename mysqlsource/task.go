@@ -11,10 +11,11 @@ import (
 	connect "github.com/openmessaging/connect-go"
 )
 
-// task snapshots (when needed), then streams the binlog. Snapshot pages
-// are read by Poll itself; while streaming, go-mysql's goroutine reads the
-// binlog and the streamer's reader goroutine makes records of it, both
-// owned by the streamer and stopped (and waited for) by Stop.
+// task snapshots (when needed), then streams the binlog. Each snapshot
+// page is read by a goroutine of its own, which Poll takes records from
+// while it reads; while streaming, go-mysql's goroutine reads the binlog
+// and the streamer's reader goroutine makes records of it. The
+// snapshotter and the streamer own them and Stop stops them and waits.
 type task struct {
 	s         *settings
 	log       *slog.Logger
