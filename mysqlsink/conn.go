@@ -45,6 +45,7 @@ func open(ctx context.Context, s *settings, log *slog.Logger) (*sql.DB, error) {
 	cfg.Passwd = s.password
 	cfg.Timeout = s.connectTimeout
 	cfg.InterpolateParams = true // one round trip per statement, no placeholder limit
+	cfg.MultiStatements = true   // the transaction begins with the locking read, commits with the offsets
 	cfg.Loc = time.UTC
 	cfg.Params = sessionParams(s)
 	cfg.DBName = s.database // also names the sink's connections in the process list

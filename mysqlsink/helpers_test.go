@@ -62,6 +62,7 @@ func newTestDB(t testing.TB) *testDB {
 	cfg.Net, cfg.Addr, cfg.User, cfg.Passwd = "tcp", srv.addr(), srv.user, srv.password
 	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
 	cfg.Loc = time.UTC
+	cfg.Logger = &mysql.NopLogger{}
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -77,10 +77,10 @@ func (o *offsets) ensure(ctx context.Context, qs []queueKey) error {
 	return nil
 }
 
-// lock reads the stored offsets of qs (sorted) in tx with SELECT ... FOR
-// UPDATE into stored: until tx ends, no other transaction can write
-// records of these queues.
-func (o *offsets) lock(ctx context.Context, tx *sql.Tx, qs []queueKey, stored map[queueKey]int64) error {
+// lockQuery returns the SELECT ... FOR UPDATE of the stored offsets of qs
+// (sorted): until the transaction that runs it ends, no other transaction
+// can write records of these queues.
+func (o *offsets) lockQuery(qs []queueKey) (string, []any) {
 	var b strings.Builder
 	args := []any{o.connector}
 	b.WriteString("SELECT topic, queue, `offset` FROM " + o.table + " WHERE connector = ? AND (")
@@ -105,11 +105,25 @@ func (o *offsets) lock(ctx context.Context, tx *sql.Tx, qs []queueKey, stored ma
 		i = j
 	}
 	b.WriteString(") ORDER BY topic, queue FOR UPDATE")
-	rows, err := tx.QueryContext(ctx, b.String(), args...)
+	return b.String(), args
+}
+
+// lock runs the lockQuery q on conn, after START TRANSACTION in the same
+// round trip when begin is set, and reads the stored offsets into stored.
+func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]int64) error {
+	q, args := o.lockQuery(qs)
+	if begin {
+		q = "START TRANSACTION; " + q
+	}
+	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("lock the stored offsets: %w", err)
 	}
 	defer rows.Close()
+	if cols, _ := rows.Columns(); len(cols) == 0 && !rows.NextResultSet() {
+		// START TRANSACTION's empty result first, with some servers.
+		return fmt.Errorf("lock the stored offsets: no result (%v)", rows.Err())
+	}
 	found := 0
 	for rows.Next() {
 		var q queueKey
@@ -131,11 +145,8 @@ func (o *offsets) lock(ctx context.Context, tx *sql.Tx, qs []queueKey, stored ma
 	return nil
 }
 
-// store writes the offsets of qs in tx.
-func (o *offsets) store(ctx context.Context, tx *sql.Tx, qs []queueKey, stored map[queueKey]int64) error {
-	if len(qs) == 0 {
-		return nil
-	}
+// storeQuery returns the statement that writes the offsets of qs.
+func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64) (string, []any) {
 	slices.SortFunc(qs, compareQueues)
 	var b strings.Builder
 	args := make([]any, 0, 4*len(qs))
@@ -148,8 +159,5 @@ func (o *offsets) store(ctx context.Context, tx *sql.Tx, qs []queueKey, stored m
 		args = append(args, o.connector, q.topic, q.queue, stored[q])
 	}
 	b.WriteString(" ON DUPLICATE KEY UPDATE `offset` = VALUES(`offset`)")
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return fmt.Errorf("store the offsets: %w", err)
-	}
-	return nil
+	return b.String(), args
 }

@@ -57,6 +57,45 @@ func (f *fields) schemaOf(i int) *connect.Schema {
 	return f.schema[i]
 }
 
+// layouts remembers the sorted key lists of recent map rows: rows of one
+// table have the same keys, so most rows reuse one list (read-only, shared)
+// instead of sorting their keys.
+type layouts struct {
+	recent [4][]string
+	next   int
+}
+
+// fieldsOf is the function fieldsOf with the map rows' key lists shared.
+func (l *layouts) fieldsOf(row any) (fields, bool) {
+	m, ok := row.(map[string]any)
+	if !ok || m == nil {
+		return fieldsOf(row)
+	}
+	values := make([]any, len(m))
+	for _, names := range l.recent {
+		if len(names) != len(m) {
+			continue
+		}
+		hit := true
+		for i, n := range names {
+			v, ok := m[n]
+			if !ok {
+				hit = false
+				break
+			}
+			values[i] = v
+		}
+		if hit {
+			return fields{names: names, values: values}, true
+		}
+	}
+	f, _ := fieldsOf(m)
+	f.names = slices.Clip(f.names)
+	l.recent[l.next] = f.names
+	l.next = (l.next + 1) % len(l.recent)
+	return f, true
+}
+
 // fieldsOf returns the fields of a row: a *connect.Struct in its schema's
 // order, a map in the order of its sorted keys.
 func fieldsOf(row any) (fields, bool) {
@@ -136,7 +175,7 @@ func (t *task) decode(i int, r *connect.Record) (op, error) {
 		o.key, err = t.keyOf(r, nil)
 		return o, err
 	}
-	row, ok := fieldsOf(value)
+	row, ok := t.lay.fieldsOf(value)
 	if !ok {
 		return o, fmt.Errorf("the value is a %T, not a row (a struct or a map of columns)", value)
 	}
@@ -149,7 +188,7 @@ func (t *task) decodeChange(o op, r *connect.Record, ch *connect.Change) (op, er
 	var err error
 	switch ch.Op {
 	case connect.OpCreate, connect.OpRead, connect.OpUpdate:
-		row, ok := fieldsOf(ch.After)
+		row, ok := t.lay.fieldsOf(ch.After)
 		if !ok {
 			return o, fmt.Errorf("a change event with op %s has no after image", ch.Op)
 		}
@@ -290,7 +329,7 @@ func (t *task) keyOf(r *connect.Record, row *fields) (fields, error) {
 		if k == nil {
 			return key, fmt.Errorf("the record has no key, and %s=record_key takes the primary key from it", KeyPKMode)
 		}
-		if all, ok := fieldsOf(k); ok {
+		if all, ok := t.lay.fieldsOf(k); ok {
 			if len(t.s.pkFields) == 0 {
 				if len(all.names) == 0 {
 					return key, errors.New("the record key has no fields")
@@ -345,8 +384,26 @@ func unwrapEnvelope(v any) (any, *connect.Change) {
 	return nil, &connect.Change{Op: connect.Operation(opv), Before: m["before"], After: m["after"], Source: m["source"]}
 }
 
-// tableOf formats the target table of a record.
+// tableOf formats the target table of a record; by topic alone it is
+// formatted once per topic.
 func (t *task) tableOf(topic string, source any) (tableName, error) {
+	bySource := strings.Contains(t.s.tableFormat, "${source.")
+	if !bySource {
+		if tn, ok := t.topicTables[topic]; ok {
+			return tn, nil
+		}
+	}
+	tn, err := t.formatTable(topic, source)
+	if err == nil && !bySource {
+		if t.topicTables == nil {
+			t.topicTables = map[string]tableName{}
+		}
+		t.topicTables[topic] = tn
+	}
+	return tn, err
+}
+
+func (t *task) formatTable(topic string, source any) (tableName, error) {
 	var missing error
 	name := placeholderRe.ReplaceAllStringFunc(t.s.tableFormat, func(p string) string {
 		switch p {

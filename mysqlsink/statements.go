@@ -18,17 +18,41 @@ type prepared struct {
 	move []any // o.moveFrom's values, converted
 }
 
+// colCache remembers the columns of the last field list converted: rows
+// of a table share their field list (layouts, a struct schema), so most
+// rows skip the look-ups.
+type colCache struct {
+	tb    *table
+	names []string
+	cols  []*column
+}
+
+func (cc *colCache) columns(tb *table, names []string) ([]*column, error) {
+	if cc.tb == tb && len(names) > 0 && len(cc.names) == len(names) && &cc.names[0] == &names[0] {
+		return cc.cols, nil
+	}
+	cols := make([]*column, len(names))
+	for i, n := range names {
+		if cols[i] = tb.column(n); cols[i] == nil {
+			return nil, recordErr("table %s has no column %s", tb.name, n)
+		}
+	}
+	cc.tb, cc.names, cc.cols = tb, names, cols
+	return cols, nil
+}
+
 // prepare converts the values of o for table tb. Its errors are the
 // record's.
-func prepare(o *op, tb *table) (prepared, error) {
+func (cc *colCache) prepare(o *op, tb *table) (prepared, error) {
 	p := prepared{op: o, tb: tb}
 	conv := func(f *fields) ([]any, error) {
 		out := make([]any, len(f.values))
+		cols, err := cc.columns(tb, f.names)
+		if err != nil {
+			return nil, err
+		}
 		for i, n := range f.names {
-			c := tb.column(n)
-			if c == nil {
-				return nil, recordErr("table %s has no column %s", tb.name, n)
-			}
+			c := cols[i]
 			v, err := toColumn(f.values[i], f.schemaOf(i), c)
 			if err != nil {
 				return nil, recordErr("column %s of %s: %v", n, tb.name, err)
@@ -156,8 +180,13 @@ func size(row []any) int {
 	return n
 }
 
-// exec runs s in tx.
-func (w *writer) exec(ctx context.Context, tx *sql.Tx, s *stmt) error {
+// execer runs statements: the task's session.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// exec runs s on tx.
+func (w *writer) exec(ctx context.Context, tx execer, s *stmt) error {
 	b := &w.buf
 	b.Reset()
 	w.args = w.args[:0]

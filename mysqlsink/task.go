@@ -3,6 +3,7 @@ package mysqlsink
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,13 +25,18 @@ type task struct {
 	db   *sql.DB
 	w    writer
 
-	tables map[tableName]*table
-	offs   *offsets
+	tables      map[tableName]*table
+	offs        *offsets
+	lay         layouts
+	topicTables map[string]tableName // tableOf's by topic
+	cols        colCache
 
-	// The open transaction, nil between Flush and the next Put. Its
-	// context is the task's: a Put's ctx ends with the Put, the
-	// transaction must outlive it until Flush.
-	tx       *sql.Tx
+	// conn is the task's session: READ COMMITTED, its transaction begun
+	// by Put (inTx) and committed by Flush, with plain statements rather
+	// than a *sql.Tx, so that beginning, locking the offsets, and storing
+	// them with the commit take one round trip each.
+	conn     *sql.Conn
+	inTx     bool
 	txCtx    context.Context
 	txCancel context.CancelFunc
 	// stored holds, for the queues locked in tx, the offset of the last
@@ -104,7 +110,7 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 		if errs[i] != nil || ops[i].kind == opSkip {
 			continue
 		}
-		if t.tx != nil && t.mayChangeTable(&ops[i]) {
+		if t.inTx && t.mayChangeTable(&ops[i]) {
 			if err := t.commit(); err != nil {
 				return err
 			}
@@ -119,13 +125,6 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 			return classify(fmt.Errorf("mysqlsink: %w", err))
 		}
 		tbs[i] = tb
-	}
-	if t.tx == nil {
-		tx, err := t.db.BeginTx(t.txCtx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-		if err != nil {
-			return classify(fmt.Errorf("mysqlsink: begin a transaction on %s: %w", t.s.addr, err))
-		}
-		t.tx, t.stored, t.dirty = tx, map[queueKey]int64{}, t.dirty[:0]
 	}
 	fresh := make([]bool, len(records)) // not at or before a stored offset
 	if t.offs != nil {
@@ -160,7 +159,7 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 			continue
 		}
 		if errs[i] == nil && ops[i].kind != opSkip {
-			p, err := prepare(&ops[i], tbs[i])
+			p, err := t.cols.prepare(&ops[i], tbs[i])
 			if err == nil {
 				batch = append(batch, &p)
 				continue
@@ -171,18 +170,19 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 			failed = append(failed, connect.RecordError{Index: i, Err: fmt.Errorf("mysqlsink: %w", errs[i])})
 		}
 	}
+	if !t.inTx {
+		// Without exactly_once (or when every record was skipped) no
+		// locking read began it.
+		if err := t.begin(ctx, nil); err != nil {
+			return err
+		}
+	}
 	bad, err := t.write(ctx, batch)
 	if err != nil {
 		return err
 	}
 	for _, p := range bad {
 		failed = append(failed, connect.RecordError{Index: p.p.index, Err: fmt.Errorf("mysqlsink: write to %s: %w", p.p.tb.name, p.err)})
-	}
-	if t.offs != nil {
-		if err := t.offs.store(ctx, t.tx, t.dirty, t.stored); err != nil {
-			return classify(fmt.Errorf("mysqlsink: %w", err))
-		}
-		t.dirty = t.dirty[:0]
 	}
 	t.written += int64(len(batch) - len(bad))
 	if len(failed) > 0 {
@@ -223,7 +223,10 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 	if err := t.offs.ensure(ctx, qs); err != nil {
 		return classify(fmt.Errorf("mysqlsink: %w", err))
 	}
-	if err := t.offs.lock(ctx, t.tx, qs, t.stored); err != nil {
+	if !t.inTx {
+		return t.begin(ctx, qs)
+	}
+	if err := t.offs.lock(ctx, t.conn, qs, false, t.stored); err != nil {
 		if code(err) == 0 && !isConnErr(err) {
 			return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
 		}
@@ -246,14 +249,28 @@ func (t *task) write(ctx context.Context, batch []*prepared) ([]failure, error) 
 	if len(batch) == 0 {
 		return nil, nil
 	}
-	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
-		return nil, t.targetErr(err)
+	// A failed statement is rolled back by the server, the statements
+	// before it stay: the records of the failed one and those after it
+	// are written again one at a time. A row move is two statements,
+	// though, whose first must go with its failed second: batches with
+	// moves roll back to a savepoint and go one at a time from the start.
+	moves := slices.ContainsFunc(batch, func(p *prepared) bool { return p.moveFrom != nil })
+	if moves {
+		if _, err := t.conn.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+			return nil, t.targetErr(err)
+		}
 	}
+	stmts := t.w.plan(batch, true)
 	var first error
-	for _, s := range t.w.plan(batch, true) {
-		if err := t.w.exec(ctx, t.tx, s); err != nil {
+	from := 0 // the first op not written
+	for _, s := range stmts {
+		if err := t.w.exec(ctx, t.conn, s); err != nil {
 			first = err
 			break
+		}
+		from += len(s.ops)
+		if len(s.ops) > 0 && from < len(batch) && batch[from-1] != s.ops[len(s.ops)-1] {
+			from-- // an op split over two statements
 		}
 	}
 	if first == nil {
@@ -262,17 +279,20 @@ func (t *task) write(ctx context.Context, batch []*prepared) ([]failure, error) 
 	if !isDataErr(first) {
 		return nil, t.targetErr(first)
 	}
-	if _, err := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch"); err != nil {
-		return nil, t.targetErr(err)
+	if moves {
+		if _, err := t.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT batch"); err != nil {
+			return nil, t.targetErr(err)
+		}
+		from = 0
 	}
 	var bad []failure
-	for _, p := range batch {
-		if _, err := t.tx.ExecContext(ctx, "SAVEPOINT one"); err != nil {
+	for _, p := range batch[from:] {
+		if _, err := t.conn.ExecContext(ctx, "SAVEPOINT one"); err != nil {
 			return nil, t.targetErr(err)
 		}
 		var failedErr error
 		for _, s := range t.w.plan([]*prepared{p}, false) {
-			if err := t.w.exec(ctx, t.tx, s); err != nil {
+			if err := t.w.exec(ctx, t.conn, s); err != nil {
 				if !isDataErr(err) {
 					return nil, t.targetErr(err)
 				}
@@ -282,7 +302,7 @@ func (t *task) write(ctx context.Context, batch []*prepared) ([]failure, error) 
 		}
 		if failedErr != nil {
 			bad = append(bad, failure{p, failedErr})
-			if _, err := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT one"); err != nil {
+			if _, err := t.conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT one"); err != nil {
 				return nil, t.targetErr(err)
 			}
 		}
@@ -304,17 +324,61 @@ func (t *task) targetErr(err error) error {
 // Flush commits the open transaction: the rows of every record put since
 // the last Flush and, under exactly_once, their offsets.
 func (t *task) Flush(context.Context) error {
-	if t.tx == nil {
+	if !t.inTx {
 		return nil
 	}
-	return t.commit()
+	err := t.commit()
+	if err != nil {
+		t.rollback()
+	}
+	return err
 }
 
+// begin starts the session's transaction, getting a session first if
+// needed, and locks the offsets of qs (when any) in the same round trip.
+func (t *task) begin(ctx context.Context, qs []queueKey) error {
+	if t.conn == nil {
+		c, err := t.db.Conn(ctx)
+		if err != nil {
+			return classify(fmt.Errorf("mysqlsink: connect to %s: %w", t.s.addr, scrubErr(err, t.s.password)))
+		}
+		if _, err := c.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"); err != nil {
+			c.Close()
+			return classify(fmt.Errorf("mysqlsink: set up a session on %s: %w", t.s.addr, err))
+		}
+		t.conn = c
+	}
+	t.stored, t.dirty = map[queueKey]int64{}, t.dirty[:0]
+	if len(qs) == 0 {
+		if _, err := t.conn.ExecContext(ctx, "START TRANSACTION"); err != nil {
+			t.dropConn()
+			return classify(fmt.Errorf("mysqlsink: begin a transaction on %s: %w", t.s.addr, err))
+		}
+		t.inTx = true
+		return nil
+	}
+	t.inTx = true // when it fails, the rollback makes sure
+	if err := t.offs.lock(ctx, t.conn, qs, true, t.stored); err != nil {
+		if code(err) == 0 && !isConnErr(err) {
+			return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
+		}
+		return classify(fmt.Errorf("mysqlsink: %w", err))
+	}
+	return nil
+}
+
+// commit stores the offsets of the transaction and commits it, in one
+// round trip.
 func (t *task) commit() error {
-	tx := t.tx
-	t.tx, t.stored = nil, nil
+	q, args := "COMMIT", []any(nil)
+	if t.offs != nil && len(t.dirty) > 0 {
+		q, args = t.offs.storeQuery(t.dirty, t.stored)
+		q += "; COMMIT"
+	}
+	_, err := t.conn.ExecContext(t.txCtx, q, args...)
+	t.inTx, t.stored = false, nil
 	t.dirty = t.dirty[:0]
-	if err := tx.Commit(); err != nil {
+	if err != nil {
 		// Whether it committed is unknown: the records come again, and
 		// under exactly_once the stored offsets tell.
 		return classify(fmt.Errorf("mysqlsink: commit on %s: %w", t.s.addr, err))
@@ -323,16 +387,35 @@ func (t *task) commit() error {
 	return nil
 }
 
-// rollback ends the open transaction without writing anything.
+// rollback ends the open transaction without writing anything. When that
+// fails the session is dropped: the server rolls back a transaction whose
+// connection closed.
 func (t *task) rollback() {
-	if t.tx == nil {
+	if t.conn == nil {
 		return
 	}
-	if err := t.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
-		t.log.Debug("rollback failed; the server rolls back when the connection closes", "error", err)
+	if t.inTx {
+		ctx, cancel := context.WithTimeout(t.txCtx, t.s.lockTimeout)
+		_, err := t.conn.ExecContext(ctx, "ROLLBACK")
+		cancel()
+		if err != nil {
+			t.log.Debug("rollback failed; closing the connection, the server rolls back", "error", err)
+			t.dropConn()
+		}
 	}
-	t.tx, t.stored = nil, nil
+	t.inTx, t.stored = false, nil
 	t.dirty = t.dirty[:0]
+}
+
+// dropConn closes the session's connection for good (not back to the
+// pool: its state is unknown).
+func (t *task) dropConn() {
+	if t.conn == nil {
+		return
+	}
+	t.conn.Raw(func(any) error { return driver.ErrBadConn })
+	t.conn.Close()
+	t.conn, t.inTx = nil, false
 }
 
 // Stop rolls back what was put since the last Flush (those records were
@@ -342,6 +425,10 @@ func (t *task) Stop(context.Context) error {
 		return nil
 	}
 	t.rollback()
+	if t.conn != nil {
+		t.conn.Close()
+		t.conn = nil
+	}
 	t.txCancel()
 	err := t.db.Close()
 	t.db = nil

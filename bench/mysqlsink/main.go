@@ -1,0 +1,243 @@
+// Command mysqlsink measures the MySQL sink through the runtime against a
+// baseline in the same run, on a real MariaDB or MySQL server.
+//
+//	eval "$(scripts/services.sh up mysql)"
+//	go run ./bench/mysqlsink [-rows 200000] [-batch 1000] [-rounds 2]
+//
+// It reports rows/s of:
+//
+//   - baseline: the same rows written with the same driver
+//     (go-sql-driver/mysql, client-side interpolation, as the sink uses it)
+//     as multi-row INSERT ... ON DUPLICATE KEY UPDATE statements of -batch
+//     rows, one statement per transaction, one connection;
+//   - exactly_once and at_least_once: the records, published to the
+//     in-memory transport beforehand (JSON converter, 16 keys), read by one
+//     sink task of the runtime (batch.size.max=-batch), upserted by primary
+//     key, from creating the connector until the task reported every row
+//     committed.
+//
+// Every measurement writes into a fresh table; each runs -rounds times,
+// alternating, and the best round is reported, with the sink's rates as a
+// share of the baseline's best. Absolute figures on a shared machine are
+// noisy: read the ratios.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/converter"
+	"github.com/openmessaging/connect-go/mysqlsink"
+	"github.com/openmessaging/connect-go/runtime"
+	"github.com/openmessaging/connect-go/transport/memory"
+)
+
+var (
+	rows   = flag.Int("rows", 200000, "rows per measurement")
+	batch  = flag.Int("batch", 1000, "rows per transaction (baseline) and per Put (sink's batch.size.max)")
+	rounds = flag.Int("rounds", 2, "rounds of each measurement; the best is reported")
+	only   = flag.String("only", "", "run only this measurement (baseline, exactly_once, at_least_once)")
+	cpu    = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+)
+
+const tableDDL = `(id BIGINT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL,
+	qty INT NOT NULL, at DATETIME(6) NOT NULL, note VARCHAR(100))`
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "mysqlsink bench:", err)
+		os.Exit(1)
+	}
+}
+
+type server struct{ host, port, user, password string }
+
+func run() error {
+	addr, user := os.Getenv("MYSQL_ADDR"), os.Getenv("MYSQL_USER")
+	if addr == "" || user == "" {
+		return fmt.Errorf(`set MYSQL_ADDR and MYSQL_USER: eval "$(scripts/services.sh up mysql)"`)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	srv := server{host, port, user, os.Getenv("MYSQL_PASSWORD")}
+	db, err := openDB(srv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	name := fmt.Sprintf("bench_mysqlsink_%06x", rand.Uint32()&0xffffff)
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		return err
+	}
+	defer db.Exec("DROP DATABASE " + name)
+
+	if *cpu != "" {
+		f, err := os.Create(*cpu)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Printf("%d rows, %d per transaction, best of %d rounds\n", *rows, *batch, *rounds)
+	best := map[string]float64{}
+	order := []string{"baseline", mysqlsink.DeliveryExactlyOnce, mysqlsink.DeliveryAtLeastOnce}
+	n := 0
+	for round := range *rounds {
+		for _, m := range order {
+			if *only != "" && m != *only {
+				continue
+			}
+			n++
+			table := fmt.Sprintf("%s.t%d", name, n)
+			if _, err := db.Exec("CREATE TABLE " + table + " " + tableDDL); err != nil {
+				return err
+			}
+			var rate float64
+			if m == "baseline" {
+				rate, err = baseline(db, table)
+			} else {
+				rate, err = sink(srv, name, fmt.Sprintf("t%d", n), m)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", m, err)
+			}
+			fmt.Printf("  round %d %-14s %9.0f rows/s\n", round+1, m, rate)
+			best[m] = max(best[m], rate)
+		}
+	}
+	fmt.Println("best:")
+	for _, m := range order {
+		if best[m] == 0 {
+			continue
+		}
+		fmt.Printf("  %-14s %9.0f rows/s  %5.1f%% of baseline\n", m, best[m], 100*best[m]/max(best["baseline"], 1))
+	}
+	return nil
+}
+
+func openDB(srv server) (*sql.DB, error) {
+	cfg := mysql.NewConfig()
+	cfg.Net, cfg.Addr, cfg.User, cfg.Passwd = "tcp", net.JoinHostPort(srv.host, srv.port), srv.user, srv.password
+	cfg.InterpolateParams = true
+	cfg.Loc = time.UTC
+	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(conn)
+	db.SetMaxOpenConns(2)
+	return db, db.Ping()
+}
+
+// values returns row i, as both measurements write it.
+func values(i int) (id int64, name, price string, qty int64, at time.Time, note string) {
+	return int64(i), fmt.Sprintf("item %d", i), fmt.Sprintf("%d.%02d", i%10000, i%100), int64(i % 1000),
+		time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond), "benchmark row"
+}
+
+// baseline writes the rows as multi-row upserts, one per transaction.
+func baseline(db *sql.DB, table string) (float64, error) {
+	ctx := context.Background()
+	began := time.Now()
+	var b strings.Builder
+	args := make([]any, 0, 6**batch)
+	for i := 0; i < *rows; i += *batch {
+		b.Reset()
+		args = args[:0]
+		b.WriteString("INSERT INTO " + table + " (id,name,price,qty,at,note) VALUES ")
+		for j := i; j < min(*rows, i+*batch); j++ {
+			if j > i {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?)")
+			id, name, price, qty, at, note := values(j)
+			args = append(args, id, name, price, qty, at.Format("2006-01-02 15:04:05.999999"), note)
+		}
+		b.WriteString(" ON DUPLICATE KEY UPDATE name=VALUES(name),price=VALUES(price),qty=VALUES(qty),at=VALUES(at),note=VALUES(note)")
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			tx.Rollback()
+			return 0, err
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	return float64(*rows) / time.Since(began).Seconds(), nil
+}
+
+// sink publishes the rows to an in-memory transport, then runs the sink
+// over them until it committed every one.
+func sink(srv server, database, table, delivery string) (float64, error) {
+	ctx := context.Background()
+	tr := memory.New(memory.WithQueueCapacity(*rows)) // every row published before the sink starts
+	defer tr.Close()
+	if err := tr.CreateTopic(ctx, table, 4); err != nil {
+		return 0, err
+	}
+	cv := converter.NewJSON()
+	msgs := make([]*connect.Message, 0, 1000)
+	for i := range *rows {
+		id, name, price, qty, at, note := values(i)
+		m, err := cv.Encode(&connect.Record{Topic: table, Key: map[string]any{"id": id},
+			Value: map[string]any{"id": id, "name": name, "price": price, "qty": qty, "at": at, "note": note}})
+		if err != nil {
+			return 0, err
+		}
+		if msgs = append(msgs, m); len(msgs) == cap(msgs) || i == *rows-1 {
+			if err := tr.Publish(ctx, msgs...); err != nil {
+				return 0, err
+			}
+			msgs = msgs[:0]
+		}
+	}
+	rt := runtime.New(runtime.WithTransport(tr),
+		runtime.WithPlugin("MySQLSink", func() connect.Connector { return mysqlsink.New() }))
+	if err := rt.Start(ctx); err != nil {
+		return 0, err
+	}
+	defer rt.Stop(ctx)
+	began := time.Now()
+	if err := rt.CreateConnector(ctx, "bench-"+table, connect.Config{"connector.class": "MySQLSink", "topics": table,
+		"host": srv.host, "port": srv.port, "user": srv.user, "password": srv.password, "database": database,
+		"table.name.format": table, "delivery": delivery, "batch.size.max": fmt.Sprint(*batch), "batch.size": fmt.Sprint(*batch)}); err != nil {
+		return 0, err
+	}
+	for {
+		st, err := rt.ConnectorStatus("bench-" + table)
+		if err != nil {
+			return 0, err
+		}
+		if len(st.Tasks) > 0 {
+			if st.Tasks[0].State == connect.StateFailed {
+				return 0, fmt.Errorf("task failed: %s", st.Tasks[0].Trace)
+			}
+			if w, _ := st.Tasks[0].Progress["written"].(int64); w >= int64(*rows) {
+				return float64(*rows) / time.Since(began).Seconds(), nil
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
