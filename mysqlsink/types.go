@@ -32,6 +32,9 @@ const (
 	dbzTimestamp      = "io.debezium.time.Timestamp"
 	dbzMicroTimestamp = "io.debezium.time.MicroTimestamp"
 	dbzNanoTimestamp  = "io.debezium.time.NanoTimestamp"
+	dbzZonedTimestamp = "io.debezium.time.ZonedTimestamp"
+	dbzJSON           = "io.debezium.data.Json"
+	dbzBits           = "io.debezium.data.Bits"
 	kafkaDecimal      = "org.apache.kafka.connect.data.Decimal"
 	kafkaDate         = "org.apache.kafka.connect.data.Date"
 	kafkaTime         = "org.apache.kafka.connect.data.Time"
@@ -47,6 +50,9 @@ const (
 // exactly. key is true for primary key columns, which cannot be TEXT or
 // BLOB.
 func columnType(s *connect.Schema, key bool) (string, error) {
+	if t, ok := namedColumnType(s); ok {
+		return t, nil
+	}
 	switch s.Type {
 	case connect.TypeBool:
 		return "BOOLEAN", nil
@@ -122,6 +128,47 @@ func columnType(s *connect.Schema, key bool) (string, error) {
 		return fmt.Sprintf("BIT(%d)", w), nil
 	}
 	return "", fmt.Errorf("no MySQL column type for %s", s.Type)
+}
+
+// namedColumnType returns the column type of Kafka's and Debezium's
+// semantic types, whose Kafka type (an integer, a string, bytes) says less
+// than their name.
+func namedColumnType(s *connect.Schema) (string, bool) {
+	switch s.Type {
+	case connect.TypeInt32, connect.TypeInt64, connect.TypeString, connect.TypeBytes:
+	default:
+		return "", false // this project's logical types say it all
+	}
+	switch s.Name {
+	case dbzDate, kafkaDate:
+		return "DATE", true
+	case dbzTime, kafkaTime:
+		return "TIME(3)", true
+	case dbzMicroTime, dbzNanoTime:
+		return "TIME(6)", true
+	case dbzTimestamp, kafkaTimestamp:
+		return "DATETIME(3)", true
+	case dbzMicroTimestamp, dbzNanoTimestamp:
+		return "DATETIME(6)", true
+	case dbzZonedTimestamp:
+		return "TIMESTAMP(6) NULL", true
+	case dbzJSON:
+		return "JSON", true
+	case kafkaDecimal:
+		p := s.Precision
+		if p <= 0 || p > 65 {
+			p = 65
+		}
+		if s.Scale < 0 || s.Scale > 38 || s.Scale > p {
+			return "", false
+		}
+		return fmt.Sprintf("DECIMAL(%d,%d)", p, s.Scale), true
+	case dbzBits:
+		if s.Width >= 1 && s.Width <= 64 {
+			return fmt.Sprintf("BIT(%d)", s.Width), true
+		}
+	}
+	return "", false
 }
 
 // quoteString quotes s as a SQL string literal.
