@@ -158,10 +158,11 @@ func run(ctx context.Context, o options) error {
 	}
 	defer rt.Stop(context.WithoutCancel(ctx))
 
-	// Topics are "<prefix><table>": the sink reads them all.
+	// Topics are "<from>_<table>" (RocketMQ allows no dots): the sink
+	// reads them all.
 	prefix := o.sourceTopicPrefix
 	if prefix == "" {
-		prefix = o.from + "."
+		prefix = o.from + "_"
 	}
 	topics := make([]string, len(o.tables))
 	include := make([]string, len(o.tables))

@@ -63,7 +63,7 @@ func TestReplicates(t *testing.T) {
 				case reports <- s:
 				default:
 				}
-			}, connectorSuffix: "-" + suffix, createTargetTables: true, sourceTopicPrefix: from + "."})
+			}, connectorSuffix: "-" + suffix, createTargetTables: true, sourceTopicPrefix: from + "_"})
 	}()
 	defer func() {
 		cancel()
