@@ -2,7 +2,7 @@
 // baseline in the same run, on a real MariaDB or MySQL server.
 //
 //	eval "$(scripts/services.sh up mysql)"
-//	go run ./bench/mysqlsink [-rows 200000] [-batch 1000] [-rounds 2]
+//	go run ./bench/mysqlsink [-rows 200000] [-batch 1000] [-rounds 2] [-tasks 1]
 //
 // It reports rows/s of:
 //
@@ -14,7 +14,12 @@
 //     in-memory transport beforehand (JSON converter, 16 keys), read by one
 //     sink task of the runtime (batch.size.max=-batch), upserted by primary
 //     key, from creating the connector until the task reported every row
-//     committed.
+//     committed;
+//   - end to end: the baseline's first table copied by the MySQL source
+//     (its snapshot, typed rows with their schemas in Kafka's JSON
+//     envelope) through the in-memory transport into another table by the
+//     sink (exactly_once), from creating the connectors until every row
+//     was committed.
 //
 // Every measurement writes into a fresh table; each runs -rounds times,
 // alternating, and the best round is reported, with the sink's rates as a
@@ -39,6 +44,7 @@ import (
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/converter"
 	"github.com/openmessaging/connect-go/mysqlsink"
+	"github.com/openmessaging/connect-go/mysqlsource"
 	"github.com/openmessaging/connect-go/runtime"
 	"github.com/openmessaging/connect-go/transport/memory"
 )
@@ -47,7 +53,8 @@ var (
 	rows   = flag.Int("rows", 200000, "rows per measurement")
 	batch  = flag.Int("batch", 1000, "rows per transaction (baseline) and per Put (sink's batch.size.max)")
 	rounds = flag.Int("rounds", 2, "rounds of each measurement; the best is reported")
-	only   = flag.String("only", "", "run only this measurement (baseline, exactly_once, at_least_once)")
+	tasks  = flag.Int("tasks", 1, "sink tasks (tasks.max); the baseline has one connection")
+	only   = flag.String("only", "", "run only this measurement (baseline, exactly_once, at_least_once, e2e)")
 	cpu    = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 )
 
@@ -123,6 +130,13 @@ func run() error {
 			best[m] = max(best[m], rate)
 		}
 	}
+	if *only == "" || *only == "e2e" {
+		rate, err := endToEnd(db, srv, name)
+		if err != nil {
+			return fmt.Errorf("e2e: %w", err)
+		}
+		fmt.Printf("  end to end     %9.0f rows/s (MySQL source snapshot -> memory transport -> sink, exactly_once, typed rows)\n", rate)
+	}
 	fmt.Println("best:")
 	for _, m := range order {
 		if best[m] == 0 {
@@ -188,6 +202,68 @@ func baseline(db *sql.DB, table string) (float64, error) {
 	return float64(*rows) / time.Since(began).Seconds(), nil
 }
 
+// endToEnd replicates a table of -rows rows from a snapshot of the MySQL
+// source through the in-memory transport into another table, typed rows
+// with their schemas on the wire, and returns rows/s from creating the
+// connectors until the sink committed every row.
+func endToEnd(db *sql.DB, srv server, database string) (float64, error) {
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE " + database + ".e2e_src " + tableDDL,
+		"CREATE TABLE " + database + ".e2e_dst " + tableDDL,
+		"INSERT INTO " + database + ".e2e_src SELECT * FROM " + database + ".t1",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			return 0, err
+		}
+	}
+	tr := memory.New()
+	defer tr.Close()
+	rt := runtime.New(runtime.WithTransport(tr),
+		runtime.WithPlugin("MySQLSource", func() connect.Connector { return mysqlsource.New() }),
+		runtime.WithPlugin("MySQLSink", func() connect.Connector { return mysqlsink.New() }))
+	if err := rt.Start(ctx); err != nil {
+		return 0, err
+	}
+	defer rt.Stop(ctx)
+	began := time.Now()
+	if err := rt.CreateConnector(ctx, "e2e-sink", connect.Config{"connector.class": "MySQLSink", "topics": "e2e_src",
+		"host": srv.host, "port": srv.port, "user": srv.user, "password": srv.password, "database": database,
+		"table.name.format": "e2e_dst", "batch.size.max": fmt.Sprint(*batch), "batch.size": fmt.Sprint(*batch)}); err != nil {
+		return 0, err
+	}
+	if err := rt.CreateConnector(ctx, "e2e-source", connect.Config{"connector.class": "MySQLSource",
+		"host": srv.host, "port": srv.port, "user": srv.user, "password": srv.password,
+		"database.include": database, "table.include": database + `\.e2e_src`,
+		"key.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter": "org.apache.kafka.connect.json.JsonConverter"}); err != nil {
+		return 0, err
+	}
+	return waitWritten(rt, "e2e-sink", began)
+}
+
+// waitWritten waits until the tasks of connector name committed -rows
+// rows and returns rows/s since began.
+func waitWritten(rt *runtime.Runtime, name string, began time.Time) (float64, error) {
+	for {
+		st, err := rt.ConnectorStatus(name)
+		if err != nil {
+			return 0, err
+		}
+		var written int64
+		for _, task := range st.Tasks {
+			if task.State == connect.StateFailed {
+				return 0, fmt.Errorf("task %d failed: %s", task.ID, task.Trace)
+			}
+			w, _ := task.Progress["written"].(int64)
+			written += w
+		}
+		if written >= int64(*rows) {
+			return float64(*rows) / time.Since(began).Seconds(), nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // sink publishes the rows to an in-memory transport, then runs the sink
 // over them until it committed every one.
 func sink(srv server, database, table, delivery string) (float64, error) {
@@ -222,22 +298,9 @@ func sink(srv server, database, table, delivery string) (float64, error) {
 	began := time.Now()
 	if err := rt.CreateConnector(ctx, "bench-"+table, connect.Config{"connector.class": "MySQLSink", "topics": table,
 		"host": srv.host, "port": srv.port, "user": srv.user, "password": srv.password, "database": database,
-		"table.name.format": table, "delivery": delivery, "batch.size.max": fmt.Sprint(*batch), "batch.size": fmt.Sprint(*batch)}); err != nil {
+		"table.name.format": table, "delivery": delivery, "batch.size.max": fmt.Sprint(*batch), "batch.size": fmt.Sprint(*batch),
+		"tasks.max": fmt.Sprint(*tasks)}); err != nil {
 		return 0, err
 	}
-	for {
-		st, err := rt.ConnectorStatus("bench-" + table)
-		if err != nil {
-			return 0, err
-		}
-		if len(st.Tasks) > 0 {
-			if st.Tasks[0].State == connect.StateFailed {
-				return 0, fmt.Errorf("task failed: %s", st.Tasks[0].Trace)
-			}
-			if w, _ := st.Tasks[0].Progress["written"].(int64); w >= int64(*rows) {
-				return float64(*rows) / time.Since(began).Seconds(), nil
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return waitWritten(rt, "bench-"+table, began)
 }
