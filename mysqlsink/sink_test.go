@@ -106,3 +106,67 @@ func TestPoisonRecords(t *testing.T) {
 	// its ack): nothing is reported twice.
 	task.write(recs...)
 }
+
+// Debezium's JSON without connect-go's op header: a plain value that is
+// the envelope, also inside Kafka's {"schema","payload"}, with Debezium's
+// integer encodings of temporal columns.
+func TestDebeziumJSONUntyped(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE customers (id INT PRIMARY KEY, born DATE, seen DATETIME(6), at DATETIME(3), tm TIME(6), zoned TIMESTAMP(3) NULL)")
+	task := startTask(t, "dbz", db.config("table.name.format", "${source.table}"))
+	env := func(op string, before, after map[string]any) map[string]any {
+		return map[string]any{"op": op, "before": before, "after": after, "ts_ms": int64(1),
+			"source": map[string]any{"db": "inventory", "table": "customers", "connector": "mysql"}}
+	}
+	after := row("id", int64(1), "born", int64(19782), "seen", int64(1700000000123456), "at", int64(1700000000123),
+		"tm", int64(-45296000001), "zoned", "2024-03-01T10:00:00.5+02:00")
+	task.write(origins("dbserver1.inventory.customers", 0, 0,
+		&connect.Record{Key: row("id", int64(1)), Value: map[string]any{"schema": map[string]any{"type": "struct"}, "payload": env("c", nil, after)}},
+		&connect.Record{Key: row("id", int64(2)), Value: env("r", nil, row("id", int64(2)))},
+		&connect.Record{Key: row("id", int64(2)), Value: env("d", row("id", int64(2)), nil)},
+	)...)
+	got := db.rows("SELECT id, born, seen, at, tm, zoned FROM customers")
+	want := [][]string{{"1", "2024-02-29", "2023-11-14 22:13:20.123456", "2023-11-14 22:13:20.123", "-12:34:56.000001", "2024-03-01 08:00:00.500"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("rows %v, want %v", got, want)
+	}
+}
+
+// insert.mode=update, truncate events, tombstones and primary.key.mode=kafka.
+func TestModes(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))", "INSERT INTO items VALUES (1, 'a'), (2, 'b')")
+	upd := startTask(t, "upd", db.config("table.name.format", "items", "insert.mode", "update", "truncate.enabled", "true"))
+	upd.write(origins("t", 0, 0,
+		change(connect.OpUpdate, row("id", int64(1)), nil, row("id", int64(1), "name", "A")),
+		change(connect.OpCreate, row("id", int64(3)), nil, row("id", int64(3), "name", "c")), // no row 3: nothing
+	)...)
+	if got := db.rows("SELECT id, name FROM items ORDER BY id"); !reflect.DeepEqual(got, [][]string{{"1", "A"}, {"2", "b"}}) {
+		t.Fatalf("update mode: %v", got)
+	}
+	// A tombstone deletes the key's row.
+	ups := startTask(t, "ups", db.config("table.name.format", "items"))
+	ups.write(origins("t", 0, 0, &connect.Record{Key: row("id", int64(2))})...)
+	if got := db.rows("SELECT id FROM items ORDER BY id"); !reflect.DeepEqual(got, [][]string{{"1"}}) {
+		t.Fatalf("after a tombstone: %v", got)
+	}
+	// A truncate event empties the table, in order with the batch's other changes.
+	upd.write(origins("t", 0, 2,
+		change(connect.OpTruncate, nil, nil, nil),
+		change(connect.OpUpdate, row("id", int64(1)), nil, row("id", int64(1), "name", "gone")),
+	)...)
+	if got := db.rows("SELECT COUNT(*) FROM items"); got[0][0] != "0" {
+		t.Fatalf("after truncate: %v rows", got)
+	}
+	// primary.key.mode=kafka: every record a row keyed by its origin.
+	kafka := startTask(t, "kafka", db.config("table.name.format", "log", "primary.key.mode", "kafka", "delete.enabled", "false",
+		"insert.mode", "upsert", "auto.create", "true"))
+	s := connect.NewStructSchema("log", false, connect.StructField{Name: "msg", Schema: &connect.Schema{Type: connect.TypeString}})
+	recs := origins("logs", 3, 7, &connect.Record{Value: connect.NewStruct(s, "one")}, &connect.Record{Value: connect.NewStruct(s, "two")})
+	kafka.write(recs...)
+	kafka.write(recs...) // again: exactly_once skips them, and so would the key
+	got := db.rows("SELECT __connect_topic, __connect_partition, __connect_offset, msg FROM log ORDER BY __connect_offset")
+	if want := [][]string{{"logs", "3", "7", "one"}, {"logs", "3", "8", "two"}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("kafka mode: %v, want %v", got, want)
+	}
+}
