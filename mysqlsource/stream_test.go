@@ -224,3 +224,31 @@ func testStopMidSnapshot(t *testing.T, batch string) {
 	}
 	checkReplay(t, db, "t", replay("t", r1.recs[:k+1], r2.recs))
 }
+
+// TestStopMidPage stops the task while a large snapshot page is still
+// being read by its goroutine, after a few of its records were handed
+// out: Stop ends the read (goleak checks that nothing is left), and a new
+// task resumes after the stored record, with nothing lost.
+func TestStopMidPage(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL)")
+	insertRange(db, "t", 1, 30000)
+	cfg := db.config("snapshot.fetch.size", "30000", "poll.max.records", "10")
+	store := offset.NewMemory()
+
+	r1 := startRun(t, cfg, store)
+	r1.pollUntil(30*time.Second, "the first records of the page", func(recs []*connect.Record) bool { return len(recs) >= 10 })
+	if len(r1.recs) >= 30000 {
+		t.Fatalf("the whole page came in one poll: %d records", len(r1.recs))
+	}
+	r1.commit(len(r1.recs) - 1)
+	r1.stop()
+
+	r2 := startRun(t, cfg, store)
+	db.exec("INSERT INTO t VALUES (-1, 0)")
+	r2.pollUntil(time.Minute, "the sentinel", hasRecord("t", isSentinel(-1)))
+	if reads := ops(r2.recs)[connect.OpRead]; reads+len(r1.recs) != 30000 {
+		t.Errorf("%d reads before the stop and %d after, want 30000 in all", len(r1.recs), reads)
+	}
+	checkReplay(t, db, "t", replay("t", r1.recs, r2.recs))
+}
