@@ -220,7 +220,10 @@ func properties(m *connect.Message) (map[string]string, int, error) {
 
 // keyAndHeaders decodes the key and headers of a received message's
 // properties: the inverse of properties for messages of this transport, and
-// KEYS plus every non-system property as they are for others.
+// KEYS plus every non-system property as they are for others. props is
+// the caller's to give away (a copy of the message's): the headers are
+// props itself, rid of the other properties and with the header names
+// decoded, which saves a map per message.
 func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 	var key []byte
 	if b64, ok := props[keyBase64Property]; ok {
@@ -230,6 +233,39 @@ func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 	} else if k := props[primitive.PropertyKeys]; k != "" {
 		key = []byte(k)
 	}
+	// Renamed after the loop: a decoded name must not be taken for a
+	// property (a header named KEYS, or one named h:x).
+	type rename struct{ from, to, value string }
+	var (
+		buf     [8]rename
+		renames = buf[:0]
+	)
+	for k, v := range props {
+		name, ok := strings.CutPrefix(k, headerPrefix)
+		switch {
+		case ok:
+			if len(renames) == cap(renames) {
+				return key, headersOf(props) // many headers: the general way
+			}
+			renames = append(renames, rename{k, unescape(name), unescapeValue(v)})
+		case systemProperties[k]:
+			delete(props, k)
+		}
+	}
+	for _, r := range renames {
+		delete(props, r.from)
+	}
+	for _, r := range renames {
+		props[r.to] = r.value
+	}
+	if len(props) == 0 {
+		return key, nil
+	}
+	return key, props
+}
+
+// headersOf returns the headers in props in a new map.
+func headersOf(props map[string]string) connect.Headers {
 	var h connect.Headers
 	for k, v := range props {
 		name, ok := strings.CutPrefix(k, headerPrefix)
@@ -242,10 +278,9 @@ func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 			name = k
 		}
 		if h == nil {
-			// Most of props are the broker's: a small map, grown if need be.
-			h = make(connect.Headers, min(len(props), 8))
+			h = make(connect.Headers, len(props))
 		}
 		h[name] = v
 	}
-	return key, h
+	return h
 }

@@ -100,6 +100,10 @@ func TestKeyAndHeadersRoundTrip(t *testing.T) {
 			"KEYS": "not the key", "TAGS": "x", "DELAY": "3", "UNIQ_KEY": "u", "RETRY_TOPIC": "r",
 			"CONNECT_KEY_BASE64": "AAAA", "h:already": "prefixed",
 		}},
+		{"more headers than decoded in place", []byte("k"), connect.Headers{
+			"h1": "1", "h2": "2", "h3": "3", "h4": "4", "h5": "5", "h6": "6", "h7": "7", "h8": "8", "h9": "9",
+			"KEYS": "header", "h:h1": "prefixed",
+		}},
 		{"odd headers", nil, connect.Headers{
 			"":            "empty name",
 			"empty value": "",

@@ -293,17 +293,18 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 			}
 		}
 		props := ext.GetProperties()
-		key, headers := keyAndHeaders(props)
 		if len(props) == smallMapEntries {
 			trimProperties(ext)
 		}
+		val := value(ext.Body, props)
+		key, headers := keyAndHeaders(props) // takes props
 		slab[i] = delivery{
 			req:   req,
 			queue: queue,
 			msg: connect.Message{
 				Topic:       topic,
 				Key:         key,
-				Value:       value(ext.Body, props),
+				Value:       val,
 				Headers:     headers,
 				Queue:       index,
 				Offset:      ext.QueueOffset,
