@@ -3,6 +3,7 @@ package mysqlsink_test
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -102,5 +103,18 @@ func TestConnectErrorHidesPassword(t *testing.T) {
 	err = c.NewTask().Start(context.Background(), connecttest.NewSinkTaskContext("x", 0), cfg)
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") || !connect.IsRetriable(err) {
 		t.Fatalf("start against a closed port: %v; want a retriable error naming 127.0.0.1:1", err)
+	}
+}
+
+// A password that is also a word of the error text (the test server's is
+// "connect") is masked without losing the cause: a refused connection
+// stays retriable.
+func TestConnectErrorPasswordInText(t *testing.T) {
+	c := mysqlsink.New()
+	cfg := c.Spec().Config.Apply(connect.Config{"host": "127.0.0.1", "port": "1", "user": "u", "password": "connect", "database": "d"})
+	err := c.NewTask().Start(context.Background(), connecttest.NewSinkTaskContext("x", 0), cfg)
+	var ne *net.OpError
+	if err == nil || !connect.IsRetriable(err) || !errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("start against a closed port: %v (retriable %v); want a retriable network error without the password", err, connect.IsRetriable(err))
 	}
 }

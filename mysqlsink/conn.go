@@ -89,14 +89,22 @@ func scrub(err error, password string) string {
 	return msg
 }
 
-// scrubErr keeps err (for errors.Is and As) unless its text holds the
-// password.
+// scrubErr returns err with the password removed from its text; errors.Is
+// and As still see the cause (a network error stays retriable).
 func scrubErr(err error, password string) error {
 	if len(password) >= 3 && strings.Contains(err.Error(), password) {
-		return errors.New(scrub(err, password))
+		return &scrubbedError{msg: scrub(err, password), err: err}
 	}
 	return err
 }
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // Server error numbers the sink tells apart.
 const (

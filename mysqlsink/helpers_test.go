@@ -3,6 +3,7 @@ package mysqlsink_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net"
@@ -71,7 +72,7 @@ func newTestDB(t testing.TB) *testDB {
 	d.db.SetMaxIdleConns(1)
 	d.exec("CREATE DATABASE " + name)
 	t.Cleanup(func() {
-		if _, err := d.db.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
+		if err := retry(func() error { _, err := d.db.Exec("DROP DATABASE IF EXISTS " + name); return err }); err != nil {
 			t.Logf("drop database %s: %v", name, err)
 		}
 		d.db.Close()
@@ -91,23 +92,51 @@ func sanitize(s string) string {
 	return b.String()
 }
 
+// serverDown reports whether err says the server is restarting or away
+// (other tests of the shared server restart it).
+func serverDown(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1053 || me.Number == 1927 || me.Number == 2006 || me.Number == 2013
+	}
+	var ne net.Error
+	return errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) ||
+		strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "EOF")
+}
+
+// retry runs fn again while the server is down, for up to a minute.
+func retry(fn func() error) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := fn()
+		if err == nil || !serverDown(err) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // exec runs statements in the test database (names are qualified with it
-// by USE on a dedicated connection).
+// by USE on a dedicated connection), each again while the server restarts.
 func (d *testDB) exec(stmts ...string) {
 	d.t.Helper()
 	ctx := context.Background()
-	c, err := d.db.Conn(ctx)
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	defer c.Close()
-	if !strings.HasPrefix(stmts[0], "CREATE DATABASE") {
-		if _, err := c.ExecContext(ctx, "USE "+d.name); err != nil {
-			d.t.Fatal(err)
-		}
-	}
 	for _, q := range stmts {
-		if _, err := c.ExecContext(ctx, q); err != nil {
+		err := retry(func() error {
+			c, err := d.db.Conn(ctx)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if !strings.HasPrefix(q, "CREATE DATABASE") {
+				if _, err := c.ExecContext(ctx, "USE "+d.name); err != nil {
+					return err
+				}
+			}
+			_, err = c.ExecContext(ctx, q)
+			return err
+		})
+		if err != nil {
 			d.t.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -117,18 +146,26 @@ func (d *testDB) exec(stmts ...string) {
 // "NULL".
 func (d *testDB) rows(q string, args ...any) [][]string {
 	d.t.Helper()
+	var out [][]string
+	if err := retry(func() (err error) { out, err = d.query(q, args...); return err }); err != nil {
+		d.t.Fatalf("%s: %v", q, err)
+	}
+	return out
+}
+
+func (d *testDB) query(q string, args ...any) ([][]string, error) {
 	ctx := context.Background()
 	c, err := d.db.Conn(ctx)
 	if err != nil {
-		d.t.Fatal(err)
+		return nil, err
 	}
 	defer c.Close()
 	if _, err := c.ExecContext(ctx, "USE "+d.name); err != nil {
-		d.t.Fatal(err)
+		return nil, err
 	}
 	rs, err := c.QueryContext(ctx, q, args...)
 	if err != nil {
-		d.t.Fatalf("%s: %v", q, err)
+		return nil, err
 	}
 	defer rs.Close()
 	cols, _ := rs.Columns()
@@ -140,7 +177,7 @@ func (d *testDB) rows(q string, args ...any) [][]string {
 			ptrs[i] = &vals[i]
 		}
 		if err := rs.Scan(ptrs...); err != nil {
-			d.t.Fatal(err)
+			return nil, err
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -152,10 +189,7 @@ func (d *testDB) rows(q string, args ...any) [][]string {
 		}
 		out = append(out, row)
 	}
-	if err := rs.Err(); err != nil {
-		d.t.Fatal(err)
-	}
-	return out
+	return out, rs.Err()
 }
 
 // config returns a sink config writing into the test database.

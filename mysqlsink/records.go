@@ -139,9 +139,6 @@ type op struct {
 	origin   connect.Origin
 }
 
-// errSkip is not an error: the record changes nothing.
-var errSkip = errors.New("skip")
-
 // decode turns a record into its operation. Its errors are the record's
 // own: it cannot be written, whatever the target does.
 func (t *task) decode(i int, r *connect.Record) (op, error) {

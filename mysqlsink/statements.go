@@ -67,12 +67,11 @@ func (cc *colCache) prepare(o *op, tb *table) (prepared, error) {
 		if p.vals, err = conv(&o.row); err != nil {
 			return p, err
 		}
-		if t := tb; len(o.key.names) > 0 {
+		if len(o.key.names) > 0 {
 			p.key = make([]any, len(o.key.names))
 			for i, n := range o.key.names {
 				p.key[i] = p.vals[o.row.index(n)]
 			}
-			_ = t
 		}
 		if o.moveFrom != nil {
 			if p.move, err = conv(o.moveFrom); err != nil {
