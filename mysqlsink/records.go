@@ -63,10 +63,28 @@ func (f *fields) schemaOf(i int) *connect.Schema {
 type layouts struct {
 	recent [4][]string
 	next   int
+	// structs holds the field lists of struct schemas.
+	structs map[*connect.Schema]fields
 }
 
-// fieldsOf is the function fieldsOf with the map rows' key lists shared.
+// fieldsOf is the function fieldsOf with the map rows' key lists and the
+// struct schemas' field lists shared.
 func (l *layouts) fieldsOf(row any) (fields, bool) {
+	if r, ok := row.(*connect.Struct); ok && r != nil {
+		f, ok := l.structs[r.Schema]
+		if !ok {
+			if f, ok = fieldsOf(r); !ok {
+				return f, false
+			}
+			f.names, f.schema = slices.Clip(f.names), slices.Clip(f.schema)
+			if l.structs == nil || len(l.structs) > 1024 {
+				l.structs = map[*connect.Schema]fields{}
+			}
+			l.structs[r.Schema] = f
+		}
+		f.values = r.Values
+		return f, true
+	}
 	m, ok := row.(map[string]any)
 	if !ok || m == nil {
 		return fieldsOf(row)

@@ -129,7 +129,7 @@ func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
 		if merge && len(out) > 0 {
 			last := out[len(out)-1]
 			if last.kind == kind && last.tb == p.tb && kind != stmtUpdate && kind != stmtTruncate &&
-				len(last.rows) < w.batchSize && last.bytes < maxStmtBytes && slices.Equal(last.cols, cols) {
+				len(last.rows) < w.batchSize && last.bytes < maxStmtBytes && sameNames(last.cols, cols) {
 				last.rows = append(last.rows, row)
 				if last.ops[len(last.ops)-1] != p {
 					last.ops = append(last.ops, p)
@@ -161,6 +161,15 @@ func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
 		}
 	}
 	return out
+}
+
+// sameNames compares column lists, at once when they share an array
+// (the rows of one table share their field list).
+func sameNames(a, b []string) bool {
+	if len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) {
+		return true
+	}
+	return slices.Equal(a, b)
 }
 
 // size estimates the bytes a row takes in a statement.

@@ -21,6 +21,9 @@ type table struct {
 	// records of one table version share one schema, so the check runs
 	// once per version.
 	checked map[*connect.Schema]bool
+	// lastNames is the field list of the last untyped row found complete:
+	// map rows share their sorted key lists (layouts).
+	lastNames []string
 }
 
 func (t *table) column(name string) *column {
@@ -116,6 +119,9 @@ func (t *task) tableFor(ctx context.Context, o *op) (*table, error) {
 		}
 		rowSchema = st
 	}
+	if len(o.row.names) > 0 && len(tb.lastNames) == len(o.row.names) && &tb.lastNames[0] == &o.row.names[0] {
+		return tb, nil // the same field list as the last row: checked
+	}
 	var missing []int
 	for i, n := range o.row.names {
 		if tb.column(n) == nil {
@@ -142,6 +148,7 @@ func (t *task) tableFor(ctx context.Context, o *op) (*table, error) {
 	if rowSchema != nil {
 		tb.checked[rowSchema] = true
 	}
+	tb.lastNames = o.row.names
 	return tb, nil
 }
 
