@@ -30,7 +30,15 @@
 // is never past what a committed transaction stored. The runtime's own
 // acknowledgement to the transport only shortens what comes again.
 // at_least_once writes the rows alone; with upserts a redelivered record
-// writes its row again, with insert.mode=insert it is inserted twice.
+// writes its row again, with insert.mode=insert it is inserted twice, and
+// a task that still holds a queue during a rebalance may write an older
+// change after the new owner wrote a later one.
+//
+// The stored positions are the transport's offsets, so they must outlive
+// the transport's own: with transport/memory, whose offsets start at 0 in
+// every process, or after a topic was deleted and created again, delete
+// the connector's rows from offsets.table (or use at_least_once), or the
+// new records are skipped as already written.
 //
 // Put writes a batch in the open transaction and Flush commits it; rows go
 // as multi-row statements (batch.size rows at most) over one connection
