@@ -122,8 +122,8 @@ func configSpec() connect.ConfigSpec {
 			Description: "Debezium's name for auto.create plus auto.evolve: basic sets both, none neither."},
 		{Name: KeyBatchSize, Type: connect.FieldInt, Default: "1000", Validate: intRange(1, 1<<20),
 			Description: "Most rows written by one multi-row statement."},
-		{Name: KeyDelivery, Default: DeliveryExactlyOnce, Allowed: []string{DeliveryAtLeastOnce, DeliveryExactlyOnce},
-			Description: "exactly_once: the consumed transport positions are stored in offsets.table in the transaction that writes the rows, and records at or before a stored position are skipped; at_least_once: rows only, a redelivered record is written again (idempotent with upsert)."},
+		{Name: KeyDelivery, Default: DeliveryAtLeastOnce, Allowed: []string{DeliveryAtLeastOnce, DeliveryExactlyOnce},
+			Description: "exactly_once: the consumed transport positions are stored in offsets.table in the transaction that writes the rows, and records at or before a stored position are skipped; it needs transport offsets that outlive the process (RocketMQ, not the in-memory transport). at_least_once: rows only, a redelivered record is written again (idempotent with upsert)."},
 		{Name: KeyOffsetsTable, Default: "connect_sink_offsets", Validate: validTableName,
 			Description: "Table of the consumed positions under exactly_once ([database.]table; default in database); created when missing."},
 	}

@@ -33,8 +33,8 @@ type Connector struct {
 //
 //	runtime.WithPlugin("MySQLSink", func() connect.Connector { return mysqlsink.New() })
 func New() *Connector {
-	return newConnector(configSpec(), "Writes records and change events into MySQL or MariaDB tables, "+
-		"exactly once: the consumed transport positions are committed in the transaction that writes the rows.")
+	return newConnector(configSpec(), "Writes records and change events into MySQL or MariaDB tables; "+
+		"with delivery=exactly_once the consumed transport positions are committed in the transaction that writes the rows.")
 }
 
 // NewDebezium returns the connector with the defaults of Debezium's JDBC
@@ -55,7 +55,7 @@ func NewDebezium() *Connector {
 		}
 	}
 	return newConnector(spec, "Writes Debezium change events and records into MySQL or MariaDB tables under the settings of Debezium's JDBC sink, "+
-		"exactly once unless delivery=at_least_once.")
+		"exactly once with delivery=exactly_once.")
 }
 
 func newConnector(spec connect.ConfigSpec, description string) *Connector {

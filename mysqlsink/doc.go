@@ -1,6 +1,7 @@
 // Package mysqlsink is a sink connector for MySQL and MariaDB: it writes
 // change events (from mysqlsource, or Debezium's JSON) and plain records
-// into tables, exactly once. It is built on github.com/go-sql-driver/mysql.
+// into tables, and with delivery=exactly_once applies each exactly once.
+// It is built on github.com/go-sql-driver/mysql.
 //
 //	rt := runtime.New(runtime.WithPlugin("MySQLSink", func() connect.Connector { return mysqlsink.New() }))
 //	rt.CreateConnector(ctx, "replica", connect.Config{
@@ -11,13 +12,14 @@
 //		"password":          "...",
 //		"database":          "shop_copy",
 //		"table.name.format": "${source.table}",
+//		"delivery":          "exactly_once", // on RocketMQ
 //	})
 //
 // examples/mysql-to-mysql is a complete replication program.
 //
 // # Exactly once
 //
-// Under delivery=exactly_once (the default) a task writes the rows of a
+// Under delivery=exactly_once a task writes the rows of a
 // batch and the transport positions it consumed (connector, topic, queue,
 // offset of the last record) in one transaction, into offsets.table in the
 // target database. The transaction begins by reading the stored offsets of
@@ -38,7 +40,8 @@
 // the transport's own: with transport/memory, whose offsets start at 0 in
 // every process, or after a topic was deleted and created again, delete
 // the connector's rows from offsets.table (or use at_least_once), or the
-// new records are skipped as already written.
+// new records are skipped as already written. That is why exactly_once is
+// not the default: the default transport is the in-memory one.
 //
 // Put writes a batch in the open transaction and Flush commits it; rows go
 // as multi-row statements (batch.size rows at most) over one connection
@@ -131,7 +134,8 @@
 //	auto.evolve           false: add missing columns from typed records
 //	schema.evolution      Debezium's: basic is auto.create and auto.evolve, none neither
 //	batch.size            1000: most rows of one statement
-//	delivery              exactly_once (default), at_least_once
+//	delivery              at_least_once (default), exactly_once (needs transport offsets that
+//	                      outlive the process: RocketMQ)
 //	offsets.table         connect_sink_offsets ([database.]table), created when missing
 //
 // The runtime's own settings (topics, tasks.max, batch.size.max,
@@ -149,7 +153,7 @@
 // differs:
 //
 //	setting or behaviour               Kafka JDBC sink / Debezium JDBC sink        here
-//	delivery                           at least once                               exactly_once by default (offsets in the target)
+//	delivery                           at least once                               also exactly_once (offsets in the target)
 //	insert.mode default (New)          insert                                      upsert; NewDebezium: insert
 //	primary.key.mode default (New)     none                                        record_key; NewDebezium: none
 //	delete.enabled default (New)       false                                       true; NewDebezium: false

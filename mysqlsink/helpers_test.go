@@ -200,6 +200,7 @@ func (d *testDB) config(kv ...string) connect.Config {
 		"user":     d.srv.user,
 		"password": d.srv.password,
 		"database": d.name,
+		"delivery": "exactly_once",
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		cfg[kv[i]] = kv[i+1]

@@ -229,7 +229,7 @@ func endToEnd(db *sql.DB, srv server, database string) (float64, error) {
 	began := time.Now()
 	if err := rt.CreateConnector(ctx, "e2e-sink", connect.Config{"connector.class": "MySQLSink", "topics": "e2e_src",
 		"host": srv.host, "port": srv.port, "user": srv.user, "password": srv.password, "database": database,
-		"table.name.format": "e2e_dst", "batch.size.max": fmt.Sprint(*batch), "batch.size": fmt.Sprint(*batch)}); err != nil {
+		"table.name.format": "e2e_dst", "delivery": "exactly_once", "batch.size.max": fmt.Sprint(*batch), "batch.size": fmt.Sprint(*batch)}); err != nil {
 		return 0, err
 	}
 	if err := rt.CreateConnector(ctx, "e2e-source", connect.Config{"connector.class": "MySQLSource",
