@@ -233,12 +233,16 @@ func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 	} else if k := props[primitive.PropertyKeys]; k != "" {
 		key = []byte(k)
 	}
-	// Renamed after the loop: a decoded name must not be taken for a
-	// property (a header named KEYS, or one named h:x).
+	// Changed after the loop, and only when there are headers: a decoded
+	// name must not be taken for a property (a header named KEYS, or one
+	// named h:x).
 	type rename struct{ from, to, value string }
 	var (
-		buf     [8]rename
-		renames = buf[:0]
+		renameBuf [8]rename
+		dropBuf   [16]string
+		renames   = renameBuf[:0]
+		drops     = dropBuf[:0]
+		foreign   = false
 	)
 	for k, v := range props {
 		name, ok := strings.CutPrefix(k, headerPrefix)
@@ -249,17 +253,25 @@ func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 			}
 			renames = append(renames, rename{k, unescape(name), unescapeValue(v)})
 		case systemProperties[k]:
-			delete(props, k)
+			if len(drops) == cap(drops) {
+				return key, headersOf(props)
+			}
+			drops = append(drops, k)
+		default:
+			foreign = true
 		}
+	}
+	if len(renames) == 0 && !foreign {
+		return key, nil
+	}
+	for _, k := range drops {
+		delete(props, k)
 	}
 	for _, r := range renames {
 		delete(props, r.from)
 	}
 	for _, r := range renames {
 		props[r.to] = r.value
-	}
-	if len(props) == 0 {
-		return key, nil
 	}
 	return key, props
 }
