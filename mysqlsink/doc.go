@@ -41,7 +41,10 @@
 // every process, or after a topic was deleted and created again, delete
 // the connector's rows from offsets.table (or use at_least_once), or the
 // new records are skipped as already written. That is why exactly_once is
-// not the default: the default transport is the in-memory one.
+// not the default: the default transport is the in-memory one. The queue
+// numbers must be stable too: transport/rocketmq numbers a topic's queues
+// by their place among the brokers' queues, so a broker added to or taken
+// from the topic's route renumbers them; reset the offset rows then.
 //
 // Put writes a batch in the open transaction and Flush commits it; rows go
 // as multi-row statements (batch.size rows at most) over one connection
