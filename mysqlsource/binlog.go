@@ -95,6 +95,8 @@ type streamer struct {
 	skipArmed, skipping bool
 	skipEvent, skipRow  int
 
+	warnedMinimal bool // logged that table maps lack column names
+
 	tables   map[uint64]*tableSchema // the group's table maps, by table id
 	schemas  map[string]*cachedTable // by db.table: reuse when the table map repeats
 	excluded *tableSchema            // marks filtered-out tables in tables
@@ -659,11 +661,20 @@ func (r *streamer) tableFor(e *replication.TableMapEvent) (*tableSchema, error) 
 	}
 	key := db + "." + table
 	sig := tableMapSignature(e)
-	if c, ok := r.schemas[key]; ok && bytes.Equal(c.sig, sig) && r.info.fullMetadata {
+	// A table map without column names was written while
+	// binlog_row_metadata was not FULL, also on a server where it is now
+	// (an older binlog, or the setting changed since): decode it with the
+	// current schema, as for a server without full metadata.
+	full := r.info.fullMetadata && len(e.ColumnName) > 0
+	if c, ok := r.schemas[key]; ok && bytes.Equal(c.sig, sig) && full {
 		return c.schema, nil
 	}
+	if !full && r.info.fullMetadata && !r.warnedMinimal {
+		r.warnedMinimal = true
+		r.log.Warn("the binlog has table maps without column names (written while binlog_row_metadata was not FULL): decoding their rows with the tables' current schemas", "table", key, "file", r.file)
+	}
 	var live *tableSchema
-	if !r.info.fullMetadata && r.live != nil {
+	if !full && r.live != nil {
 		var err error
 		if live, err = r.live.get(db, table); err != nil {
 			return nil, err

@@ -93,16 +93,35 @@ func fieldNames(s *connect.Schema) []string {
 // TestMinimalMetadata runs against a binlog without full row metadata (as
 // older servers write it): names, signedness, ENUM members and character
 // sets come from the current schema instead.
+//
+// Also when the server had full metadata when the task started: table maps
+// without names (written while the setting was MINIMAL, or in an older
+// binlog) are decoded the same way.
 func TestMinimalMetadata(t *testing.T) {
+	for _, later := range []bool{false, true} {
+		name := map[bool]string{false: "from the start", true: "after the start"}[later]
+		t.Run(name, func(t *testing.T) { testMinimalMetadata(t, later) })
+	}
+}
+
+func testMinimalMetadata(t *testing.T, later bool) {
 	db := newTestDB(t)
-	db.exec("SET GLOBAL binlog_row_metadata = 'MINIMAL'")
+	minimal := func() {
+		db.exec("SET GLOBAL binlog_row_metadata = 'MINIMAL'")
+		if v := db.rows("SELECT @@GLOBAL.binlog_row_metadata")[0][0]; v != "MINIMAL" {
+			t.Fatalf("binlog_row_metadata is %s", v)
+		}
+	}
 	t.Cleanup(func() { db.exec("SET GLOBAL binlog_row_metadata = 'FULL'") })
-	if v := db.rows("SELECT @@GLOBAL.binlog_row_metadata")[0][0]; v != "MINIMAL" {
-		t.Fatalf("binlog_row_metadata is %s", v)
+	if !later {
+		minimal()
 	}
 	db.exec("CREATE TABLE t (id INT UNSIGNED PRIMARY KEY, e ENUM('x','y'), l VARCHAR(10) CHARACTER SET latin1, b BINARY(3), big BIGINT UNSIGNED)")
 	r := startRun(t, db.config(), nil)
 	r.pollUntil(30*time.Second, "streaming", streaming(r))
+	if later {
+		minimal()
+	}
 	// A new session sees the new global value.
 	db.mu.Lock()
 	db.conn.Close()
