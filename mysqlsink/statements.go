@@ -25,6 +25,17 @@ type colCache struct {
 	tb    *table
 	names []string
 	cols  []*column
+	slab  []any // converted values are cut from it: one allocation for many rows
+}
+
+// values returns room for n converted values.
+func (cc *colCache) values(n int) []any {
+	if len(cc.slab) < n {
+		cc.slab = make([]any, max(n, 8192))
+	}
+	out := cc.slab[:n:n]
+	cc.slab = cc.slab[n:]
+	return out
 }
 
 func (cc *colCache) columns(tb *table, names []string) ([]*column, error) {
@@ -46,11 +57,11 @@ func (cc *colCache) columns(tb *table, names []string) ([]*column, error) {
 func (cc *colCache) prepare(o *op, tb *table) (prepared, error) {
 	p := prepared{op: o, tb: tb}
 	conv := func(f *fields) ([]any, error) {
-		out := make([]any, len(f.values))
 		cols, err := cc.columns(tb, f.names)
 		if err != nil {
 			return nil, err
 		}
+		out := cc.values(len(f.values))
 		for i, n := range f.names {
 			c := cols[i]
 			v, err := toColumn(f.values[i], f.schemaOf(i), c)

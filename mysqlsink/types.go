@@ -262,6 +262,11 @@ func toColumn(v any, fs *connect.Schema, c *column) (any, error) {
 	case "datetime", "timestamp":
 		switch x := v.(type) {
 		case time.Time:
+			if y := x.UTC().Year(); y >= 1000 && y <= 9999 {
+				// The driver writes it in UTC (its Loc) without a string
+				// of ours.
+				return x.Truncate(time.Microsecond), nil
+			}
 			return x.UTC().Format(datetimeLayout), nil
 		case string:
 			return datetimeString(x), nil
