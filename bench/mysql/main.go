@@ -22,9 +22,11 @@
 //   - snapshot: the same pipeline reading the table with a snapshot.
 //
 // It prints rows/s and peak heap of each, stream/(parse+encode) and
-// snapshot/stream, and checks that the stream's first message is the one
-// parse+encode wrote for the same row. The server comes from MYSQL_ADDR,
-// MYSQL_USER and MYSQL_PASSWORD.
+// snapshot/stream, and checks that the stream's message of the row with
+// id 1 is byte for byte the one parse+encode wrote. The server comes from
+// MYSQL_ADDR, MYSQL_USER and MYSQL_PASSWORD. -cpuprofile and -heapprofile
+// write profiles, -only runs some of the measurements, -queue-capacity
+// sizes the in-memory transport's queues.
 package main
 
 import (
