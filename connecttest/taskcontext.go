@@ -14,6 +14,7 @@ var (
 	_ connect.ConnectorContext  = (*ConnectorContext)(nil)
 	_ connect.SourceTaskContext = (*SourceTaskContext)(nil)
 	_ connect.SinkTaskContext   = (*SinkTaskContext)(nil)
+	_ connect.QueueSeeker       = (*SinkTaskContext)(nil)
 )
 
 var discard = slog.New(slog.DiscardHandler)
@@ -109,6 +110,31 @@ type SinkTaskContext struct {
 	connector string
 	id        int
 	progress
+
+	seekMu sync.Mutex
+	seeks  map[connect.QueueRef]int64
+}
+
+// Seek records a seek the task asks for (connect.QueueSeeker); Seeks
+// returns them.
+func (c *SinkTaskContext) Seek(q connect.QueueRef, offset int64) error {
+	c.seekMu.Lock()
+	defer c.seekMu.Unlock()
+	if c.seeks == nil {
+		c.seeks = make(map[connect.QueueRef]int64)
+	}
+	c.seeks[q] = offset
+	return nil
+}
+
+// Seeks returns the latest offset the task asked for per queue, and
+// forgets them.
+func (c *SinkTaskContext) Seeks() map[connect.QueueRef]int64 {
+	c.seekMu.Lock()
+	defer c.seekMu.Unlock()
+	s := c.seeks
+	c.seeks = nil
+	return s
 }
 
 // NewSinkTaskContext returns the context of task id of connector.

@@ -161,3 +161,29 @@ func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64) (string, 
 	b.WriteString(" ON DUPLICATE KEY UPDATE `offset` = VALUES(`offset`)")
 	return b.String(), args
 }
+
+// read returns the stored offsets of qs that have a row, without locking
+// them.
+func (o *offsets) read(ctx context.Context, qs []queueKey) (map[queueKey]int64, error) {
+	slices.SortFunc(qs, compareQueues)
+	q, args := o.lockQuery(qs)
+	q = strings.TrimSuffix(q, " FOR UPDATE")
+	rows, err := o.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read the stored offsets: %w", err)
+	}
+	defer rows.Close()
+	stored := make(map[queueKey]int64, len(qs))
+	for rows.Next() {
+		var k queueKey
+		var off int64
+		if err := rows.Scan(&k.topic, &k.queue, &off); err != nil {
+			return nil, fmt.Errorf("read the stored offsets: %w", err)
+		}
+		stored[k] = off
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the stored offsets: %w", err)
+	}
+	return stored, nil
+}

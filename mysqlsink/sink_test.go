@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"testing"
 
@@ -168,5 +169,42 @@ func TestModes(t *testing.T) {
 	got := db.rows("SELECT __connect_topic, __connect_partition, __connect_offset, msg FROM log ORDER BY __connect_offset")
 	if want := [][]string{{"logs", "3", "7", "one"}, {"logs", "3", "8", "two"}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("kafka mode: %v, want %v", got, want)
+	}
+}
+
+// Under exactly_once a task given queues resumes each one after the last
+// record the target applied; a queue without stored records, and every
+// queue under at_least_once, are left where the transport is.
+func TestOpenResumesAfterStoredOffsets(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE audit (seq BIGINT AUTO_INCREMENT PRIMARY KEY, ev VARCHAR(40))")
+	kv := []string{"table.name.format", "audit", "insert.mode", "insert", "primary.key.mode", "none", "delete.enabled", "false"}
+	var recs []*connect.Record
+	for i := range 10 {
+		recs = append(recs, &connect.Record{Value: row("ev", fmt.Sprint("e", i))})
+	}
+	first := startTask(t, "resume", db.config(kv...))
+	first.write(origins("t", 1, 30, recs...)...) // offsets 30..39 of queue 1
+
+	second := startTask(t, "resume", db.config(kv...))
+	qa, ok := second.SinkTask.(connect.QueueAwareSink)
+	if !ok {
+		t.Fatal("the sink task is not a connect.QueueAwareSink")
+	}
+	queues := []connect.QueueRef{{Topic: "t", Queue: 1}, {Topic: "t", Queue: 2}}
+	if err := qa.Open(context.Background(), queues); err != nil {
+		t.Fatal(err)
+	}
+	want := map[connect.QueueRef]int64{{Topic: "t", Queue: 1}: 40}
+	if got := second.tc.Seeks(); !maps.Equal(got, want) {
+		t.Errorf("seeks after Open = %v, want %v", got, want)
+	}
+
+	atLeastOnce := startTask(t, "resume", db.config(append(kv, "delivery", "at_least_once")...))
+	if err := atLeastOnce.SinkTask.(connect.QueueAwareSink).Open(context.Background(), queues); err != nil {
+		t.Fatal(err)
+	}
+	if got := atLeastOnce.tc.Seeks(); len(got) != 0 {
+		t.Errorf("at_least_once seeks after Open: %v", got)
 	}
 }

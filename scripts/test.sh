@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 services_env=$(scripts/services.sh up all)
 eval "$services_env"
 # Tests that restart or kill a shared server (MariaDB, the RocketMQ broker
-# or name server) run on their own after the others: run alongside, they
+# or name server) or change its global settings (binlog_row_metadata) run
+# on their own after the others: run alongside, they
 # would cut the connections of other packages' tests, which go test runs
 # in parallel. A new test of that kind goes into this list.
-disruptive='^(TestServerRestart|TestServerRestartMidSnapshot|TestBrokerKilledMidStream|TestNameServerKilledMidStream)$'
+disruptive='^(TestServerRestart|TestServerRestartMidSnapshot|TestMinimalMetadata|TestBrokerKilledMidStream|TestNameServerKilledMidStream)$'
 go test -race -count=1 -timeout 40m -skip "$disruptive" ./...
 go test -race -count=1 -timeout 20m -p 1 -run "$disruptive" ./mysqlsource/ ./transport/rocketmq/
 # A short fuzzing pass over the parsers that take outside input.
