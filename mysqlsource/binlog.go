@@ -694,7 +694,7 @@ func (r *streamer) tableFor(e *replication.TableMapEvent) (*tableSchema, error) 
 		}
 	}
 	ts.topic = r.s.topicFor(db, table)
-	ts.makeSchemas(r.s.serverName)
+	ts.makeSchemas(r.s.serverName, r.s.modes)
 	r.schemas[key] = &cachedTable{sig: sig, schema: ts}
 	return ts, nil
 }
@@ -896,7 +896,7 @@ func (ts *tableSchema) binlogRow(blk *recordBlock, row []any) (*connect.Struct, 
 	if len(row) != len(ts.cols) {
 		return nil, fmt.Errorf("row has %d columns, the table map %d", len(row), len(ts.cols))
 	}
-	img := blk.row(ts.value)
+	img := blk.row(ts.rowSchema())
 	vals, j := img.Values, 0
 	for i := range ts.cols {
 		if ts.isPeriod(i) {
@@ -908,6 +908,9 @@ func (ts *tableSchema) binlogRow(blk *recordBlock, row []any) (*connect.Struct, 
 		}
 		vals[j] = v
 		j++
+	}
+	if err := ts.mapRow(img); err != nil {
+		return nil, err
 	}
 	return img, nil
 }

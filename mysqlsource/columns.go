@@ -9,6 +9,7 @@ import (
 	"golang.org/x/text/encoding"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/dbzmodes"
 )
 
 // kind is how a column's values are turned into Go values; see the type
@@ -57,8 +58,11 @@ type column struct {
 	precision, scale int
 	unsigned         bool // an UNSIGNED integer type
 	nullable         bool
-	// schema is the column's field schema in records, made by finish.
-	schema *connect.Schema
+	// schema is the column's field schema in records, made by finish;
+	// exact is the same with the column's own nullability (schema makes
+	// dates optional: zero dates are nil), which value.encoding's mapper
+	// needs.
+	schema, exact *connect.Schema
 }
 
 // tableSchema is the decoding information of one table: its columns in
@@ -79,6 +83,12 @@ type tableSchema struct {
 	value, key *connect.Schema // row and key schemas, made by makeSchemas
 	keyAt      []int           // positions of the key's fields in a row
 	width      int             // fields of a row: the columns but the period ones
+
+	// With value encodings other than connect-go's, rows are decoded with
+	// schema row (the columns' exact schemas) and then mapped by modes to
+	// value and key; row is nil otherwise.
+	row   *connect.Schema
+	modes *dbzmodes.Mapper
 }
 
 // binlogColumns builds the columns of a TableMapEvent. With

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/dbzmodes"
 )
 
 // Config keys. The seed's (RocketMQ Connect's) names are accepted as
@@ -123,6 +124,7 @@ func configSpec() connect.ConfigSpec {
 		{Name: KeyTLSServerName, Validate: noSpace,
 			Description: "Host name expected in the server certificate under verify_identity (default: host)."},
 	}
+	spec = append(spec, dbzmodes.Spec(dbzmodes.EncodingConnectGo)...)
 	for i := range spec {
 		spec[i].Aliases = append(spec[i].Aliases, debeziumAliases[spec[i].Name]...)
 	}
@@ -220,6 +222,10 @@ type settings struct {
 	connectTimeout time.Duration
 	tls            *tls.Config
 	tlsMode        string
+	// modes maps rows to the value encodings chosen (value.encoding and
+	// Debezium's mode settings); nil for connect-go's own, which leave
+	// rows as they are decoded.
+	modes *dbzmodes.Mapper
 }
 
 // parseSettings parses cfg, which has passed the spec's Validate and had
@@ -263,6 +269,14 @@ func parseSettings(cfg connect.Config) (*settings, error) {
 		}
 	}
 	unsupportedDebezium(cfg, errs)
+	if modes, err := dbzmodes.Parse(cfg, dbzmodes.EncodingConnectGo); err != nil {
+		var ce *connect.ConfigError
+		if errors.As(err, &ce) {
+			errs.Fields = append(errs.Fields, ce.Fields...)
+		}
+	} else if !modes.Identity() {
+		s.modes = dbzmodes.NewMapper(modes, 0)
+	}
 	if s.readTimeout <= s.heartbeat {
 		errs.Add(KeyReadTimeout, "must exceed %s (%s), or an idle connection looks dead", KeyHeartbeatPeriod, s.heartbeat)
 	}

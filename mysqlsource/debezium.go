@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/dbzmodes"
 )
 
 // DebeziumClass is the class name of Debezium's MySQL connector. A worker
@@ -50,10 +51,6 @@ var debeziumUnsupported = []struct{ key, reason string }{
 	{"message.key.columns", "is not supported: keys are the primary key columns"},
 	{"include.schema.changes", "is not supported: schema changes are not emitted as records"},
 	{"tombstones.on.delete", "is not supported: no tombstone follows a delete"},
-	{"decimal.handling.mode", "is not supported: decimals are emitted as strings"},
-	{"time.precision.mode", "is not supported: times are emitted in this connector's own representation"},
-	{"bigint.unsigned.handling.mode", "is not supported"},
-	{"binary.handling.mode", "is not supported"},
 	{"snapshot.locking.mode", "is not supported: the snapshot takes a consistent-snapshot transaction"},
 	{"snapshot.select.statement.overrides", "is not supported"},
 	{"snapshot.include.collection.list", "is not supported: the snapshot reads every captured table"},
@@ -96,6 +93,9 @@ func debeziumSpec() connect.ConfigSpec {
 		case KeyTopicPrefix:
 			spec[i].Required = true
 			spec[i].Description = "Debezium's topic prefix: topics are <topic.prefix>.<database>.<table>, and it is the logical server name (source.name) unless server.name is set."
+		case dbzmodes.KeyEncoding:
+			spec[i].Default = string(dbzmodes.EncodingDebezium)
+			spec[i].Description = "Value encoding whose defaults the mode settings take: debezium (the default under Debezium's class: adaptive_time_microseconds, precise, long, bytes, Bits) or connect_go (lossless)."
 		case KeyTopicNaming:
 			spec[i].Default = "database.table"
 			spec[i].Allowed = []string{"database.table"}

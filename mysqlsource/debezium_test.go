@@ -62,6 +62,7 @@ func TestDebeziumSettings(t *testing.T) {
 		"server.id": "184054", "database.include": "inventory", "table.include": "inventory.orders,inventory.customers",
 		"topic.prefix": "fullfillment.", "topic.naming": "database.table", "server.name": "fullfillment",
 		"snapshot.mode": "never", "poll.max.records": "2048",
+		"value.encoding": "debezium", // Debezium's value modes by default
 	} {
 		if got := tcs[0][k]; got != v {
 			t.Errorf("task config %s = %q, want %q", k, got, v)
@@ -76,7 +77,8 @@ func TestDebeziumSettings(t *testing.T) {
 		{"schema.history.internal.kafka.bootstrap.servers", "kafka:9092"},
 		{"database.server.name", "old"},
 		{"column.exclude.list", "inventory.customers.email"},
-		{"decimal.handling.mode", "double"},
+		{"decimal.handling.mode", "exact"},
+		{"time.precision.mode", "adaptive"},
 		{"include.schema.changes", "true"},
 		{"snapshot.mode", "never"}, // Debezium's: the binlog from its beginning
 		{"snapshot.mode", "initial_only"},

@@ -67,6 +67,14 @@
 //	                              verify_identity
 //	tls.ca, tls.cert, tls.key     PEM files; tls.server.name overrides the
 //	                              name verify_identity checks
+//	value.encoding                connect_go (default) or debezium: the
+//	                              defaults of the mode settings below (see
+//	                              Value encodings)
+//	time.precision.mode, decimal.handling.mode,
+//	bigint.unsigned.handling.mode, binary.handling.mode
+//	                              Debezium's, with its values plus connect_go
+//	bit.handling.mode             BIT(n>1) as bytes (Debezium's Bits) or number
+//	unsafe.integer.handling.mode  number, or string: integers beyond ±2^53 as text
 //
 // System databases (mysql, information_schema, performance_schema, sys) are
 // never captured. Every bad value is reported as a field of a
@@ -111,14 +119,18 @@
 // remove them), database.server.name (use topic.prefix),
 // database.ssl.keystore* and truststore* (PEM files in tls.*), column.*,
 // message.key.columns, include.schema.changes, tombstones.on.delete,
-// decimal.handling.mode, time.precision.mode,
-// bigint.unsigned.handling.mode, binary.handling.mode,
 // snapshot.locking.mode, snapshot.select.statement.overrides,
 // snapshot.include.collection.list, gtid.source.*, heartbeat.interval.ms
 // (heartbeat.period and heartbeat.topic), connect.timeout.ms
 // (connect.timeout), signal.*, incremental.snapshot.*,
 // database.initial.statements, event.processing.failure.handling.mode and
 // converters.
+//
+// Debezium's value settings (time.precision.mode, decimal.handling.mode,
+// bigint.unsigned.handling.mode, binary.handling.mode) are honoured under
+// every class name, and under Debezium's class value.encoding defaults to
+// debezium, so that values and schemas are Debezium's unless set
+// otherwise; see Value encodings.
 //
 // # Snapshot and hand-over
 //
@@ -309,6 +321,57 @@
 // connection does; text in a character set not known here is passed as it
 // is. MariaDB's INET4, INET6 and UUID columns are not mapped alike from both
 // sides.
+//
+// # Value encodings
+//
+// The Type mapping above is connect-go's lossless encoding
+// (value.encoding=connect_go, the default). value.encoding=debezium (the
+// default under Debezium's class) selects all of Debezium's defaults at
+// once, and Debezium's settings then change one type each, with
+// Debezium's names and meanings (the package internal/dbzmodes maps the
+// rows; its documentation has the full table). Snapshot and binlog give
+// the same values and schemas in every mode. Where the two encodings
+// differ, with Debezium's default first:
+//
+//	DATE                 io.debezium.time.Date, int32 days since the epoch;
+//	                     connect_go: time.Time
+//	DATETIME(0-3)        io.debezium.time.Timestamp, int64 ms (4-6: MicroTimestamp,
+//	                     µs); connect_go: time.Time
+//	TIMESTAMP(n)         io.debezium.time.ZonedTimestamp, "2018-06-20T13:37:03.000000Z"
+//	                     with n fraction digits; connect_go: time.Time
+//	TIME(n)              io.debezium.time.MicroTime, int64 µs, -838:59:59 to
+//	                     838:59:59 exact (connect and isostring cannot carry
+//	                     TIME outside one day: a fatal error naming the column,
+//	                     where Debezium writes null or 0); connect_go: "-838:59:59"
+//	zero, invalid dates  null in a NULL column, the epoch (0, "1970-01-01Z")
+//	                     in a NOT NULL one, as Debezium; connect_go: nil
+//	DECIMAL(p,s)         Kafka's Decimal (scale, connect.decimal.precision):
+//	                     the unscaled two's-complement bytes, base64 in JSON
+//	                     ("BOI=" for 12.50); double, string; connect_go: "12.50"
+//	BIGINT UNSIGNED      long: int64, above 2^63-1 negative as Debezium's
+//	                     (precise: Decimal(20,0)); connect_go: exact
+//	BIT(n>1)             io.debezium.data.Bits (length), little-endian bytes;
+//	                     number: the integer
+//	BIT(1)               boolean; connect_go: a bit(1) schema, bool values
+//	BINARY, BLOB         bytes (base64 in JSON) in both; base64,
+//	                     base64-url-safe, hex as Debezium's
+//	strings              no charset parameter; connect_go: the charset of
+//	                     non-UTF-8 columns
+//
+// Alike in both: integers (TINYINT int8 .. BIGINT int64, unsigned ones one
+// size up), FLOAT float32, DOUBLE float64, strings (UTF-8 values), ENUM
+// (io.debezium.data.Enum), SET (io.debezium.data.EnumSet), YEAR
+// (io.debezium.time.Year). Still different from Debezium in every mode:
+// YEAR 0 and dates in the years 0-99 stay as stored (Debezium's
+// enable.time.adjuster makes YEAR 0 2000); MariaDB's JSON is a string
+// without io.debezium.data.Json (neither the binlog nor
+// information_schema tells it from LONGTEXT); spatial types are bytes of
+// MySQL's SRID+WKB form, not Debezium's Geometry struct; a NOT NULL
+// column's DEFAULT is not in the schema and does not replace a zero date;
+// Debezium's snapshot writes TIMESTAMP without padding the fraction, its
+// binlog with n digits: both give n digits here. With
+// unsafe.integer.handling.mode=string (connect-go's own), integers beyond
+// ±2^53 are text, for JSON readers that parse numbers as doubles.
 //
 // # Record format
 //

@@ -2,6 +2,7 @@ package mysqlsource
 
 import (
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/dbzmodes"
 )
 
 // finish sets the column's field schema from what the binlog or
@@ -43,12 +44,16 @@ func (c *column) finish() {
 	case kindJSON:
 		s.Type = connect.TypeJSON
 	}
+	c.schema, c.exact = s, s
 	switch c.kind {
 	case kindDate, kindDateTime, kindTimestamp:
 		// Zero and invalid dates are nil, also in NOT NULL columns.
-		s.Optional = true
+		if !s.Optional {
+			o := *s
+			o.Optional = true
+			c.schema = &o
+		}
 	}
-	c.schema = s
 }
 
 // intType is the smallest logical integer type that holds every value of
@@ -71,7 +76,11 @@ func intType(bits int, unsigned bool) connect.Type {
 // names them, <server>.<db>.<table>.Value and .Key: the row has the
 // columns in table order but the system period ones, the key the primary
 // key columns in key order (none: no key schema).
-func (ts *tableSchema) makeSchemas(server string) {
+//
+// With modes (value encodings other than connect-go's), rows are decoded
+// with a schema of the columns' exact schemas (ts.row), and value and key
+// are what modes maps them to.
+func (ts *tableSchema) makeSchemas(server string, modes *dbzmodes.Mapper) {
 	ts.box()
 	prefix := server + "." + ts.db + "." + ts.table
 	fields := make([]connect.StructField, 0, len(ts.cols))
@@ -81,11 +90,18 @@ func (ts *tableSchema) makeSchemas(server string) {
 			continue
 		}
 		at[i] = len(fields)
-		fields = append(fields, connect.StructField{Name: ts.cols[i].name, Schema: ts.cols[i].schema})
+		s := ts.cols[i].schema
+		if modes != nil {
+			s = ts.cols[i].exact
+		}
+		fields = append(fields, connect.StructField{Name: ts.cols[i].name, Schema: s})
 	}
 	ts.width = len(fields)
 	ts.value = connect.NewStructSchema(prefix+".Value", true, fields...)
-	ts.key, ts.keyAt = nil, nil
+	ts.key, ts.keyAt, ts.row, ts.modes = nil, nil, nil, modes
+	if modes != nil {
+		ts.row, ts.value = ts.value, mustMap(modes, ts.value)
+	}
 	if len(ts.pk) == 0 {
 		return
 	}
@@ -96,4 +112,33 @@ func (ts *tableSchema) makeSchemas(server string) {
 		ts.keyAt[k] = at[i]
 	}
 	ts.key = connect.NewStructSchema(prefix+".Key", false, keys...)
+	if modes != nil {
+		ts.key = mustMap(modes, ts.key)
+	}
+}
+
+// mustMap returns the schema modes maps s to; it fails only for a schema
+// without field schemas, which makeSchemas never builds.
+func mustMap(modes *dbzmodes.Mapper, s *connect.Schema) *connect.Schema {
+	out, err := modes.Schema(s)
+	if err != nil {
+		panic("mysqlsource: " + err.Error())
+	}
+	return out
+}
+
+// rowSchema is the schema rows are decoded with.
+func (ts *tableSchema) rowSchema() *connect.Schema {
+	if ts.row != nil {
+		return ts.row
+	}
+	return ts.value
+}
+
+// mapRow maps a decoded row to the value encodings chosen, in place.
+func (ts *tableSchema) mapRow(r *connect.Struct) error {
+	if ts.modes == nil {
+		return nil
+	}
+	return ts.modes.MapInPlace(r)
 }

@@ -303,7 +303,7 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 	}
 	ts = ts.visible() // current rows only: the period columns are the stream's business
 	ts.topic = sn.s.topicFor(ref.db, ref.table)
-	ts.makeSchemas(sn.s.serverName)
+	ts.makeSchemas(sn.s.serverName, sn.s.modes)
 	t := &snapTable{ref: ref, ts: ts, keyed: len(ts.pk) > 0}
 	t.dbJSON, _ = json.Marshal(ref.db)
 	t.tblJSON, _ = json.Marshal(ref.table)
@@ -516,7 +516,7 @@ func (sn *snapshotter) runPage(ctx context.Context, pr *pageRead, stmt *client.S
 			return nil
 		}
 		read++
-		after := blk.row(ts.value)
+		after := blk.row(ts.rowSchema())
 		for j := range ts.cols {
 			v, err := ts.cols[j].fromSnapshot(&row[j])
 			if err != nil {
@@ -524,6 +524,10 @@ func (sn *snapshotter) runPage(ctx context.Context, pr *pageRead, stmt *client.S
 				return rowErr
 			}
 			after.Values[j] = v
+		}
+		if err := ts.mapRow(after); err != nil {
+			rowErr = connect.Fatal(fmt.Errorf("mysqlsource: snapshot of %s: %w", t.ref, err))
+			return rowErr
 		}
 		rec := blk.change(ts.topic, blk.key(ts, after), connect.OpRead, nil, after, src, now, sn.position(blk, t, row, key))
 		pr.mu.Lock()

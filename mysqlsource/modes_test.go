@@ -1,0 +1,253 @@
+package mysqlsource_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/dbzmodes"
+)
+
+// The modes table has a column of each type whose value mode settings
+// change, NOT NULL and nullable dates, and the boundary values of issue 14.
+const modesTable = `CREATE TABLE modes (
+	id INT PRIMARY KEY,
+	d DATE NOT NULL, dn DATE NULL,
+	dt DATETIME NOT NULL, dt3 DATETIME(3) NULL, dt6 DATETIME(6) NULL,
+	ts TIMESTAMP(6) NULL DEFAULT NULL, ts0 TIMESTAMP NULL DEFAULT NULL,
+	tm TIME NULL, tm6 TIME(6) NULL,
+	dec1 DECIMAL(10,2), dec2 DECIMAL(65,30),
+	bi BIGINT, biu BIGINT UNSIGNED,
+	b1 BIT(1), b10 BIT(10), b64 BIT(64),
+	vb VARBINARY(10),
+	lat VARCHAR(10) CHARACTER SET latin1, emo VARCHAR(10),
+	y YEAR, e ENUM('S','M','L'), st SET('a','b','c')
+)`
+
+// modesRows are rows 1 and 2: boundaries, then zero and invalid dates
+// (under sql_mode ALLOW_INVALID_DATES) with NULLs.
+var modesRows = []string{
+	`'2017-09-15', '1000-01-01', '2018-06-20 06:37:03', '2018-06-20 06:37:03.5', '9999-12-31 23:59:59.999999',
+	'2038-01-19 03:14:07.999999', '2018-06-20 13:37:03', '04:05:11', '23:59:59.999999',
+	-12.50, '-99999999999999999999999999999999999.999999999999999999999999999999',
+	-9223372036854775808, 18446744073709551615,
+	1, b'1000000001', x'FFFFFFFFFFFFFFFF', x'00fffe', 'café', '😀', 0, 'M', 'a,c'`,
+	`'0000-00-00', '2024-00-10', '0000-00-00 00:00:00', '2024-02-30 00:00:00', NULL,
+	NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`,
+}
+
+const modesColumns = "id, d, dn, dt, dt3, dt6, ts, ts0, tm, tm6, dec1, dec2, bi, biu, b1, b10, b64, vb, lat, emo, y, e, st"
+
+// A mode of the test: the settings, and the JSON text of each column of
+// rows 1 and 2 (nil: null), with the expectations' source: Debezium's
+// MySQL connector documentation (debezium/debezium,
+// documentation/modules/ROOT/partials/modules/all-connectors/
+// shared-mariadb-mysql.adoc, "Data type mappings", and the settings in
+// ref-mariadb-mysql-rqd-connector-cfg-props.adoc), as the unit tests of
+// internal/dbzmodes quote it.
+type modeCase struct {
+	name string
+	cfg  []string
+	want map[string][2]string // column: JSON of row 1, of row 2
+}
+
+var modeCases = []modeCase{
+	{
+		// connect-go's lossless encodings: what the connector gave before
+		// the settings existed (see "Type mapping" in the package doc).
+		name: "connect_go",
+		cfg:  nil,
+		want: map[string][2]string{
+			"d": {`"2017-09-15T00:00:00Z"`, `null`}, "dn": {`"1000-01-01T00:00:00Z"`, `null`},
+			"dt": {`"2018-06-20T06:37:03Z"`, `null`}, "dt3": {`"2018-06-20T06:37:03.5Z"`, `null`},
+			"dt6": {`"9999-12-31T23:59:59.999999Z"`, `null`}, "ts": {`"2038-01-19T03:14:07.999999Z"`, `null`},
+			"ts0": {`"2018-06-20T13:37:03Z"`, `null`}, "tm": {`"04:05:11"`, `null`}, "tm6": {`"23:59:59.999999"`, `null`},
+			"dec1": {`"-12.50"`, `null`}, "dec2": {`"-99999999999999999999999999999999999.999999999999999999999999999999"`, `null`},
+			"bi": {`-9223372036854775808`, `null`}, "biu": {`18446744073709551615`, `null`},
+			"b1": {`true`, `null`}, "b10": {`513`, `null`}, "b64": {`18446744073709551615`, `null`},
+			"vb": {`"AP/+"`, `null`}, "lat": {`"café"`, `null`}, "emo": {`"😀"`, `null`},
+			"y": {`0`, `null`}, "e": {`"M"`, `null`}, "st": {`"a,c"`, `null`},
+		},
+	},
+	{
+		// Debezium's defaults: adaptive_time_microseconds ("Temporal
+		// types": DATE days, DATETIME(0-3) ms, (4-6) µs, TIME µs; zero
+		// dates "as null values when the column definition allows null
+		// values, or as the epoch day when the column does not"),
+		// TIMESTAMP ZonedTimestamp ("Basic types"), precise decimals
+		// (Kafka's Decimal: base64 of the unscaled bytes), long BIGINT
+		// UNSIGNED ("emits the column value as a negative number"), BIT(n)
+		// little-endian Bits, bytes.
+		name: "debezium",
+		cfg:  []string{"value.encoding", "debezium"},
+		want: map[string][2]string{
+			"d": {`17424`, `0`}, "dn": {`-354285`, `null`},
+			"dt": {`1529476623000`, `0`}, "dt3": {`1529476623500`, `null`},
+			"dt6": {`253402300799999999`, `null`}, "ts": {`"2038-01-19T03:14:07.999999Z"`, `null`},
+			"ts0": {`"2018-06-20T13:37:03Z"`, `null`}, "tm": {`14711000000`, `null`}, "tm6": {`86399999999`, `null`},
+			"dec1": {`"+x4="`, `null`}, "dec2": {`"/wzp2OOAPG91dBC5sca6EIXayfYAAAAAAAAAAQ=="`, `null`},
+			"bi": {`-9223372036854775808`, `null`}, "biu": {`-1`, `null`},
+			"b1": {`true`, `null`}, "b10": {`"AQI="`, `null`}, "b64": {`"//////////8="`, `null`},
+			"vb": {`"AP/+"`, `null`}, "lat": {`"café"`, `null`}, "emo": {`"😀"`, `null`},
+			"y": {`0`, `null`}, "e": {`"M"`, `null`}, "st": {`"a,c"`, `null`},
+		},
+	},
+	{
+		// connect ("Kafka Connect logical types", ms), double, precise
+		// BIGINT UNSIGNED (Decimal(20,0)), base64.
+		name: "debezium connect double precise base64",
+		cfg: []string{"value.encoding", "debezium", "time.precision.mode", "connect", "decimal.handling.mode", "double",
+			"bigint.unsigned.handling.mode", "precise", "binary.handling.mode", "base64"},
+		want: map[string][2]string{
+			"d": {`17424`, `0`}, "dn": {`-354285`, `null`},
+			"dt": {`1529476623000`, `0`}, "dt3": {`1529476623500`, `null`},
+			"dt6": {`253402300799999`, `null`}, "ts": {`"2038-01-19T03:14:07.999999Z"`, `null`},
+			"ts0": {`"2018-06-20T13:37:03Z"`, `null`}, "tm": {`14711000`, `null`}, "tm6": {`86399999`, `null`},
+			"dec1": {`-12.5`, `null`}, "dec2": {`-1e+35`, `null`},
+			"bi": {`-9223372036854775808`, `null`}, "biu": {`"AP//////////"`, `null`},
+			"b1": {`true`, `null`}, "b10": {`"AQI="`, `null`}, "b64": {`"//////////8="`, `null`},
+			"vb": {`"AP/+"`, `null`}, "lat": {`"café"`, `null`}, "emo": {`"😀"`, `null`},
+			"y": {`0`, `null`}, "e": {`"M"`, `null`}, "st": {`"a,c"`, `null`},
+		},
+	},
+	{
+		// isostring (IsoDate "2017-09-15Z", IsoTime, IsoTimestamp), string
+		// decimals, hex binary, BIT as numbers (connect-go's option),
+		// BIGINT and BIGINT UNSIGNED beyond 2^53 as text.
+		name: "debezium isostring string hex",
+		cfg: []string{"value.encoding", "debezium", "time.precision.mode", "isostring", "decimal.handling.mode", "string",
+			"binary.handling.mode", "hex", "bit.handling.mode", "number", "bigint.unsigned.handling.mode", "connect_go",
+			"unsafe.integer.handling.mode", "string"},
+		want: map[string][2]string{
+			"d": {`"2017-09-15Z"`, `"1970-01-01Z"`}, "dn": {`"1000-01-01Z"`, `null`},
+			"dt": {`"2018-06-20T06:37:03Z"`, `"1970-01-01T00:00:00Z"`}, "dt3": {`"2018-06-20T06:37:03.5Z"`, `null`},
+			"dt6": {`"9999-12-31T23:59:59.999999Z"`, `null`}, "ts": {`"2038-01-19T03:14:07.999999Z"`, `null`},
+			"ts0": {`"2018-06-20T13:37:03Z"`, `null`}, "tm": {`"04:05:11Z"`, `null`}, "tm6": {`"23:59:59.999999Z"`, `null`},
+			"dec1": {`"-12.50"`, `null`}, "dec2": {`"-99999999999999999999999999999999999.999999999999999999999999999999"`, `null`},
+			"bi": {`"-9223372036854775808"`, `null`}, "biu": {`"18446744073709551615"`, `null`},
+			"b1": {`true`, `null`}, "b10": {`513`, `null`}, "b64": {`"18446744073709551615"`, `null`},
+			"vb": {`"00fffe"`, `null`}, "lat": {`"café"`, `null`}, "emo": {`"😀"`, `null`},
+			"y": {`0`, `null`}, "e": {`"M"`, `null`}, "st": {`"a,c"`, `null`},
+		},
+	},
+}
+
+// TestModes reads the modes table in every mode, from the snapshot and
+// from the binlog, and checks the JSON text of every column, and that both
+// give the same schemas and values.
+func TestModes(t *testing.T) {
+	for _, mc := range modeCases {
+		t.Run(strings.ReplaceAll(mc.name, " ", "_"), func(t *testing.T) {
+			db := newTestDB(t)
+			db.exec("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'", "SET time_zone = '+00:00'", modesTable)
+			for i, vals := range modesRows {
+				db.exec(fmt.Sprintf("INSERT INTO modes (%s) VALUES (%d, %s)", modesColumns, i+1, vals))
+			}
+			r := startRun(t, db.config(mc.cfg...), nil)
+			r.pollUntil(20*time.Second, "the snapshot", func(recs []*connect.Record) bool { return ops(recs)[connect.OpRead] == len(modesRows) })
+			for i, vals := range modesRows {
+				db.exec(fmt.Sprintf("INSERT INTO modes (%s) VALUES (%d, %s)", modesColumns, i+101, vals))
+			}
+			r.pollUntil(20*time.Second, "the inserts", func(recs []*connect.Record) bool { return ops(recs)[connect.OpCreate] == len(modesRows) })
+			byID := map[int64]*connect.Record{}
+			for _, rec := range r.recs {
+				byID[keyID(rec).(int64)] = rec
+			}
+			for i := range modesRows {
+				snap, bin := byID[int64(i+1)], byID[int64(i+101)]
+				if snap == nil || bin == nil {
+					t.Fatalf("row %d: snapshot record %v, binlog record %v", i+1, snap != nil, bin != nil)
+				}
+				sa, ba := snap.Change.After.(*connect.Struct), bin.Change.After.(*connect.Struct)
+				if !sa.Schema.Equal(ba.Schema) {
+					t.Errorf("row %d: schemas differ:\nsnapshot %s\nbinlog   %s", i+1, sa.Schema, ba.Schema)
+				}
+				if sk, bk := snap.Key.(*connect.Struct), bin.Key.(*connect.Struct); !sk.Schema.Equal(bk.Schema) {
+					t.Errorf("row %d: key schemas differ: %s, %s", i+1, sk.Schema, bk.Schema)
+				}
+				for _, f := range sa.Schema.Fields {
+					if f.Name == "id" {
+						continue
+					}
+					want, ok := mc.want[f.Name]
+					if !ok {
+						t.Fatalf("no expectation for column %s", f.Name)
+					}
+					for _, side := range []struct {
+						name string
+						row  *connect.Struct
+					}{{"snapshot", sa}, {"binlog", ba}} {
+						v, _ := side.row.Get(f.Name)
+						b, err := json.Marshal(v)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if string(b) != want[i] {
+							t.Errorf("row %d %s, %s: %s, want %s", i+1, f.Name, side.name, b, want[i])
+						}
+					}
+				}
+				if mc.name != "debezium isostring string hex" { // text beyond 2^53 does not fit an int64 schema
+					for _, row := range []*connect.Struct{sa, ba} {
+						if err := row.Validate(); err != nil {
+							t.Errorf("row %d: %v", i+1, err)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestModesTimeRange: TIME beyond one day stays exact under
+// adaptive_time_microseconds and connect_go, and is a fatal error naming
+// the column under connect and isostring, which cannot carry it (Debezium
+// makes it null or 0).
+func TestModesTimeRange(t *testing.T) {
+	for _, c := range []struct {
+		mode, want string
+	}{
+		{"connect_go", `"-838:59:59"`},
+		{"adaptive_time_microseconds", `-3020399000000`},
+		{"connect", ""},
+		{"isostring", ""},
+	} {
+		t.Run(c.mode, func(t *testing.T) {
+			db := newTestDB(t)
+			db.exec("CREATE TABLE times (id INT PRIMARY KEY, tm TIME NOT NULL)", "INSERT INTO times VALUES (1, '-838:59:59')")
+			r := startRun(t, db.config("time.precision.mode", c.mode), nil)
+			if c.want == "" {
+				deadline := time.Now().Add(20 * time.Second)
+				for time.Now().Before(deadline) {
+					ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+					_, err := r.task.Poll(ctx)
+					cancel()
+					if err == nil || connect.IsRetriable(err) {
+						continue
+					}
+					if !errors.Is(err, dbzmodes.ErrUnrepresentable) || !strings.Contains(err.Error(), "tm") {
+						t.Fatalf("error %v, want ErrUnrepresentable naming the column", err)
+					}
+					return
+				}
+				t.Fatal("no error")
+			}
+			r.pollUntil(20*time.Second, "the snapshot", func(recs []*connect.Record) bool { return ops(recs)[connect.OpRead] == 1 })
+			db.exec("INSERT INTO times VALUES (2, '-838:59:59')")
+			r.pollUntil(20*time.Second, "the insert", func(recs []*connect.Record) bool { return ops(recs)[connect.OpCreate] == 1 })
+			for _, rec := range r.recs {
+				v, _ := rec.Change.After.(*connect.Struct).Get("tm")
+				if b, _ := json.Marshal(v); string(b) != c.want {
+					t.Errorf("id %v: %s, want %s", keyID(rec), b, c.want)
+				}
+			}
+		})
+	}
+}
