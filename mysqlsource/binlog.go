@@ -839,6 +839,9 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 				before, after = nil, img
 			}
 			out = append(out, change(ts.topic, blk.key(ts, img), op, before, after, blk.source(&base, i), at, pos(idx, i+1)))
+			if op == connect.OpDelete {
+				out = r.tombstone(out, blk)
+			}
 		case connect.OpUpdate:
 			// A system-versioned table's DELETE ends the current row: an
 			// update moving ROW END from the maximum to the change time.
@@ -867,6 +870,7 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 			switch op {
 			case connect.OpDelete:
 				out = append(out, change(ts.topic, blk.key(ts, before), op, before, nil, src, at, pos(idx, i+1)))
+				out = r.tombstone(out, blk)
 				continue
 			case connect.OpCreate:
 				out = append(out, change(ts.topic, blk.key(ts, after), op, nil, after, src, at, pos(idx, i+1)))
@@ -876,15 +880,25 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 				// A new primary key is a delete and a create, as in
 				// Debezium. The delete's position does not cover the row,
 				// so a restart between them emits both again.
-				out = append(out,
-					change(ts.topic, blk.key(ts, before), connect.OpDelete, before, nil, src, at, pos(idx, i)),
-					change(ts.topic, blk.key(ts, after), connect.OpCreate, nil, after, src, at, pos(idx, i+1)))
+				out = append(out, change(ts.topic, blk.key(ts, before), connect.OpDelete, before, nil, src, at, pos(idx, i)))
+				out = r.tombstone(out, blk)
+				out = append(out, change(ts.topic, blk.key(ts, after), connect.OpCreate, nil, after, src, at, pos(idx, i+1)))
 				continue
 			}
 			out = append(out, change(ts.topic, blk.key(ts, after), op, before, after, src, at, pos(idx, i+1)))
 		}
 	}
 	return out, nil
+}
+
+// tombstone follows the delete event last in out with its tombstone, when
+// tombstones.on.delete is on and the row has a key.
+func (r *streamer) tombstone(out []*connect.Record, blk *recordBlock) []*connect.Record {
+	del := out[len(out)-1]
+	if !r.s.tombstones || del.Key == nil {
+		return out
+	}
+	return append(out, blk.tombstone(del.Topic, del.Key.(*connect.Struct), del.Timestamp, del.Position))
 }
 
 func (r *streamer) decodeError(ts *tableSchema, h *replication.EventHeader, err error) error {

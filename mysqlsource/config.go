@@ -48,6 +48,7 @@ const (
 	KeyTLSCert           = "tls.cert"
 	KeyTLSKey            = "tls.key"
 	KeyTLSServerName     = "tls.server.name"
+	KeyTombstones        = "tombstones.on.delete"
 )
 
 // Snapshot modes.
@@ -101,6 +102,8 @@ func configSpec() connect.ConfigSpec {
 			Description: "Topic of a table's events after the prefix: the table name (as in the seed) or db.table."},
 		{Name: KeySkippedOps, Type: connect.FieldList, Default: "t", Validate: validOps,
 			Description: "Operations not to emit: any of c, u, d, t (truncate), or none."},
+		{Name: KeyTombstones, Type: connect.FieldBool, Default: "false",
+			Description: "Follow each delete (also the delete of a primary key change) with a tombstone: a record with the deleted row's key and no value, as Debezium's tombstones.on.delete, so that a compacted topic can drop the row. Tables without a primary key get none."},
 		{Name: KeyIncludeQuery, Type: connect.FieldBool, Default: "false",
 			Description: "Put the SQL statement of each change in source.query (needs binlog_annotate_row_events on MariaDB, binlog_rows_query_log_events on MySQL)."},
 		{Name: KeyBinlogResume, Default: "position", Allowed: []string{"position", "gtid"},
@@ -215,6 +218,7 @@ type settings struct {
 	topicWithDB    bool
 	skip           map[connect.Operation]bool
 	includeQuery   bool
+	tombstones     bool
 	resumeGTID     bool
 	heartbeat      time.Duration
 	heartbeatTopic string
@@ -247,6 +251,7 @@ func parseSettings(cfg connect.Config) (*settings, error) {
 		topicPrefix:    cfg.Get(KeyTopicPrefix),
 		topicWithDB:    cfg.Get(KeyTopicNaming) == "database.table",
 		includeQuery:   cfg.Bool(KeyIncludeQuery),
+		tombstones:     cfg.Bool(KeyTombstones),
 		resumeGTID:     cfg.Get(KeyBinlogResume) == "gtid",
 		heartbeat:      cfg.Duration(KeyHeartbeatPeriod),
 		heartbeatTopic: cfg.Get(KeyHeartbeatTopic),

@@ -50,7 +50,6 @@ var debeziumUnsupported = []struct{ key, reason string }{
 	{"column.", "is not supported: every column of a captured table is emitted"},
 	{"message.key.columns", "is not supported: keys are the primary key columns"},
 	{"include.schema.changes", "is not supported: schema changes are not emitted as records"},
-	{"tombstones.on.delete", "is not supported: no tombstone follows a delete"},
 	{"snapshot.locking.mode", "is not supported: the snapshot takes a consistent-snapshot transaction"},
 	{"snapshot.select.statement.overrides", "is not supported"},
 	{"snapshot.include.collection.list", "is not supported: the snapshot reads every captured table"},
@@ -96,6 +95,8 @@ func debeziumSpec() connect.ConfigSpec {
 		case dbzmodes.KeyEncoding:
 			spec[i].Default = string(dbzmodes.EncodingDebezium)
 			spec[i].Description = "Value encoding whose defaults the mode settings take: debezium (the default under Debezium's class: adaptive_time_microseconds, precise, long, bytes, Bits) or connect_go (lossless)."
+		case KeyTombstones:
+			spec[i].Default = "true" // Debezium's
 		case KeyTopicNaming:
 			spec[i].Default = "database.table"
 			spec[i].Allowed = []string{"database.table"}

@@ -62,7 +62,7 @@ func TestDebeziumSettings(t *testing.T) {
 		"server.id": "184054", "database.include": "inventory", "table.include": "inventory.orders,inventory.customers",
 		"topic.prefix": "fullfillment.", "topic.naming": "database.table", "server.name": "fullfillment",
 		"snapshot.mode": "never", "poll.max.records": "2048",
-		"value.encoding": "debezium", // Debezium's value modes by default
+		"value.encoding": "debezium", "tombstones.on.delete": "true", // Debezium's defaults
 	} {
 		if got := tcs[0][k]; got != v {
 			t.Errorf("task config %s = %q, want %q", k, got, v)
@@ -94,8 +94,11 @@ func TestDebeziumSettings(t *testing.T) {
 	if err := validate(connect.Config{"database.hostname": "h", "database.user": "u", "table.include.list": "db.t"}); err != nil {
 		t.Errorf("Debezium's names under the native class: %v", err)
 	}
-	if errs := fieldErrors(validate(connect.Config{"host": "h", "user": "u", "tombstones.on.delete": "false"})); errs["tombstones.on.delete"] == "" {
-		t.Errorf("tombstones.on.delete under the native class: %v", errs)
+	if errs := fieldErrors(validate(connect.Config{"host": "h", "user": "u", "include.schema.changes": "false"})); errs["include.schema.changes"] == "" {
+		t.Errorf("include.schema.changes under the native class: %v", errs)
+	}
+	if errs := fieldErrors(validate(connect.Config{"host": "h", "user": "u", "tombstones.on.delete": "maybe"})); errs["tombstones.on.delete"] == "" {
+		t.Errorf("a bad tombstones.on.delete: %v", errs)
 	}
 }
 

@@ -55,6 +55,9 @@
 //	                              database.table
 //	skipped.operations            ops not to emit, default t; "none" emits all
 //	include.query                 statement text in source.query
+//	tombstones.on.delete          a tombstone (key, no value) after each
+//	                              delete; default false (true under
+//	                              Debezium's class)
 //	binlog.resume                 position (default) or gtid
 //	heartbeat.period              server heartbeat when idle, default 10s
 //	heartbeat.topic               when set, heartbeat records keep the
@@ -118,8 +121,7 @@
 // database.history.* (table schemas are kept without a history topic:
 // remove them), database.server.name (use topic.prefix),
 // database.ssl.keystore* and truststore* (PEM files in tls.*), column.*,
-// message.key.columns, include.schema.changes, tombstones.on.delete,
-// snapshot.locking.mode, snapshot.select.statement.overrides,
+// message.key.columns, include.schema.changes, snapshot.locking.mode, snapshot.select.statement.overrides,
 // snapshot.include.collection.list, gtid.source.*, heartbeat.interval.ms
 // (heartbeat.period and heartbeat.topic), connect.timeout.ms
 // (connect.timeout), signal.*, incremental.snapshot.*,
@@ -425,6 +427,16 @@
 // An update that changes the primary key becomes a delete of the old key
 // and a create of the new one, as Debezium does, so consumers keyed by
 // primary key stay right.
+//
+// With tombstones.on.delete, each delete (also the delete of a primary key
+// change) is followed by a tombstone: a record with the row's key and no
+// value and no change, at the delete's position, so that a compacted topic
+// (Kafka's log compaction) can drop the row's events. Tables without a
+// primary key get none. The JSON converter writes a tombstone as an empty
+// value; the RocketMQ transport, whose broker cannot store an empty body,
+// sends one zero byte with the property CONNECT_EMPTY_BODY and hands back
+// an empty value (RocketMQ does not compact topics: there a tombstone only
+// tells consumers the row is gone).
 //
 // # Failure handling
 //

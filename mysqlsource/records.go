@@ -210,6 +210,18 @@ func (b *recordBlock) offsetSpace(n int) []byte {
 	return b.offs
 }
 
+// tombstone returns the tombstone of a deleted row: a record with its key
+// and neither value nor change, at pos.
+func (b *recordBlock) tombstone(topic string, key *connect.Struct, at time.Time, pos connect.Position) *connect.Record {
+	if len(b.items) == cap(b.items) {
+		b.items = make([]recordItem, 0, max(cap(b.items), 8))
+	}
+	b.items = b.items[:len(b.items)+1]
+	it := &b.items[len(b.items)-1]
+	it.rec = connect.Record{Topic: topic, Key: key, Timestamp: at, Position: pos}
+	return &it.rec
+}
+
 // offset appends a stream offset to the block and returns it, capped so
 // that appending to it cannot touch the next one.
 func (b *recordBlock) offset(prefix []byte, event, row int) []byte {
