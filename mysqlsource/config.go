@@ -226,6 +226,7 @@ type settings struct {
 	connectTimeout time.Duration
 	tls            *tls.Config
 	tlsMode        string
+	topics         topicOwners
 	// modes maps rows to the value encodings chosen (value.encoding and
 	// Debezium's mode settings); nil for connect-go's own, which leave
 	// rows as they are decoded.

@@ -52,7 +52,10 @@
 //	                              out while it is read; default 2048
 //	topic.prefix                  prepended to every topic, literally
 //	topic.naming                  table (default, as the seed) or
-//	                              database.table
+//	                              database.table (Debezium's naming with
+//	                              topic.prefix "<prefix>."); with table, the
+//	                              task warns once when tables of two
+//	                              databases share a topic
 //	skipped.operations            ops not to emit, default t; "none" emits all
 //	include.query                 statement text in source.query
 //	tombstones.on.delete          a tombstone (key, no value) after each

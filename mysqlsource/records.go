@@ -2,6 +2,7 @@ package mysqlsource
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
@@ -60,6 +61,36 @@ var sourceSchema = func() *connect.Schema {
 // order (without its sequence field, which this connector does not fill).
 // Every record shares it: do not change it.
 func SourceSchema() *connect.Schema { return sourceSchema }
+
+// topicOwners remembers which table's events each topic carries, to warn
+// when topic.naming=table gives tables of two databases one topic.
+type topicOwners struct {
+	mu     sync.Mutex
+	owner  map[string]string // topic -> the first db.table seen there
+	warned map[string]bool   // topics warned about
+}
+
+// shared records that db.table's events go to topic and returns the other
+// table already there, the first time a second one comes; "" otherwise.
+func (s *settings) shared(topic, db, table string) string {
+	o := &s.topics
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	name := db + "." + table
+	if o.owner == nil {
+		o.owner, o.warned = map[string]string{}, map[string]bool{}
+	}
+	prev, ok := o.owner[topic]
+	if !ok {
+		o.owner[topic] = name
+		return ""
+	}
+	if prev == name || o.warned[topic] {
+		return ""
+	}
+	o.warned[topic] = true
+	return prev
+}
 
 // topicFor names the topic of a table's events.
 func (s *settings) topicFor(db, table string) string {
