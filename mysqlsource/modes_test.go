@@ -10,6 +10,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/converter"
 	"github.com/openmessaging/connect-go/internal/dbzmodes"
 )
 
@@ -249,5 +250,42 @@ func TestModesTimeRange(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestModesEnvelope: under Debezium's class (value.encoding=debezium by
+// default), the JSON converter with schemas writes the row fields as
+// Debezium's change events do: Kafka's literal types with Debezium's and
+// Kafka's semantic names, version 1 and their parameters (the field
+// schemas as in Debezium's MySQL documentation's examples, e.g.
+// {"type":"int32","optional":false,"name":"io.debezium.time.Date","version":1,"field":...}).
+func TestModesEnvelope(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'", "SET time_zone = '+00:00'", modesTable)
+	db.exec(fmt.Sprintf("INSERT INTO modes (%s) VALUES (1, %s)", modesColumns, modesRows[0]))
+	cfg := db.config("value.encoding", "debezium")
+	r := startRun(t, cfg, nil)
+	r.pollUntil(20*time.Second, "the snapshot", func(recs []*connect.Record) bool { return ops(recs)[connect.OpRead] == 1 })
+	m, err := converter.NewJSON(converter.WithValueSchemas(true)).Encode(r.recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`{"type":"int32","optional":false,"name":"io.debezium.time.Date","version":1,"field":"d"}`,
+		`{"type":"int64","optional":false,"name":"io.debezium.time.Timestamp","version":1,"field":"dt"}`,
+		`{"type":"int64","optional":true,"name":"io.debezium.time.MicroTimestamp","version":1,"field":"dt6"}`,
+		`{"type":"string","optional":true,"name":"io.debezium.time.ZonedTimestamp","version":1,"field":"ts"}`,
+		`{"type":"int64","optional":true,"name":"io.debezium.time.MicroTime","version":1,"field":"tm"}`,
+		`{"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2","connect.decimal.precision":"10"},"field":"dec1"}`,
+		`{"type":"int64","optional":true,"field":"biu"}`,
+		`{"type":"boolean","optional":true,"field":"b1"}`,
+		`{"type":"bytes","optional":true,"name":"io.debezium.data.Bits","version":1,"parameters":{"length":"10"},"field":"b10"}`,
+		`{"type":"string","optional":true,"field":"lat"}`,
+		`{"type":"int32","optional":true,"name":"io.debezium.time.Year","version":1,"field":"y"}`,
+		`"after":{"id":1,"d":17424,"dn":-354285,"dt":1529476623000,"dt3":1529476623500,"dt6":253402300799999999,"ts":"2038-01-19T03:14:07.999999Z","ts0":"2018-06-20T13:37:03Z","tm":14711000000,"tm6":86399999999,"dec1":"+x4=","dec2":"/wzp2OOAPG91dBC5sca6EIXayfYAAAAAAAAAAQ==","bi":-9223372036854775808,"biu":-1,"b1":true,"b10":"AQI=","b64":"//////////8=","vb":"AP/+","lat":"café","emo":"😀","y":0,"e":"M","st":"a,c"}`,
+	} {
+		if !strings.Contains(string(m.Value), want) {
+			t.Errorf("the envelope lacks %s:\n%s", want, m.Value)
+		}
 	}
 }
