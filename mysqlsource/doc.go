@@ -275,9 +275,10 @@
 //
 // # Type mapping
 //
-// Snapshot and binlog give the same Go values and the same schema (see
-// Schemas) for the same data, and the JSON converter decodes them back to
-// equal values:
+// With value.encoding=connect_go (the default; see Value encodings for
+// Debezium's), snapshot and binlog give the same Go values and the same
+// schema (see Schemas) for the same data, and the JSON converter decodes
+// them back to equal values:
 //
 //	column                       Go value                               field schema
 //	TINYINT                      int64                                  int8
@@ -296,7 +297,7 @@
 //	                             clock value
 //	TIMESTAMP(n)                 time.Time, the instant, in UTC         timestamp, Fraction n, Zoned
 //	zero or invalid dates        nil (0000-00-00, 2024-00-10,           (date and timestamp fields are
-//	                             2023-02-30), as Debezium               always optional)
+//	                             2023-02-30)                            always optional)
 //	TIME(n)                      string "[-]HH:MM:SS[.f]" with n        time, Fraction n
 //	                             fraction digits ("-838:59:59")
 //	YEAR                         int64 (0 for 0000)                     year
