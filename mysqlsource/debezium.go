@@ -50,6 +50,7 @@ var debeziumUnsupported = []struct{ key, reason string }{
 	{"column.", "is not supported: every column of a captured table is emitted"},
 	{"message.key.columns", "is not supported: keys are the primary key columns"},
 	{"include.schema.changes", "is not supported: schema changes are not emitted as records"},
+	{"provide.transaction.metadata", "is not supported: no transaction block and no BEGIN/END events"},
 	{"snapshot.locking.mode", "is not supported: the snapshot takes a consistent-snapshot transaction"},
 	{"snapshot.select.statement.overrides", "is not supported"},
 	{"snapshot.include.collection.list", "is not supported: the snapshot reads every captured table"},

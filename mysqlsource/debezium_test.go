@@ -80,6 +80,7 @@ func TestDebeziumSettings(t *testing.T) {
 		{"decimal.handling.mode", "exact"},
 		{"time.precision.mode", "adaptive"},
 		{"include.schema.changes", "true"},
+		{"provide.transaction.metadata", "true"},
 		{"snapshot.mode", "never"}, // Debezium's: the binlog from its beginning
 		{"snapshot.mode", "initial_only"},
 		{"topic.prefix", ""},

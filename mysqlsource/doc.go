@@ -124,7 +124,9 @@
 // database.history.* (table schemas are kept without a history topic:
 // remove them), database.server.name (use topic.prefix),
 // database.ssl.keystore* and truststore* (PEM files in tls.*), column.*,
-// message.key.columns, include.schema.changes, snapshot.locking.mode, snapshot.select.statement.overrides,
+// message.key.columns, include.schema.changes,
+// provide.transaction.metadata, snapshot.locking.mode,
+// snapshot.select.statement.overrides,
 // snapshot.include.collection.list, gtid.source.*, heartbeat.interval.ms
 // (heartbeat.period and heartbeat.topic), connect.timeout.ms
 // (connect.timeout), signal.*, incremental.snapshot.*,
