@@ -72,6 +72,11 @@ func unsupportedDebezium(cfg connect.Config, errs *connect.ConfigError) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	// Debezium adjusts two-digit years (YEAR 0 -> 2000); this connector
+	// passes years as the server stores them, which only false describes.
+	if v, ok := cfg["enable.time.adjuster"]; ok && !strings.EqualFold(strings.TrimSpace(v), "false") {
+		errs.Add("enable.time.adjuster", "only false is supported: years are passed as the server stores them (YEAR 0 stays 0)")
+	}
 	for _, k := range keys {
 		for _, u := range debeziumUnsupported {
 			if k == u.key || (strings.HasSuffix(u.key, ".") && strings.HasPrefix(k, u.key)) {

@@ -81,7 +81,8 @@ func TestDebeziumSettings(t *testing.T) {
 		{"time.precision.mode", "adaptive"},
 		{"include.schema.changes", "true"},
 		{"provide.transaction.metadata", "true"},
-		{"snapshot.mode", "never"}, // Debezium's: the binlog from its beginning
+		{"enable.time.adjuster", "true"}, // years are passed as stored
+		{"snapshot.mode", "never"},       // Debezium's: the binlog from its beginning
 		{"snapshot.mode", "initial_only"},
 		{"topic.prefix", ""},
 	} {
@@ -97,6 +98,9 @@ func TestDebeziumSettings(t *testing.T) {
 	}
 	if errs := fieldErrors(validate(connect.Config{"host": "h", "user": "u", "include.schema.changes": "false"})); errs["include.schema.changes"] == "" {
 		t.Errorf("include.schema.changes under the native class: %v", errs)
+	}
+	if err := validateDebezium(debeziumConfig("enable.time.adjuster", "false")); err != nil {
+		t.Errorf("enable.time.adjuster=false, what the connector does: %v", err)
 	}
 	if errs := fieldErrors(validate(connect.Config{"host": "h", "user": "u", "tombstones.on.delete": "maybe"})); errs["tombstones.on.delete"] == "" {
 		t.Errorf("a bad tombstones.on.delete: %v", errs)

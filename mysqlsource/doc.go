@@ -371,7 +371,7 @@
 // (io.debezium.data.Enum), SET (io.debezium.data.EnumSet), YEAR
 // (io.debezium.time.Year). Still different from Debezium in every mode:
 // YEAR 0 and dates in the years 0-99 stay as stored (Debezium's
-// enable.time.adjuster makes YEAR 0 2000); MariaDB's JSON is a string
+// enable.time.adjuster makes YEAR 0 2000; here only false is accepted); MariaDB's JSON is a string
 // without io.debezium.data.Json (neither the binlog nor
 // information_schema tells it from LONGTEXT); spatial types are bytes of
 // MySQL's SRID+WKB form, not Debezium's Geometry struct; a NOT NULL
