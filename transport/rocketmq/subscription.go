@@ -430,14 +430,9 @@ func (s *subscription) fail(cause error) {
 	s.log.Error("subscription failed: a client goroutine died and the client does not restart it; Fetch fails until the subscription is closed", "cause", cause)
 }
 
-// take hands out up to max ready messages. Messages of a queue this member
-// no longer owns are dropped: the new owner reads them again from the
-// group's offset, which is not past them.
-func (s *subscription) take(max int) []*connect.Message {
-	return s.takeMore(nil, max)
-}
-
-// takeMore appends to out what take(max-len(out)) returns.
+// takeMore appends to out up to max-len(out) ready messages. Messages of
+// a queue this member no longer owns are dropped: the new owner reads them
+// again from the group's offset, which is not past them.
 func (s *subscription) takeMore(out []*connect.Message, max int) []*connect.Message {
 	n := min(max-len(out), len(s.ready))
 	if n <= 0 {
