@@ -15,6 +15,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/check"
 )
 
 // Config keys. Kafka's JDBC sink and Debezium's JDBC sink names of the same
@@ -84,9 +85,9 @@ func configSpec() connect.ConfigSpec {
 	return connect.ConfigSpec{
 		{Name: KeyConnectionURL, Validate: validURL,
 			Description: "Where the server is, as a JDBC URL (jdbc:mysql://host:port/database or jdbc:mariadb://...) or mysql://host:port/database; instead of host, port and database. Credentials go in user and password, never in the URL."},
-		{Name: KeyHost, Validate: validHost,
+		{Name: KeyHost, Validate: check.Host(KeyHost, KeyPort),
 			Description: "Host name or IP address of the target MySQL or MariaDB server (without the port); required unless connection.url is set."},
-		{Name: KeyPort, Type: connect.FieldInt, Default: "3306", Validate: intRange(1, 65535),
+		{Name: KeyPort, Type: connect.FieldInt, Default: "3306", Validate: check.IntRange(1, 65535),
 			Description: "TCP port of the server."},
 		{Name: KeyUser, Required: true, Aliases: []string{"connection.username", "connection.user"},
 			Description: "User to connect as; it needs SELECT, INSERT, UPDATE, DELETE on the target tables and, for auto.create and auto.evolve and the offsets table, CREATE and ALTER."},
@@ -98,7 +99,7 @@ func configSpec() connect.ConfigSpec {
 			Description: "disabled; required: encrypt without verifying the server; verify_identity: verify the certificate chain (against tls.ca, or the system's authorities) and the host name."},
 		{Name: KeyTLSCA, Validate: readableFile,
 			Description: "PEM file of the certificate authorities to verify the server with."},
-		{Name: KeyConnectTimeout, Type: connect.FieldDuration, Default: "10s", Validate: positiveDuration,
+		{Name: KeyConnectTimeout, Type: connect.FieldDuration, Default: "10s", Validate: check.PositiveDuration,
 			Description: "Time allowed to connect to the server."},
 		{Name: KeyLockTimeout, Type: connect.FieldDuration, Default: "10s", Validate: wholeSeconds,
 			Description: "How long a statement waits for a lock held by another connection (a table locked with LOCK TABLES, a row another transaction writes) before the batch is rolled back and retried; whole seconds (the server's lock_wait_timeout and innodb_lock_wait_timeout)."},
@@ -120,7 +121,7 @@ func configSpec() connect.ConfigSpec {
 			Description: "Add columns for fields of the record's schema that the target table lacks (typed records only); columns are never dropped or changed."},
 		{Name: KeySchemaEvolution, Allowed: []string{"none", "basic"},
 			Description: "Debezium's name for auto.create plus auto.evolve: basic sets both, none neither."},
-		{Name: KeyBatchSize, Type: connect.FieldInt, Default: "1000", Validate: intRange(1, 1<<20),
+		{Name: KeyBatchSize, Type: connect.FieldInt, Default: "1000", Validate: check.IntRange(1, 1<<20),
 			Description: "Most rows written by one multi-row statement."},
 		{Name: KeyDelivery, Default: DeliveryAtLeastOnce, Allowed: []string{DeliveryAtLeastOnce, DeliveryExactlyOnce},
 			Description: "exactly_once: the consumed transport positions are stored in offsets.table in the transaction that writes the rows, and records at or before a stored position are skipped; it needs transport offsets that outlive the process (RocketMQ, not the in-memory transport). at_least_once: rows only, a redelivered record is written again (idempotent with upsert)."},
@@ -158,34 +159,6 @@ var unsupported = []struct{ key, reason string }{
 	{"use.reduction.buffer", "is not supported: changes to one row in a batch are always reduced to the last one"},
 	{"sql.mode", "is not supported"},
 	{"db.name", "is not supported: set database"},
-}
-
-func validHost(v string) error {
-	v = strings.TrimSpace(v)
-	if strings.ContainsAny(v, " \t/") {
-		return errors.New("must be a host name or IP address")
-	}
-	if h, p, err := net.SplitHostPort(v); err == nil {
-		return fmt.Errorf("must not include a port: set %s to %s and %s to %s", KeyHost, h, KeyPort, p)
-	}
-	return nil
-}
-
-func intRange(lo, hi int64) func(string) error {
-	return func(v string) error {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil || n < lo || n > hi {
-			return fmt.Errorf("must be an integer from %d to %d, got %q", lo, hi, v)
-		}
-		return nil
-	}
-}
-
-func positiveDuration(v string) error {
-	if d, err := time.ParseDuration(strings.TrimSpace(v)); err != nil || d <= 0 {
-		return fmt.Errorf("must be a positive duration, got %q", v)
-	}
-	return nil
 }
 
 func wholeSeconds(v string) error {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/check"
 	"github.com/openmessaging/connect-go/internal/dbzmodes"
 )
 
@@ -68,9 +69,9 @@ const (
 
 func configSpec() connect.ConfigSpec {
 	spec := connect.ConfigSpec{
-		{Name: KeyHost, Required: true, Aliases: []string{"mysqlAddr"}, Validate: validHost,
+		{Name: KeyHost, Required: true, Aliases: []string{"mysqlAddr"}, Validate: check.Host(KeyHost, KeyPort),
 			Description: "Host name or IP address of the MySQL or MariaDB server (without the port)."},
-		{Name: KeyPort, Type: connect.FieldInt, Default: "3306", Aliases: []string{"mysqlPort"}, Validate: intRange(1, 65535),
+		{Name: KeyPort, Type: connect.FieldInt, Default: "3306", Aliases: []string{"mysqlPort"}, Validate: check.IntRange(1, 65535),
 			Description: "TCP port of the server."},
 		{Name: KeyUser, Required: true, Aliases: []string{"mysqlUsername"},
 			Description: "User to connect as; it needs SELECT, RELOAD (MySQL), REPLICATION SLAVE and REPLICATION CLIENT."},
@@ -84,7 +85,7 @@ func configSpec() connect.ConfigSpec {
 			Description: "Comma-separated regular expressions matched against db.table; only matching tables are captured. A plain name (letters, digits, _ and $) matches that table in every captured database."},
 		{Name: KeyTableExclude, Type: connect.FieldList, Validate: validPatterns,
 			Description: "Comma-separated regular expressions of db.table names not to capture (plain names as in table.include)."},
-		{Name: KeyServerID, Type: connect.FieldInt, Validate: intRange(1, 1<<32-1),
+		{Name: KeyServerID, Type: connect.FieldInt, Validate: check.IntRange(1, 1<<32-1),
 			Description: "Replica server id the binlog reader registers with; unique among the server's replicas and readers. Default: derived from the connector name and task id."},
 		{Name: KeyServerName, Validate: noSpace,
 			Description: "Logical name of the server: the source.name of change events and the key of stored positions. Default: host:port. Keep it when the address changes, or the stored position is not found."},
@@ -108,13 +109,13 @@ func configSpec() connect.ConfigSpec {
 			Description: "Put the SQL statement of each change in source.query (needs binlog_annotate_row_events on MariaDB, binlog_rows_query_log_events on MySQL)."},
 		{Name: KeyBinlogResume, Default: "position", Allowed: []string{"position", "gtid"},
 			Description: "Resume the binlog from the stored file and position, or from the stored GTID set (survives a failover to another server of the same replication topology)."},
-		{Name: KeyHeartbeatPeriod, Type: connect.FieldDuration, Default: "10s", Validate: positiveDuration,
+		{Name: KeyHeartbeatPeriod, Type: connect.FieldDuration, Default: "10s", Validate: check.PositiveDuration,
 			Description: "How often an idle server sends a heartbeat on the binlog connection."},
 		{Name: KeyHeartbeatTopic,
 			Description: "When set, a heartbeat record carrying the current binlog position is emitted here at most every heartbeat.period while the captured tables are idle, so the stored position keeps up with the binlog."},
-		{Name: KeyReadTimeout, Type: connect.FieldDuration, Default: "30s", Validate: positiveDuration,
+		{Name: KeyReadTimeout, Type: connect.FieldDuration, Default: "30s", Validate: check.PositiveDuration,
 			Description: "A connection that delivers nothing for this long is dead: it is closed and opened again. Must exceed heartbeat.period."},
-		{Name: KeyConnectTimeout, Type: connect.FieldDuration, Default: "10s", Validate: positiveDuration,
+		{Name: KeyConnectTimeout, Type: connect.FieldDuration, Default: "10s", Validate: check.PositiveDuration,
 			Description: "Time allowed to connect to the server."},
 		{Name: KeyTLSMode, Default: TLSDisabled, Allowed: []string{TLSDisabled, TLSRequired, TLSVerifyCA, TLSVerifyIdentity},
 			Description: "disabled; required: encrypt without verifying; verify_ca: also verify the certificate chain against tls.ca; verify_identity: also check the host name."},
@@ -132,34 +133,6 @@ func configSpec() connect.ConfigSpec {
 		spec[i].Aliases = append(spec[i].Aliases, debeziumAliases[spec[i].Name]...)
 	}
 	return spec
-}
-
-func validHost(v string) error {
-	v = strings.TrimSpace(v)
-	if strings.ContainsAny(v, " \t/") {
-		return errors.New("must be a host name or IP address")
-	}
-	if h, p, err := net.SplitHostPort(v); err == nil {
-		return fmt.Errorf("must not include a port: set %s to %s and %s to %s", KeyHost, h, KeyPort, p)
-	}
-	return nil
-}
-
-func intRange(lo, hi int64) func(string) error {
-	return func(v string) error {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil || n < lo || n > hi {
-			return fmt.Errorf("must be an integer from %d to %d, got %q", lo, hi, v)
-		}
-		return nil
-	}
-}
-
-func positiveDuration(v string) error {
-	if d, err := time.ParseDuration(strings.TrimSpace(v)); err != nil || d <= 0 {
-		return fmt.Errorf("must be a positive duration, got %q", v)
-	}
-	return nil
 }
 
 func noSpace(v string) error {
