@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -34,4 +35,24 @@ func RocketMQ(t testing.TB) (namesrv, broker string) {
 	t.Helper()
 	v := Lookup(t, "a RocketMQ broker", "rocketmq", "ROCKETMQ_NAMESRV", "ROCKETMQ_BROKER")
 	return v[0], v[1]
+}
+
+// MySQLServer is the test MariaDB, as scripts/services.sh prints it.
+type MySQLServer struct {
+	Host, Port, User, Password string
+}
+
+// Addr returns host:port.
+func (s MySQLServer) Addr() string { return net.JoinHostPort(s.Host, s.Port) }
+
+// MySQL returns the test MariaDB from MYSQL_ADDR, MYSQL_USER and
+// MYSQL_PASSWORD (skipping t, or failing it in CI, when they are not set).
+func MySQL(t testing.TB) MySQLServer {
+	t.Helper()
+	v := Lookup(t, "MariaDB", "mysql", "MYSQL_ADDR", "MYSQL_USER")
+	host, port, err := net.SplitHostPort(v[0])
+	if err != nil {
+		t.Fatalf("MYSQL_ADDR=%q: %v", v[0], err)
+	}
+	return MySQLServer{Host: host, Port: port, User: v[1], Password: os.Getenv("MYSQL_PASSWORD")}
 }
