@@ -132,9 +132,8 @@ func (s *exactSink) Stop(context.Context) error { return nil }
 // exactly once through failed acks when the runtime resumes each queue
 // where the task's Seek says: the sink itself does not deduplicate.
 func TestQueueSeekAfterFailedFlushAppliesEachRecordOnce(t *testing.T) {
-	tg := runExactSink(t, 1, false, 0)
-	if tg.fenced != 0 {
-		t.Errorf("%d records fenced without fencing", tg.fenced)
+	if _, fenced := runExactSink(t, 1, false, 0); fenced != 0 {
+		t.Errorf("%d records fenced without fencing", fenced)
 	}
 }
 
@@ -143,11 +142,14 @@ func TestQueueSeekAfterFailedFlushAppliesEachRecordOnce(t *testing.T) {
 // those it loses, and, fencing in its target what a queue's previous
 // owner applied meanwhile, applies every record exactly once.
 func TestQueueAwareSinkThroughRebalances(t *testing.T) {
-	tg := runExactSink(t, 2, true, 4)
-	t.Logf("%d flushes, %d records fenced", tg.flush, tg.fenced)
+	flushes, fenced := runExactSink(t, 2, true, 4)
+	t.Logf("%d flushes, %d records fenced", flushes, fenced)
 }
 
-func runExactSink(t *testing.T, tasks int, fence bool, restarts int) *target {
+// runExactSink runs the sink until every record is applied, checks that
+// each was applied once, and returns the flushes and fenced records so
+// far (the tasks keep running until the test ends).
+func runExactSink(t *testing.T, tasks int, fence bool, restarts int) (flushes, fenced int) {
 	const total = 3000
 	tg := &target{rows: map[int64]int{}, next: map[connect.QueueRef]int64{}}
 	rt := startRuntime(t,
@@ -189,5 +191,5 @@ func runExactSink(t *testing.T, tasks int, fence bool, restarts int) *target {
 	if dups > 0 {
 		t.Errorf("%d of %d records applied more than once (%d flushes, every third failing after applying)", dups, total, tg.flush)
 	}
-	return tg
+	return tg.flush, tg.fenced
 }
