@@ -5,6 +5,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/testenv"
 	"github.com/openmessaging/connect-go/transport/transporttest"
 )
 
@@ -27,6 +28,6 @@ func TestConformance(t *testing.T) {
 		// client also rebalances every 20s.
 		RebalanceTimeout: 45 * time.Second,
 		NamePrefix:       "rmqconf_" + runID,
-		GoleakOptions:    clientLeaks(),
+		GoleakOptions:    testenv.RocketMQClientLeaks(),
 	})
 }
