@@ -55,6 +55,14 @@ func (q *queueTracker) request(ref connect.QueueRef, offset int64) {
 // applies the seeks asked for (in Open or since the last sync) on queues
 // the member owns. A failed Close or Open is tried again by the next sync.
 func (q *queueTracker) sync(ctx context.Context) error {
+	if q.task == nil {
+		// A task that does not follow queues may still seek: the queues
+		// are looked up only then, not on every batch.
+		if q.pendingSeeks() {
+			q.owned, _ = q.owner.Owned()
+		}
+		return q.applySeeks(ctx)
+	}
 	owned, gen := q.owner.Owned()
 	if !q.synced || gen != q.gen {
 		if lost := missingFrom(q.owned, owned); len(lost) > 0 {
@@ -70,6 +78,17 @@ func (q *queueTracker) sync(ctx context.Context) error {
 		}
 		q.owned, q.gen, q.synced = owned, gen, true
 	}
+	return q.applySeeks(ctx)
+}
+
+func (q *queueTracker) pendingSeeks() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.seeks) > 0
+}
+
+// applySeeks applies the seeks asked for on queues the member owns.
+func (q *queueTracker) applySeeks(ctx context.Context) error {
 	q.mu.Lock()
 	seeks := q.seeks
 	q.seeks = nil
@@ -92,6 +111,9 @@ func (q *queueTracker) sync(ctx context.Context) error {
 // a batch fetched meanwhile may hold records of queues the task was not
 // told about, and is handed back.
 func (q *queueTracker) moved() bool {
+	if q.task == nil {
+		return false // the task is told nothing about queues
+	}
 	_, gen := q.owner.Owned()
 	return gen != q.gen
 }
