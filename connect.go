@@ -85,11 +85,33 @@ func (o Operation) Valid() bool {
 // table's order, the schema shared by the rows of a table version) or a
 // map[string]any (untyped), or nil. Read them with Lookup or AsMap when
 // either kind may come; any other type is an error for the converters.
+//
+// Transaction and At are Debezium's transaction block and envelope
+// timestamps; sources that know them set them, and the JSON converter
+// writes them as Debezium does.
 type Change struct {
 	Op     Operation
 	Before any
 	After  any
 	Source any
+	// Transaction places the event in the source transaction that made
+	// it (Debezium's transaction block, provide.transaction.metadata);
+	// nil when the source does not say.
+	Transaction *Transaction
+	// At is when the connector processed the event: Debezium's envelope
+	// ts_ms, ts_us and ts_ns. The zero time means the source does not
+	// say; the envelope's ts_ms is then the record's Timestamp.
+	At time.Time
+}
+
+// Transaction is Debezium's transaction block of a change event: the
+// transaction's ID, the event's place among all events of the transaction
+// (TotalOrder, from 1) and among those of its table (DataCollectionOrder,
+// from 1).
+type Transaction struct {
+	ID                  string
+	TotalOrder          int64
+	DataCollectionOrder int64
 }
 
 // Headers are a record's string metadata.

@@ -27,9 +27,9 @@ const (
 	TypeFloat32        // float64 (the float32's shortest decimal) or float32
 	TypeFloat64        // float64
 	TypeDecimal        // string, exact, with Scale digits after the point ("-12.50"); Precision, Scale
-	TypeDate           // time.Time at midnight UTC
+	TypeDate           // time.Time at midnight UTC, or the server's text of a zero or invalid date (see IsDateText)
 	TypeTime           // string "[-]HH:MM:SS[.f]", negative and over 24 h allowed; Fraction digits
-	TypeTimestamp      // time.Time in UTC; Zoned: an instant (TIMESTAMP) or a wall clock (DATETIME); Fraction digits
+	TypeTimestamp      // time.Time in UTC, or a zero or invalid date's text; Zoned: an instant (TIMESTAMP) or a wall clock (DATETIME); Fraction digits
 	TypeYear           // int64 (0 for the year 0000)
 	TypeString         // string, UTF-8; Charset the source's character set where it matters
 	TypeBytes          // []byte
@@ -428,7 +428,13 @@ func validateValue(path string, s *Schema, v any) error {
 	case TypeDecimal, TypeTime, TypeString, TypeJSON, TypeEnum, TypeSet:
 		_, ok = v.(string)
 	case TypeDate, TypeTimestamp:
-		_, ok = v.(time.Time)
+		switch t := v.(type) {
+		case time.Time:
+		case string:
+			ok = IsDateText(t)
+		default:
+			ok = false
+		}
 	case TypeBytes:
 		_, ok = v.([]byte)
 	case TypeArray:
@@ -498,4 +504,34 @@ func isInteger(v any, unsigned bool) bool {
 		return unsigned
 	}
 	return false
+}
+
+// IsDateText reports whether s is a date as MySQL writes it,
+// "YYYY-MM-DD" optionally followed by " HH:MM:SS" and a fraction: the
+// form a DATE, DATETIME or TIMESTAMP value takes when it is not a
+// time.Time, because the server stored a zero or invalid date
+// ("0000-00-00", "2024-00-10 00:00:00") that no time.Time can hold.
+// Sources pass such dates as this text rather than dropping them, and
+// sinks write the text back.
+func IsDateText(s string) bool {
+	digits := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	if len(s) < 10 || !digits(s[0:4]) || s[4] != '-' || !digits(s[5:7]) || s[7] != '-' || !digits(s[8:10]) {
+		return false
+	}
+	rest := s[10:]
+	if rest == "" {
+		return true
+	}
+	if len(rest) < 9 || rest[0] != ' ' || !digits(rest[1:3]) || rest[3] != ':' || !digits(rest[4:6]) || rest[6] != ':' || !digits(rest[7:9]) {
+		return false
+	}
+	frac := rest[9:]
+	return frac == "" || len(frac) >= 2 && len(frac) <= 10 && frac[0] == '.' && digits(frac[1:])
 }

@@ -144,3 +144,22 @@ func TestParseType(t *testing.T) {
 		t.Error("ParseType(invalid) ok")
 	}
 }
+
+// Zero and invalid dates travel as the server's text; anything else in a
+// date field is still an error.
+func TestDateTextInDateFields(t *testing.T) {
+	s := connect.NewStructSchema("t", false,
+		connect.StructField{Name: "d", Schema: &connect.Schema{Type: connect.TypeDate}},
+		connect.StructField{Name: "ts", Schema: &connect.Schema{Type: connect.TypeTimestamp, Fraction: 6}},
+	)
+	for _, ok := range [][2]string{{"0000-00-00", "0000-00-00 00:00:00"}, {"2024-00-10", "2024-02-31 12:00:00.123456"}} {
+		if err := connect.NewStruct(s, ok[0], ok[1]).Validate(); err != nil {
+			t.Errorf("%q, %q: %v", ok[0], ok[1], err)
+		}
+	}
+	for _, bad := range []string{"", "2024-1-10", "2024-01-10T00:00:00Z", "2024-01-10 00:00", "2024-01-10 00:00:00.", "yesterday"} {
+		if err := connect.NewStruct(s, bad, "0000-00-00 00:00:00").Validate(); err == nil {
+			t.Errorf("date %q: valid, want an error", bad)
+		}
+	}
+}

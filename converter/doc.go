@@ -53,9 +53,18 @@
 //
 // where before, after and source are null when nil, op is the operation and
 // ts_ms is Record.Timestamp in Unix milliseconds (left out for the zero
-// time). The header connect.op=<op> marks the message as a change event:
-// Decode rebuilds Record.Change (Op, Before, After, Source) and leaves Value
-// nil. Messages without the header are plain values, whatever their shape.
+// time). An event with a processing time (Change.At) gets Debezium 3's
+// whole envelope instead:
+//
+//	{"before":...,"after":...,"source":...,"transaction":null,"op":"u","ts_ms":...,"ts_us":...,"ts_ns":...}
+//
+// with ts_ms, ts_us and ts_ns the processing time, and transaction
+// Debezium's block ({"id":...,"total_order":...,"data_collection_order":...},
+// schema name event.block) when Change.Transaction is set (an event with
+// a block but no processing time gets the block alone). The header
+// connect.op=<op> marks the message as a change event: Decode rebuilds
+// Record.Change (Op, Before, After, Source, Transaction, and At from ts_ns
+// or ts_us) and leaves Value nil. Messages without the header are plain values, whatever their shape.
 // A record with both Value and Change, or with an unknown Op, is an encode
 // error.
 //
@@ -163,6 +172,10 @@
 //	Array              array (items)                                                             [...]
 //	Map                map (keys, values)                                                        {...}
 //	Struct             struct (fields)  Schema.Name                                              {...}
+//
+// A Date or Timestamp value may also be the server's text of a zero or
+// invalid date ("0000-00-00", "2024-00-10 00:00:00", see
+// connect.IsDateText): it is written as that text and read back as it.
 //
 // "v1" is Debezium's "version":1 of those schemas. fraction is the digits
 // of the fraction of a second; allowed is Debezium's comma-joined members;

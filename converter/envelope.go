@@ -30,6 +30,7 @@ type schemaCache struct {
 type encKey struct {
 	row, source *connect.Schema
 	change      bool
+	tail        envelopeTail // change events: which optional members the envelope has
 }
 
 func newSchemaCache(size int) *schemaCache {
@@ -162,8 +163,9 @@ func (e *encoder) appendChangeEnvelope(c *connect.Change, ts time.Time, cache *s
 		return types, nil
 	}
 	e.types, e.path = e.types[:0], e.path[:0]
-	sj, err := cache.schemaJSON(encKey{row: row, source: source, change: true}, func() ([]byte, error) {
-		return appendEnvelopeSchema(nil, row, source)
+	tail := tailOf(c)
+	sj, err := cache.schemaJSON(encKey{row: row, source: source, change: true, tail: tail}, func() ([]byte, error) {
+		return appendEnvelopeSchema(nil, row, source, tail)
 	})
 	if err != nil {
 		return "", e.errorf("schema: %w", err)
@@ -197,12 +199,7 @@ func (e *encoder) appendChangeEnvelope(c *connect.Change, ts time.Time, cache *s
 		}
 	}
 	e.path = e.path[:0]
-	e.buf = append(e.buf, `,"op":`...)
-	e.buf = appendString(e.buf, string(c.Op))
-	if !ts.IsZero() {
-		e.buf = append(e.buf, `,"ts_ms":`...)
-		e.buf = strconv.AppendInt(e.buf, ts.UnixMilli(), 10)
-	}
+	e.buf = appendEnvelopeTail(e.buf, c, ts, tail)
 	e.buf = append(e.buf, "}}"...)
 	return "", nil
 }
@@ -244,7 +241,7 @@ func changeSchemas(c *connect.Change) (row, source *connect.Schema, typed bool, 
 // envelope for rows of schema row and a source block of schema source
 // (nil: an optional struct without fields). before and after are optional,
 // as in Debezium.
-func appendEnvelopeSchema(b []byte, row, source *connect.Schema) ([]byte, error) {
+func appendEnvelopeSchema(b []byte, row, source *connect.Schema, tail envelopeTail) ([]byte, error) {
 	b = append(b, `{"type":"struct","fields":[`...)
 	var err error
 	if b, err = appendSchema(b, row, "before", true); err != nil {
@@ -260,12 +257,84 @@ func appendEnvelopeSchema(b []byte, row, source *connect.Schema) ([]byte, error)
 	} else if b, err = appendSchema(b, source, "source", false); err != nil {
 		return nil, fmt.Errorf("source: %w", err)
 	}
-	b = append(b, `,{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"}],"optional":false`...)
+	if tail&tailTransaction != 0 {
+		b = append(b, `,{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":false,"field":"total_order"},{"type":"int64","optional":false,"field":"data_collection_order"}],"optional":true,"name":"event.block","version":1,"field":"transaction"}`...)
+	}
+	b = append(b, `,{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"}`...)
+	if tail&tailFineTimes != 0 {
+		b = append(b, `,{"type":"int64","optional":true,"field":"ts_us"},{"type":"int64","optional":true,"field":"ts_ns"}`...)
+	}
+	b = append(b, `],"optional":false`...)
 	if name := envelopeName(row.Name); name != "" {
 		b = append(b, `,"name":`...)
 		b = appendString(b, name)
 	}
 	return append(b, '}'), nil
+}
+
+// envelopeTail says which of Debezium's optional envelope members a
+// change event's envelope has.
+type envelopeTail uint8
+
+const (
+	// tailTransaction: the transaction block (null when the event has
+	// none).
+	tailTransaction envelopeTail = 1 << iota
+	// tailFineTimes: ts_us and ts_ns beside ts_ms.
+	tailFineTimes
+)
+
+// tailOf returns the members c's envelope has. An event with a processing
+// time (Change.At) gets Debezium 3's whole envelope: transaction (null
+// when absent), ts_ms, ts_us and ts_ns; other events get the envelope
+// connect-go wrote before those fields, with a transaction block when
+// they have one.
+func tailOf(c *connect.Change) envelopeTail {
+	var t envelopeTail
+	if !c.At.IsZero() {
+		t = tailTransaction | tailFineTimes
+	}
+	if c.Transaction != nil {
+		t |= tailTransaction
+	}
+	return t
+}
+
+// appendEnvelopeTail appends the envelope's members after source: the
+// transaction block, op and the times. ts_ms is c.At, or else ts (the
+// record's timestamp); without either it is left out.
+func appendEnvelopeTail(b []byte, c *connect.Change, ts time.Time, tail envelopeTail) []byte {
+	if tail&tailTransaction != 0 {
+		b = append(b, `,"transaction":`...)
+		if t := c.Transaction; t == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, `{"id":`...)
+			b = appendString(b, t.ID)
+			b = append(b, `,"total_order":`...)
+			b = strconv.AppendInt(b, t.TotalOrder, 10)
+			b = append(b, `,"data_collection_order":`...)
+			b = strconv.AppendInt(b, t.DataCollectionOrder, 10)
+			b = append(b, '}')
+		}
+	}
+	b = append(b, `,"op":`...)
+	b = appendString(b, string(c.Op))
+	if !c.At.IsZero() {
+		ts = c.At
+	}
+	if ts.IsZero() {
+		return b
+	}
+	b = append(b, `,"ts_ms":`...)
+	b = strconv.AppendInt(b, ts.UnixMilli(), 10)
+	if tail&tailFineTimes != 0 {
+		b = append(b, `,"ts_us":`...)
+		b = strconv.AppendInt(b, ts.UnixMicro(), 10)
+		b = append(b, `,"ts_ns":`...)
+		b = strconv.AppendInt(b, ts.UnixNano(), 10)
+	}
+	return b
 }
 
 // envelopeName is Debezium's envelope schema name for rows named name:
@@ -323,14 +392,20 @@ func (e *encoder) typed(s *connect.Schema, v any, depth int) error {
 			e.buf = appendString(e.buf, str)
 		}
 	case connect.TypeDate, connect.TypeTimestamp:
-		var t time.Time
-		if t, ok = v.(time.Time); ok {
+		switch t := v.(type) {
+		case time.Time:
 			e.buf = append(e.buf, '"')
 			b, err := t.AppendText(e.buf)
 			if err != nil {
 				return e.errorf("time %s: %w", t, err)
 			}
 			e.buf = append(b, '"')
+		case string: // a zero or invalid date, as the server wrote it
+			if ok = connect.IsDateText(t); ok {
+				e.buf = appendString(e.buf, t)
+			}
+		default:
+			ok = false
 		}
 	case connect.TypeBytes:
 		var b []byte
@@ -626,6 +701,9 @@ func fromPayload(s *connect.Schema, v any, path string) (any, error) {
 		}
 	case connect.TypeDate, connect.TypeTimestamp:
 		if str, ok := v.(string); ok {
+			if connect.IsDateText(str) {
+				return str, nil // a zero or invalid date, as the server wrote it
+			}
 			t, err := time.Parse(time.RFC3339Nano, str)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", payloadPath(path), err)

@@ -3,7 +3,6 @@ package converter
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
@@ -233,12 +232,7 @@ func (e *encoder) appendChange(c *connect.Change, ts time.Time) (string, error) 
 		}
 	}
 	e.path = e.path[:0]
-	e.buf = append(e.buf, `,"op":`...)
-	e.buf = appendString(e.buf, string(c.Op))
-	if !ts.IsZero() {
-		e.buf = append(e.buf, `,"ts_ms":`...)
-		e.buf = strconv.AppendInt(e.buf, ts.UnixMilli(), 10)
-	}
+	e.buf = appendEnvelopeTail(e.buf, c, ts, tailOf(c))
 	e.buf = append(e.buf, '}')
 	return e.typesHeader(), nil
 }
@@ -429,11 +423,49 @@ func (c *JSON) changeEnvelope(d *decoder, data []byte, op, types, header string)
 			return nil, 0, fmt.Errorf("envelope %q is %T, not a row", part.name, p)
 		}
 	}
+	if err := readTail(ch, func(k string) any { v, _ := env.Get(k); return v }); err != nil {
+		return nil, 0, err
+	}
 	var tsMillis int64
 	if ts, ok := env.Get("ts_ms"); ok {
 		tsMillis, _ = ts.(int64)
 	}
 	return ch, tsMillis, nil
+}
+
+// readTail reads an envelope's transaction block and processing time
+// (ts_ns, or else ts_us: Debezium 2.6 and later write both beside ts_ms)
+// into ch; get returns an envelope member, nil when absent.
+func readTail(ch *connect.Change, get func(string) any) error {
+	if ns, ok := get("ts_ns").(int64); ok {
+		ch.At = time.Unix(0, ns).UTC()
+	} else if us, ok := get("ts_us").(int64); ok {
+		ch.At = time.UnixMicro(us).UTC()
+	}
+	tx := get("transaction")
+	if tx == nil || isNilRow(tx) {
+		return nil
+	}
+	if !connect.IsRow(tx) {
+		return fmt.Errorf("envelope \"transaction\" is %T, not a row", tx)
+	}
+	t := &connect.Transaction{}
+	id, _ := connect.Lookup(tx, "id")
+	var ok bool
+	if t.ID, ok = id.(string); !ok {
+		return fmt.Errorf("envelope transaction id is %T, not a string", id)
+	}
+	for _, f := range [...]struct {
+		name string
+		dst  *int64
+	}{{"total_order", &t.TotalOrder}, {"data_collection_order", &t.DataCollectionOrder}} {
+		v, _ := connect.Lookup(tx, f.name)
+		if *f.dst, ok = v.(int64); !ok {
+			return fmt.Errorf("envelope transaction %s is %T, not an integer", f.name, v)
+		}
+	}
+	ch.Transaction = t
+	return nil
 }
 
 // changeFrom reads a Debezium envelope decoded as plain JSON.
@@ -457,6 +489,9 @@ func changeFrom(v any, op string) (ch *connect.Change, tsMillis int64, err error
 		default:
 			return nil, 0, fmt.Errorf("envelope %q is %T, not an object", part.name, p)
 		}
+	}
+	if err := readTail(ch, func(k string) any { return env[k] }); err != nil {
+		return nil, 0, err
 	}
 	if ts, ok := env["ts_ms"].(int64); ok {
 		tsMillis = ts

@@ -120,7 +120,7 @@ func parseEnvFields(items []string, prefix string) ([]envField, error) {
 		if !qualified {
 			field = block
 			switch field {
-			case "op", "ts_ms":
+			case envOp, envTsMs, envTsUs, envTsNs:
 				block = ""
 			case "id", "total_order", "data_collection_order":
 				block = "transaction"
@@ -150,17 +150,42 @@ func (f envField) value(r *connect.Record) (any, bool) {
 		switch f.field {
 		case envOp:
 			return string(r.Change.Op), true
-		case envTsMs:
-			if r.Timestamp.IsZero() {
+		case envTsMs, envTsUs, envTsNs:
+			at := r.Change.At // the processing time, else the record's
+			if at.IsZero() {
+				if f.field != envTsMs {
+					return nil, false
+				}
+				at = r.Timestamp
+			}
+			if at.IsZero() {
 				return nil, false
 			}
-			return r.Timestamp.UnixMilli(), true
+			switch f.field {
+			case envTsUs:
+				return at.UnixMicro(), true
+			case envTsNs:
+				return at.UnixNano(), true
+			}
+			return at.UnixMilli(), true
 		}
 		return nil, false
 	case envSource:
 		return connect.Lookup(r.Change.Source, f.field)
 	}
-	return nil, false // no transaction block in connect.Change
+	t := r.Change.Transaction
+	if t == nil {
+		return nil, false
+	}
+	switch f.field {
+	case "id":
+		return t.ID, true
+	case "total_order":
+		return t.TotalOrder, true
+	case "data_collection_order":
+		return t.DataCollectionOrder, true
+	}
+	return nil, false
 }
 
 func (t *extractNewRecordState) Apply(ctx context.Context, r *connect.Record) (*connect.Record, error) {
@@ -299,8 +324,8 @@ func (t *extractNewRecordState) derive(k envKey) (*reshape, error) {
 		switch f.block {
 		case "":
 			fs = optionalString // op
-			if f.field == envTsMs {
-				fs = optionalInt64
+			if f.field != envOp {
+				fs = optionalInt64 // ts_ms, ts_us, ts_ns
 			}
 		case envSource:
 			j := -1

@@ -194,10 +194,11 @@
 //     schema (connect.Record has none beside a value), unless it is a row.
 //   - ReplaceField accepts Kafka 3's blacklist and whitelist as exclude and
 //     include.
-//   - ExtractNewRecordState: add.fields reads op and ts_ms from the event,
-//     other names from its source block (a source field the event lacks is
-//     left out); connect.Change has no transaction block, so its fields
-//     are never added. drop.tombstones and delete.handling.mode combined
+//   - ExtractNewRecordState: add.fields reads op, ts_ms, ts_us and ts_ns
+//     from the event (the processing time, connect.Change.At; ts_ms falls
+//     back to the record's timestamp), id, total_order and
+//     data_collection_order from its transaction block, other names from
+//     its source block (a field the event lacks is left out). drop.tombstones and delete.handling.mode combined
 //     with delete.tombstone.handling.mode are a configuration error
 //     (Debezium ignores the older two).
 //

@@ -3,6 +3,7 @@ package transforms_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -13,6 +14,15 @@ func change() *connect.Record {
 		Op: connect.OpUpdate, Before: m{"id": int64(1), "name": "a"}, After: m{"id": int64(1), "name": "b"},
 		Source: m{"db": "db", "table": "users"},
 	}}
+}
+
+// withTxAt gives a change event a transaction block and a processing
+// time (in nanoseconds, ts_ns's precision).
+func withTxAt(r *connect.Record) {
+	c := *r.Change
+	c.Transaction = &connect.Transaction{ID: "0-1-7", TotalOrder: 2, DataCollectionOrder: 1}
+	c.At = ts.Add(1500 * time.Millisecond).Add(7)
+	r.Change = &c
 }
 
 // envelope is change() as Kafka Connect's value: Debezium's envelope.
@@ -73,6 +83,11 @@ func TestReplaceField(t *testing.T) {
 		{name: "Kafka 3's blacklist is exclude", cfg: connect.Config{"blacklist": "c2"},
 			in: rec("t", m{"c1": 22, "c2": "foo"}), want: rec("t", m{"c1": 22})},
 		{name: "tombstone passes", cfg: connect.Config{"exclude": "a"}, in: rec("t", nil), want: rec("t", nil)},
+		{name: "a transaction block and processing time stay on the event", cfg: connect.Config{"exclude": "source"},
+			in: with(change(), withTxAt), want: with(change(), func(r *connect.Record) {
+				withTxAt(r)
+				r.Change.Source = nil
+			})},
 		{name: "change event without source stays a change event", cfg: connect.Config{"exclude": "source"},
 			in: change(), want: with(change(), func(r *connect.Record) {
 				c := *r.Change

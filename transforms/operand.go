@@ -60,20 +60,34 @@ const (
 	envSource = "source"
 	envOp     = "op"
 	envTsMs   = "ts_ms"
+	envTsUs   = "ts_us"
+	envTsNs   = "ts_ns"
+	envTx     = "transaction"
 )
 
 // envelope returns a change event as the map Kafka Connect would hold for
 // Debezium's envelope (the JSON converter writes the same document):
-// before, after, source, op and, when the record has a timestamp, ts_ms.
+// before, after, source, op and, when the record has a timestamp, ts_ms;
+// an event with a processing time (Change.At) has ts_ms, ts_us and ts_ns
+// of that time and a transaction member (nil without a block); an event
+// with a transaction block has it as a map (id, total_order,
+// data_collection_order).
 func envelope(r *connect.Record) map[string]any {
 	c := r.Change
-	m := make(map[string]any, 5)
+	m := make(map[string]any, 8)
 	m[envBefore] = c.Before
 	m[envAfter] = c.After
 	m[envSource] = c.Source
 	m[envOp] = string(c.Op)
-	if !r.Timestamp.IsZero() {
+	switch {
+	case !c.At.IsZero():
+		m[envTsMs], m[envTsUs], m[envTsNs] = c.At.UnixMilli(), c.At.UnixMicro(), c.At.UnixNano()
+		m[envTx] = nil
+	case !r.Timestamp.IsZero():
 		m[envTsMs] = r.Timestamp.UnixMilli()
+	}
+	if t := c.Transaction; t != nil {
+		m[envTx] = map[string]any{"id": t.ID, "total_order": t.TotalOrder, "data_collection_order": t.DataCollectionOrder}
 	}
 	return m
 }
@@ -98,7 +112,9 @@ func fromEnvelope(r *connect.Record, v any) {
 	}
 	if ok {
 		r.Change, r.Value = c, nil
-		if ts != nil && (r.Timestamp.IsZero() || *ts != r.Timestamp.UnixMilli()) {
+		// ts_ms is the record's timestamp unless it is the processing
+		// time's (the envelope has ts_us or ts_ns).
+		if ts != nil && c.At.IsZero() && (r.Timestamp.IsZero() || *ts != r.Timestamp.UnixMilli()) {
 			r.Timestamp = time.UnixMilli(*ts)
 		}
 		return
@@ -127,7 +143,7 @@ func structAsChange(s *connect.Struct) (*connect.Change, *int64, bool) {
 	var ts *int64
 	for i, f := range s.Schema.Fields {
 		v := s.Values[i]
-		if f.Name == envTsMs && v == nil {
+		if v == nil && (f.Name == envTsMs || f.Name == envTsUs || f.Name == envTsNs || f.Name == envTx) {
 			continue
 		}
 		if !envelopeMember(c, &ts, f.Name, v) {
@@ -172,10 +188,46 @@ func envelopeMember(c *connect.Change, ts **int64, k string, v any) bool {
 			return false
 		}
 		*ts = &n
+	case envTsUs, envTsNs:
+		n, ok := v.(int64)
+		if !ok {
+			return false
+		}
+		if k == envTsNs {
+			c.At = time.Unix(0, n).UTC()
+		} else if c.At.IsZero() || c.At.Nanosecond()%1000 == 0 { // ts_ns wins
+			c.At = time.UnixMicro(n).UTC()
+		}
+	case envTx:
+		if v == nil {
+			return true
+		}
+		t, ok := transactionOf(v)
+		if !ok {
+			return false
+		}
+		c.Transaction = t
 	default:
 		return false
 	}
 	return true
+}
+
+// transactionOf reads a transaction block (a row of id, total_order and
+// data_collection_order).
+func transactionOf(v any) (*connect.Transaction, bool) {
+	if !connect.IsRow(v) {
+		return nil, false
+	}
+	id, _ := connect.Lookup(v, "id")
+	total, _ := connect.Lookup(v, "total_order")
+	coll, _ := connect.Lookup(v, "data_collection_order")
+	t := &connect.Transaction{}
+	var ok1, ok2, ok3 bool
+	t.ID, ok1 = id.(string)
+	t.TotalOrder, ok2 = total.(int64)
+	t.DataCollectionOrder, ok3 = coll.(int64)
+	return t, ok1 && ok2 && ok3
 }
 
 // typeOf names a value's type in error messages.
