@@ -749,7 +749,7 @@ func (r *streamer) position(event, row int) connect.Position {
 // source returns the source block of an event's records, before the row
 // index is set.
 func (r *streamer) source(ts *tableSchema, h *replication.EventHeader, at time.Time) sourceBase {
-	b := r.s.newSource(ts, at, "false")
+	b := r.s.newSource(r.info, ts, at, snapFalse)
 	b[srcServerID] = int64(h.ServerID)
 	b[srcGTID] = r.boxedGTID
 	b[srcFile] = r.boxedFile

@@ -158,7 +158,8 @@
 // primary key, or whose key has an ENUM, SET, BIT, JSON or spatial column,
 // are paged with OFFSET. Snapshot rows are events with op "r"; the last one
 // has source.snapshot "last" (when a table ends, the tables after it are
-// probed for a row, so this holds also when they are empty). Then the binlog is streamed from the snapshot's position: every
+// probed for a row, so this holds also when they are empty; see Record
+// format for the other markers). Then the binlog is streamed from the snapshot's position: every
 // change committed after the snapshot's transaction began comes from the
 // binlog, every change before it is in the snapshot, so nothing is lost or
 // doubled at the hand-over.
@@ -398,17 +399,35 @@
 //	           snapshot rows
 //	Position   see Positions and restart
 //
-// Change.Source is Debezium's source block, in the field order of its
-// io.debezium.connector.mysql.Source (SourceSchema; Debezium's sequence is
-// left out): version, connector ("mysql"), name (server.name), ts_ms,
-// snapshot ("true", "last" or "false"), db, table, server_id, gtid (nil
-// without GTIDs), file and pos (the row event's binlog file and start
-// position; the snapshot's position for snapshot rows), row (the row's
-// index in its event), thread (MySQL, when known; else nil) and query
-// (with include.query; else nil). The rows of a snapshot page share one
-// source block. On the wire the JSON converter writes the change as
-// Debezium's envelope {"before","after","source","op","ts_ms"}, rows and
-// source block with their fields in schema order.
+// Change.Source is Debezium's source block, in the field order of
+// Debezium's io.debezium.connector.mysql.Source, or
+// io.debezium.connector.mariadb.Source from a MariaDB server
+// (SourceSchema): version (SourceVersion: the module's version in the
+// build, else Version), connector ("mysql", or "mariadb" from a MariaDB
+// server, as Debezium 3's separate MariaDB connector writes it, whichever
+// class name runs the connector), name (server.name), ts_ms, snapshot
+// (see below), db, sequence (always nil, as Debezium's MySQL and MariaDB
+// connectors leave it), ts_us and ts_ns (ts_ms in µs and ns: the binlog
+// event's time, which the binlog header has in whole seconds, so both
+// end in zeros while streaming; the page's read time for snapshot rows),
+// table, server_id, gtid (nil without GTIDs), file and pos (the row
+// event's binlog file and start position; the snapshot's position for
+// snapshot rows), row (the row's index in its event), thread (MySQL,
+// when known; else nil) and query (with include.query; else nil).
+// snapshot is an io.debezium.data.Enum, as Debezium's, with Debezium's
+// markers: "false" while streaming; in the snapshot "last" on its last
+// row, else "first" on the first row of its first table (none when that
+// table is empty), else "last_in_data_collection" on a table's last row,
+// else "first_in_data_collection" on a table's first row, else "true". A
+// resumed snapshot does not mark the first row it reads in a table it
+// resumes in the middle. The rows of a snapshot page share one source
+// block (the marked ones have their own).
+//
+// Change.At, the processing time, is when the connector made the event.
+// On the wire the JSON converter writes the change as Debezium 3's
+// envelope {"before","after","source","transaction","op","ts_ms","ts_us",
+// "ts_ns"}, with Change.At as ts_ms, ts_us and ts_ns, rows and source
+// block with their fields in schema order.
 //
 // # Schemas
 //

@@ -1,6 +1,7 @@
 package mysqlsource
 
 import (
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -9,8 +10,8 @@ import (
 )
 
 // Source block fields (Debezium's names), in the order of Debezium's
-// io.debezium.connector.mysql.Source (which has a "sequence" this
-// connector does not fill, left out).
+// io.debezium.connector.mysql.Source (and .mariadb.Source): its common
+// fields (SchemaFactory.sourceInfoSchemaBuilder), then the binlog ones.
 const (
 	srcVersion = iota
 	srcConnector
@@ -18,6 +19,9 @@ const (
 	srcTsMs
 	srcSnapshot
 	srcDB
+	srcSequence
+	srcTsUs
+	srcTsNs
 	srcTable
 	srcServerID
 	srcGTID
@@ -27,13 +31,51 @@ const (
 	srcThread
 	srcQuery
 	sourceWidth
+	// srcSchema is not a field: a sourceBase's slot for the schema of
+	// the blocks made of it.
+	srcSchema = sourceWidth
 )
 
-// connectorName is source.connector, as Debezium's MySQL connector writes it.
-const connectorName = "mysql"
+// Server flavours, as KeyFlavor names them.
+const (
+	FlavorMySQL   = "mysql"
+	FlavorMariaDB = "mariadb"
+)
 
-// sourceSchema is the schema of every record's source block.
-var sourceSchema = func() *connect.Schema {
+// source.connector by server flavour, as Debezium 3 writes it: its MySQL
+// connector writes "mysql", its MariaDB connector (a connector of its own
+// since Debezium 2.7) "mariadb", with the source schema named after it.
+const (
+	connectorMySQL   = FlavorMySQL
+	connectorMariaDB = FlavorMariaDB
+)
+
+// Values of source.snapshot, Debezium's SnapshotRecord in lower case.
+// Debezium's rules (RelationalSnapshotChangeEventSource): the last row
+// of the snapshot is "last", else the first row of the first table
+// "first", else a table's last row "last_in_data_collection", its first
+// "first_in_data_collection", any other snapshot row "true"; streamed
+// events are "false".
+const (
+	snapTrue        = "true"
+	snapFirst       = "first"
+	snapFirstInColl = "first_in_data_collection"
+	snapLastInColl  = "last_in_data_collection"
+	snapLast        = "last"
+	snapFalse       = "false"
+)
+
+// snapshotMembers are the values of Debezium's snapshot field schema (an
+// io.debezium.data.Enum), in its order.
+var snapshotMembers = []string{snapTrue, snapFirst, snapFirstInColl, snapLastInColl, snapLast, snapFalse, "incremental"}
+
+// The schemas of every record's source block, by server flavour.
+var (
+	mysqlSourceSchema   = newSourceSchema(connectorMySQL)
+	mariadbSourceSchema = newSourceSchema(connectorMariaDB)
+)
+
+func newSourceSchema(connector string) *connect.Schema {
 	field := func(name string, t connect.Type, optional bool) connect.StructField {
 		return connect.StructField{Name: name, Schema: &connect.Schema{Type: t, Optional: optional}}
 	}
@@ -42,25 +84,63 @@ var sourceSchema = func() *connect.Schema {
 		srcConnector: field("connector", connect.TypeString, false),
 		srcName:      field("name", connect.TypeString, false),
 		srcTsMs:      field("ts_ms", connect.TypeInt64, false),
-		srcSnapshot:  field("snapshot", connect.TypeString, true),
-		srcDB:        field("db", connect.TypeString, false),
-		srcTable:     field("table", connect.TypeString, true),
-		srcServerID:  field("server_id", connect.TypeInt64, false),
-		srcGTID:      field("gtid", connect.TypeString, true),
-		srcFile:      field("file", connect.TypeString, false),
-		srcPos:       field("pos", connect.TypeInt64, false),
-		srcRow:       field("row", connect.TypeInt32, false),
-		srcThread:    field("thread", connect.TypeInt64, true),
-		srcQuery:     field("query", connect.TypeString, true),
+		srcSnapshot: {Name: "snapshot", Schema: &connect.Schema{Type: connect.TypeEnum, Optional: true,
+			Members: snapshotMembers}},
+		srcDB:       field("db", connect.TypeString, false),
+		srcSequence: field("sequence", connect.TypeString, true),
+		srcTsUs:     field("ts_us", connect.TypeInt64, true),
+		srcTsNs:     field("ts_ns", connect.TypeInt64, true),
+		srcTable:    field("table", connect.TypeString, true),
+		srcServerID: field("server_id", connect.TypeInt64, false),
+		srcGTID:     field("gtid", connect.TypeString, true),
+		srcFile:     field("file", connect.TypeString, false),
+		srcPos:      field("pos", connect.TypeInt64, false),
+		srcRow:      field("row", connect.TypeInt32, false),
+		srcThread:   field("thread", connect.TypeInt64, true),
+		srcQuery:    field("query", connect.TypeString, true),
 	}
-	return connect.NewStructSchema("io.debezium.connector.mysql.Source", false, f[:]...)
-}()
+	return connect.NewStructSchema("io.debezium.connector."+connector+".Source", false, f[:]...)
+}
 
 // SourceSchema returns the schema of Change.Source in this connector's
-// records, Debezium's io.debezium.connector.mysql.Source in its field
-// order (without its sequence field, which this connector does not fill).
-// Every record shares it: do not change it.
-func SourceSchema() *connect.Schema { return sourceSchema }
+// records from a server of the given flavour (FlavorMySQL or
+// FlavorMariaDB): Debezium's io.debezium.connector.mysql.Source, or
+// io.debezium.connector.mariadb.Source as Debezium's MariaDB connector
+// names it, in Debezium's field order. Every record shares it: do not
+// change it.
+func SourceSchema(flavor string) *connect.Schema {
+	if flavor == FlavorMariaDB {
+		return mariadbSourceSchema
+	}
+	return mysqlSourceSchema
+}
+
+// SourceVersion returns source.version: this module's version in the
+// running binary (from its build info, as runtime.Version), or Version
+// when the build info has none (a build inside the module, a test).
+func SourceVersion() string { return sourceVersion() }
+
+var sourceVersion = sync.OnceValue(func() string {
+	const module = "github.com/openmessaging/connect-go"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return Version
+	}
+	v := ""
+	if bi.Main.Path == module {
+		v = bi.Main.Version
+	} else {
+		for _, d := range bi.Deps {
+			if d.Path == module {
+				v = d.Version
+			}
+		}
+	}
+	if v == "" || v == "(devel)" {
+		return Version
+	}
+	return v
+})
 
 // topicOwners remembers which table's events each topic carries, to warn
 // when topic.naming=table gives tables of two databases one topic.
@@ -101,18 +181,25 @@ func (s *settings) topicFor(db, table string) string {
 }
 
 // sourceBase is the source block of an event's records before its row
-// index is set. Its values are boxed once per event (or table, or
-// setting), not per row.
-type sourceBase [sourceWidth]any
+// index is set, and (at srcSchema) the block's schema. Its values are
+// boxed once per event (or page, or setting), not per row.
+type sourceBase [sourceWidth + 1]any
 
-// newSource returns a source block with the fields every event has.
-// snapshot is a string constant (an any, so that it is not boxed again).
-func (s *settings) newSource(ts *tableSchema, at time.Time, snapshot any) sourceBase {
+// newSource returns a source block with the fields every event of a
+// server has. at is the event's time: the binlog header's, in whole
+// seconds, so ts_us and ts_ns are that second too. snapshot is a string
+// constant (an any, so that it is not boxed again); sequence, which
+// Debezium's MySQL and MariaDB connectors leave null, stays nil.
+func (s *settings) newSource(info serverInfo, ts *tableSchema, at time.Time, snapshot any) sourceBase {
 	var b sourceBase
-	b[srcVersion] = Version
-	b[srcConnector] = connectorName
+	b[srcSchema] = mysqlSourceSchema
+	b[srcVersion] = sourceVersion()
+	b[srcConnector] = connectorMySQL
+	if info.mariadb() {
+		b[srcSchema], b[srcConnector] = mariadbSourceSchema, connectorMariaDB
+	}
 	b[srcName] = s.boxedName
-	b[srcTsMs] = at.UnixMilli()
+	b[srcTsMs], b[srcTsUs], b[srcTsNs] = at.UnixMilli(), at.UnixMicro(), at.UnixNano()
 	b[srcSnapshot] = snapshot
 	b[srcDB], b[srcTable] = ts.boxedDB, ts.boxedTable
 	return b
@@ -190,8 +277,8 @@ func (b *recordBlock) values(n int) []any {
 
 // source returns a source block of base with row index row.
 func (b *recordBlock) source(base *sourceBase, row int) *connect.Struct {
-	r := b.row(sourceSchema)
-	copy(r.Values, base[:])
+	r := b.row(base[srcSchema].(*connect.Schema))
+	copy(r.Values, base[:sourceWidth])
 	r.Values[srcRow] = int64(row)
 	return r
 }
@@ -217,7 +304,9 @@ func (b *recordBlock) change(topic string, key *connect.Struct, op connect.Opera
 	}
 	b.items = b.items[:len(b.items)+1]
 	it := &b.items[len(b.items)-1]
-	it.ch = connect.Change{Op: op, Source: source}
+	// At is when the event was made: Debezium's envelope ts_ms (and
+	// ts_us, ts_ns) is the connector's processing time.
+	it.ch = connect.Change{Op: op, Source: source, At: time.Now()}
 	if before != nil {
 		it.ch.Before = before
 	}

@@ -185,7 +185,8 @@ func TestStopMidSnapshotKeyChange(t *testing.T) {
 
 // TestSnapshotLastRecord: the snapshot's last record says
 // source.snapshot=last and carries the stream offset, also when the last
-// tables are empty and when a table's rows fill its pages exactly.
+// tables are empty and when a table's rows fill its pages exactly; every
+// other snapshot record has Debezium's marker (wantMarker).
 func TestSnapshotLastRecord(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -196,6 +197,8 @@ func TestSnapshotLastRecord(t *testing.T) {
 		{"exact multiple of the fetch size", []string{"a", "b"}, map[string]int{"a": 3, "b": 4}},
 		{"first table exact, last empty", []string{"a", "b"}, map[string]int{"a": 4, "b": 0}},
 		{"one table of one page", []string{"a"}, map[string]int{"a": 2}},
+		{"first table empty, one-row tables", []string{"a", "b", "c", "d"}, map[string]int{"a": 0, "b": 1, "c": 1, "d": 3}},
+		{"first table of one row", []string{"a", "b"}, map[string]int{"a": 1, "b": 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := newTestDB(t)
@@ -214,10 +217,14 @@ func TestSnapshotLastRecord(t *testing.T) {
 			if len(r.recs) != total {
 				t.Fatalf("%d snapshot records, want %d", len(r.recs), total)
 			}
-			for i, rec := range r.recs {
-				last := field(rec.Change.Source, "snapshot") == "last"
-				if last != (i == total-1) {
-					t.Errorf("record %d of %d: source.snapshot = %v", i, total, field(rec.Change.Source, "snapshot"))
+			i := 0
+			for k, name := range tc.tables {
+				for row := range tc.rows[name] {
+					want := wantMarker(k == 0, i == total-1, row == 0, row == tc.rows[name]-1)
+					if got := field(r.recs[i].Change.Source, "snapshot"); got != want {
+						t.Errorf("record %d of %d (%s row %d): source.snapshot = %v, want %s", i, total, name, row, got, want)
+					}
+					i++
 				}
 			}
 			end := string(r.recs[total-1].Position.Offset)
@@ -297,4 +304,24 @@ func TestLatin1Undefined(t *testing.T) {
 	if got[1] != want || got[2] != want {
 		t.Errorf("snapshot %q, binlog %q, want %q", got[1], got[2], want)
 	}
+}
+
+// wantMarker is Debezium's source.snapshot of a snapshot row (its
+// RelationalSnapshotChangeEventSource.SnapshotMarkerResolver, and the
+// snapshot's last record made "last" by EventDispatcher's
+// BufferingSnapshotChangeRecordReceiver.completeSnapshot even when the
+// tables after it are empty): firstTable is the snapshot's first table,
+// whether or not it has rows.
+func wantMarker(firstTable, lastInSnapshot, firstInTable, lastInTable bool) string {
+	switch {
+	case lastInSnapshot:
+		return "last"
+	case firstTable && firstInTable:
+		return "first"
+	case lastInTable:
+		return "last_in_data_collection"
+	case firstInTable:
+		return "first_in_data_collection"
+	}
+	return "true"
 }

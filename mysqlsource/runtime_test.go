@@ -87,7 +87,7 @@ func TestSeedDemo(t *testing.T) {
 		t.Errorf("key %#v, want {id: 1}", r.Key)
 	}
 	src, _ := connect.AsMap(r.Change.Source)
-	if src["connector"] != "mysql" || src["db"] != db.name || src["table"] != "accounts" || src["file"] == nil || src["gtid"] == nil {
+	if src["connector"] != "mariadb" || src["db"] != db.name || src["table"] != "accounts" || src["file"] == nil || src["gtid"] == nil {
 		t.Errorf("source block: %v", src)
 	}
 	st, err := rt.ConnectorStatus("mysql-demo")

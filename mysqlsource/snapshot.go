@@ -235,10 +235,16 @@ func (sn *snapshotter) next(ctx context.Context) ([]*connect.Record, error) {
 			sn.log.Info("snapshot of a table done", "table", t.ref.String(), "rows", sn.rows[t.ref])
 			sn.closeTable()
 			sn.idx++
-			if len(recs) > 0 && sn.restEmpty(ctx) {
-				// No row comes after these: the last one ends the snapshot.
-				sn.markLast(recs[len(recs)-1])
-				sn.idx = len(sn.tables)
+			if len(recs) > 0 {
+				if last := recs[len(recs)-1]; sn.restEmpty(ctx) {
+					// No row comes after these: the last one ends the snapshot.
+					sn.markLast(last)
+					sn.idx = len(sn.tables)
+				} else if snapshotMarker(last) != snapFirst {
+					// Debezium: "first" (the snapshot's first row) wins over
+					// a table's last row of one.
+					markSnapshot(last, snapLastInColl)
+				}
 			}
 		}
 		sn.publish()
@@ -285,13 +291,26 @@ func (sn *snapshotter) restEmpty(ctx context.Context) bool {
 // markLast makes the snapshot's last record say so, and gives it the
 // position of the binlog stream: committing it means the snapshot is done.
 func (sn *snapshotter) markLast(r *connect.Record) {
-	// The page's records share their source block: this one gets its own.
-	if src, ok := r.Change.Source.(*connect.Struct); ok {
-		last := &connect.Struct{Schema: src.Schema, Values: slices.Clone(src.Values)}
-		last.Values[srcSnapshot] = "last"
-		r.Change.Source = last
-	}
+	markSnapshot(r, snapLast)
 	r.Position = connect.Position{Partition: sn.partition, Offset: streamOffset(sn.fromPrefix, 0, 0)}
+}
+
+// markSnapshot sets a snapshot record's source.snapshot. The page's
+// records share their source block: this one gets its own.
+func markSnapshot(r *connect.Record, marker any) {
+	if src, ok := r.Change.Source.(*connect.Struct); ok {
+		own := &connect.Struct{Schema: src.Schema, Values: slices.Clone(src.Values)}
+		own.Values[srcSnapshot] = marker
+		r.Change.Source = own
+	}
+}
+
+// snapshotMarker returns a snapshot record's source.snapshot.
+func snapshotMarker(r *connect.Record) any {
+	if src, ok := r.Change.Source.(*connect.Struct); ok {
+		return src.Values[srcSnapshot]
+	}
+	return nil
 }
 
 // startTable loads a table's schema and prepares its page queries.
@@ -475,22 +494,33 @@ func (sn *snapshotter) readPage() error {
 			}
 		}
 	}
+	// The table's first row (read from its start) is marked as Debezium
+	// marks it: "first" in the snapshot's first table, else
+	// "first_in_data_collection".
+	var first any
+	if t.read == 0 && (!t.keyed || t.lastKey == nil) {
+		first = snapFirstInColl
+		if sn.idx == 0 {
+			first = snapFirst
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr := &pageRead{t: t, cancel: cancel, signal: make(chan struct{}, 1),
 		recs: make([]*connect.Record, 0, min(sn.s.fetchSize, 4096)), key: make([]json.RawMessage, len(t.ts.pk))}
 	sn.reading = pr
-	pr.wg.Go(func() { sn.runPage(ctx, pr, stmt, args) })
+	pr.wg.Go(func() { sn.runPage(ctx, pr, stmt, args, first) })
 	return nil
 }
 
 // runPage reads a page into pr: rows are converted as they arrive (go-mysql
 // reuses the row and its buffer). It never waits for Poll, so the server
-// is never kept waiting mid-result.
-func (sn *snapshotter) runPage(ctx context.Context, pr *pageRead, stmt *client.Stmt, args []any) {
+// is never kept waiting mid-result. first, when not nil, is the
+// source.snapshot of the page's first row.
+func (sn *snapshotter) runPage(ctx context.Context, pr *pageRead, stmt *client.Stmt, args []any, first any) {
 	t := pr.t
 	now := time.Now()
 	ts := t.ts
-	base := sn.s.newSource(ts, now, "true")
+	base := sn.s.newSource(sn.info, ts, now, snapTrue)
 	base[srcServerID] = int64(0)
 	base[srcFile] = sn.from.File
 	base[srcPos] = int64(sn.from.Pos)
@@ -531,6 +561,12 @@ func (sn *snapshotter) runPage(ctx context.Context, pr *pageRead, stmt *client.S
 		if err := ts.mapRow(after); err != nil {
 			rowErr = connect.Fatal(fmt.Errorf("mysqlsource: snapshot of %s: %w", t.ref, err))
 			return rowErr
+		}
+		src := src
+		if read == 1 && first != nil {
+			b := base
+			b[srcSnapshot] = first
+			src = blk.source(&b, 0)
 		}
 		rec := blk.change(ts.topic, blk.key(ts, after), connect.OpRead, nil, after, src, now, sn.position(blk, t, row, key))
 		pr.mu.Lock()

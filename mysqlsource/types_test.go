@@ -154,8 +154,8 @@ func checkTypesSchema(t *testing.T, db *testDB, rec *connect.Record) {
 		t.Errorf("key: %v", err)
 	}
 	src, ok := rec.Change.Source.(*connect.Struct)
-	if !ok || src.Schema != mysqlsource.SourceSchema() {
-		t.Fatalf("source block %T, want a *connect.Struct of SourceSchema()", rec.Change.Source)
+	if !ok || src.Schema != mysqlsource.SourceSchema("mariadb") {
+		t.Fatalf("source block %T, want a *connect.Struct of SourceSchema(mariadb)", rec.Change.Source)
 	}
 	if err := src.Validate(); err != nil {
 		t.Errorf("source block: %v", err)

@@ -40,7 +40,7 @@ func parseEncode(srv server, db, file string, pos uint32, rows int) []byte {
 	defer cancel()
 
 	enc := converter.NewJSON()
-	srcSchema := mysqlsource.SourceSchema()
+	srcSchema := mysqlsource.SourceSchema(mysqlsource.FlavorMariaDB)
 	at := func(name string) int {
 		i := srcSchema.FieldIndex(name)
 		if i < 0 {
@@ -48,11 +48,11 @@ func parseEncode(srv server, db, file string, pos uint32, rows int) []byte {
 		}
 		return i
 	}
-	tsMs, dbF, tableF, serverID, gtidF, fileF, posF, rowF := at("ts_ms"), at("db"), at("table"),
+	tsMs, tsUs, tsNs, dbF, tableF, serverID, gtidF, fileF, posF, rowF := at("ts_ms"), at("ts_us"), at("ts_ns"), at("db"), at("table"),
 		at("server_id"), at("gtid"), at("file"), at("pos"), at("row")
 	source := connect.NewStruct(srcSchema)
-	source.Values[at("version")] = mysqlsource.Version
-	source.Values[at("connector")] = "mysql"
+	source.Values[at("version")] = mysqlsource.SourceVersion()
+	source.Values[at("connector")] = mysqlsource.FlavorMariaDB
 	source.Values[at("name")] = "bench"
 	source.Values[at("snapshot")] = "false"
 
@@ -90,12 +90,13 @@ func parseEncode(srv server, db, file string, pos uint32, rows int) []byte {
 			ts := time.Unix(int64(h.Timestamp), 0)
 			rec.Timestamp = ts
 			v := source.Values
-			v[tsMs], v[dbF], v[tableF], v[serverID] = ts.UnixMilli(), db, "t", int64(h.ServerID)
+			v[tsMs], v[tsUs], v[tsNs], v[dbF], v[tableF], v[serverID] = ts.UnixMilli(), ts.UnixMicro(), ts.UnixNano(), db, "t", int64(h.ServerID)
 			v[gtidF], v[fileF], v[posF] = gtid, binlog, int64(h.LogPos-h.EventSize)
 			for i, row := range e.Rows {
 				v[rowF] = int64(i)
 				after.Values, key.Values = row, row[:1]
 				rec.Key = &key
+				change.At = time.Now() // the processing time, as the connector's
 				m, err := enc.Encode(&rec)
 				if err != nil {
 					fail(fmt.Errorf("parse+encode: %w", err))
