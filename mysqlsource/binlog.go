@@ -90,6 +90,7 @@ type streamer struct {
 	thread            int64       // MySQL's thread id from BEGIN, -1 when unknown
 	query             string      // statement text from annotate/rows-query events
 	events            int         // data events of the group seen so far
+	times             eventTimes  // the last event's time, boxed for source blocks
 
 	// Skipping what a previous run emitted of the first group.
 	skipArmed, skipping bool
@@ -749,7 +750,7 @@ func (r *streamer) position(event, row int) connect.Position {
 // source returns the source block of an event's records, before the row
 // index is set.
 func (r *streamer) source(ts *tableSchema, h *replication.EventHeader, at time.Time) sourceBase {
-	b := r.s.newSource(r.info, ts, at, snapFalse)
+	b := r.s.newSource(r.info, ts, r.times.box(at), snapFalse)
 	b[srcServerID] = int64(h.ServerID)
 	b[srcGTID] = r.boxedGTID
 	b[srcFile] = r.boxedFile

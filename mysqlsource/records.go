@@ -185,21 +185,40 @@ func (s *settings) topicFor(db, table string) string {
 // boxed once per event (or page, or setting), not per row.
 type sourceBase [sourceWidth + 1]any
 
+// eventTimes are an event's time as the source block's ts_ms, ts_us and
+// ts_ns, boxed once for all the events of the same time (the binlog's
+// times have whole seconds: many events share one).
+type eventTimes struct {
+	at         time.Time
+	ms, us, ns any
+}
+
+// box sets the times to at, boxing them unless they are at already.
+func (e *eventTimes) box(at time.Time) *eventTimes {
+	if e.ms == nil || !at.Equal(e.at) {
+		e.at, e.ms, e.us, e.ns = at, at.UnixMilli(), at.UnixMicro(), at.UnixNano()
+	}
+	return e
+}
+
+// boxedVersion is source.version, boxed once.
+var boxedVersion = sync.OnceValue(func() any { return sourceVersion() })
+
 // newSource returns a source block with the fields every event of a
 // server has. at is the event's time: the binlog header's, in whole
 // seconds, so ts_us and ts_ns are that second too. snapshot is a string
 // constant (an any, so that it is not boxed again); sequence, which
 // Debezium's MySQL and MariaDB connectors leave null, stays nil.
-func (s *settings) newSource(info serverInfo, ts *tableSchema, at time.Time, snapshot any) sourceBase {
+func (s *settings) newSource(info serverInfo, ts *tableSchema, at *eventTimes, snapshot any) sourceBase {
 	var b sourceBase
 	b[srcSchema] = mysqlSourceSchema
-	b[srcVersion] = sourceVersion()
+	b[srcVersion] = boxedVersion()
 	b[srcConnector] = connectorMySQL
 	if info.mariadb() {
 		b[srcSchema], b[srcConnector] = mariadbSourceSchema, connectorMariaDB
 	}
 	b[srcName] = s.boxedName
-	b[srcTsMs], b[srcTsUs], b[srcTsNs] = at.UnixMilli(), at.UnixMicro(), at.UnixNano()
+	b[srcTsMs], b[srcTsUs], b[srcTsNs] = at.ms, at.us, at.ns
 	b[srcSnapshot] = snapshot
 	b[srcDB], b[srcTable] = ts.boxedDB, ts.boxedTable
 	return b

@@ -520,7 +520,8 @@ func (sn *snapshotter) runPage(ctx context.Context, pr *pageRead, stmt *client.S
 	t := pr.t
 	now := time.Now()
 	ts := t.ts
-	base := sn.s.newSource(sn.info, ts, now, snapTrue)
+	var times eventTimes
+	base := sn.s.newSource(sn.info, ts, times.box(now), snapTrue)
 	base[srcServerID] = int64(0)
 	base[srcFile] = sn.from.File
 	base[srcPos] = int64(sn.from.Pos)
