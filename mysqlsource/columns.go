@@ -21,9 +21,9 @@ const (
 	kindFloat                 // FLOAT: float64 of the float32's shortest decimal
 	kindDouble                // DOUBLE: float64
 	kindDecimal               // DECIMAL: exact string
-	kindDate                  // DATE: time.Time at UTC midnight, nil for zero dates
-	kindDateTime              // DATETIME: time.Time in UTC, nil for zero dates
-	kindTimestamp             // TIMESTAMP: time.Time in UTC, nil for zero
+	kindDate                  // DATE: time.Time at UTC midnight; zero and invalid dates as text
+	kindDateTime              // DATETIME: time.Time in UTC; zero and invalid dates as text
+	kindTimestamp             // TIMESTAMP: time.Time in UTC; zero as text
 	kindTime                  // TIME: string "[-]HH:MM:SS[.fff]"
 	kindYear                  // YEAR: int64
 	kindString                // CHAR, VARCHAR, TEXT (and MariaDB's JSON): string
@@ -59,9 +59,8 @@ type column struct {
 	unsigned         bool // an UNSIGNED integer type
 	nullable         bool
 	// schema is the column's field schema in records, made by finish;
-	// exact is the same with the column's own nullability (schema makes
-	// dates optional: zero dates are nil), which value.encoding's mapper
-	// needs.
+	// exact is the same (both kept: value.encoding's mapper decodes with
+	// exact, the column's own nullability).
 	schema, exact *connect.Schema
 }
 

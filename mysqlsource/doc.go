@@ -299,8 +299,10 @@
 //	DATETIME(n)                  time.Time in UTC holding the wall      timestamp, Fraction n
 //	                             clock value
 //	TIMESTAMP(n)                 time.Time, the instant, in UTC         timestamp, Fraction n, Zoned
-//	zero or invalid dates        nil (0000-00-00, 2024-00-10,           (date and timestamp fields are
-//	                             2023-02-30)                            always optional)
+//	zero or invalid dates        string: the server's own text, as      date, timestamp (a NOT NULL
+//	(0000-00-00, 2024-00-10,     it prints the column ("0000-00-00",    column's field stays required)
+//	2023-02-30 under a relaxed   "2024-00-10 00:00:00.000" for
+//	sql_mode)                    DATETIME(3)): connect.IsDateText
 //	TIME(n)                      string "[-]HH:MM:SS[.f]" with n        time, Fraction n
 //	                             fraction digits ("-838:59:59")
 //	YEAR                         int64 (0 for 0000)                     year
@@ -353,7 +355,10 @@
 //	                     TIME outside one day: a fatal error naming the column,
 //	                     where Debezium writes null or 0); connect_go: "-838:59:59"
 //	zero, invalid dates  null in a NULL column, the epoch (0, "1970-01-01Z")
-//	                     in a NOT NULL one, as Debezium; connect_go: nil
+//	                     in a NOT NULL one, as Debezium (so an update from
+//	                     one such date to another has equal images, as in
+//	                     Debezium); connect_go: the server's text
+//	                     ("2024-00-10"), never equal for different dates
 //	DECIMAL(p,s)         Kafka's Decimal (scale, connect.decimal.precision):
 //	                     the unscaled two's-complement bytes, base64 in JSON
 //	                     ("BOI=" for 12.50); double, string; connect_go: "12.50"
@@ -438,9 +443,8 @@
 // them, <server.name>.<db>.<table>.Value and .Key. The row schema is an
 // optional struct of the table's columns in table order (MariaDB's system
 // period columns left out), the key schema a struct of the primary key
-// columns in key order. A field is optional when its column is nullable
-// (date and timestamp fields always are: zero dates are nil); its logical
-// type and parameters are those of the type mapping above: integer width
+// columns in key order. A field is optional when its column is nullable;
+// its logical type and parameters are those of the type mapping above: integer width
 // and signedness, DECIMAL precision and scale, fraction digits of TIME,
 // DATETIME and TIMESTAMP (and Zoned for TIMESTAMP), ENUM and SET members
 // (as UTF-8), BIT width, and the character set of text columns not in

@@ -236,8 +236,9 @@ func TestSnapshotLastRecord(t *testing.T) {
 }
 
 // TestInvalidDateTime: a DATETIME invalid but accepted under
-// ALLOW_INVALID_DATES ('2023-02-30') is nil from the snapshot and from the
-// binlog alike, and valid values agree on both paths.
+// ALLOW_INVALID_DATES ('2023-02-30') is the server's text, with the
+// column's fraction digits, from the snapshot and from the binlog alike,
+// and valid values agree on both paths.
 func TestInvalidDateTime(t *testing.T) {
 	db := newTestDB(t)
 	db.exec(
@@ -261,8 +262,13 @@ func TestInvalidDateTime(t *testing.T) {
 		recs[keyID(rec).(int64)] = rec
 	}
 	sameSchemas(t, recs[1], recs[11])
-	if v := byID[1]["dt"]; v != nil {
-		t.Errorf("snapshot: DATETIME 2023-02-30 is %v, want nil", v)
+	for _, id := range []int64{1, 11} {
+		if v := byID[id]["dt"]; v != "2023-02-30 10:11:12.345" {
+			t.Errorf("row %d: DATETIME(3) 2023-02-30 is %#v, want the server's text", id, v)
+		}
+		if v := byID[id]["da"]; v != "2023-04-31" {
+			t.Errorf("row %d: DATE 2023-04-31 is %#v, want the server's text", id, v)
+		}
 	}
 	for _, id := range []int64{1, 2} {
 		snap, bin := byID[id], byID[id+10]

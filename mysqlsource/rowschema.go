@@ -44,16 +44,9 @@ func (c *column) finish() {
 	case kindJSON:
 		s.Type = connect.TypeJSON
 	}
+	// Zero and invalid dates are the server's text (see column.date), not
+	// nil: a NOT NULL date column stays required.
 	c.schema, c.exact = s, s
-	switch c.kind {
-	case kindDate, kindDateTime, kindTimestamp:
-		// Zero and invalid dates are nil, also in NOT NULL columns.
-		if !s.Optional {
-			o := *s
-			o.Optional = true
-			c.schema = &o
-		}
-	}
 }
 
 // intType is the smallest logical integer type that holds every value of

@@ -90,7 +90,8 @@ var typesWant = []map[string]any{
 		"mi": int64(0), "miu": int64(0), "i": int64(0), "iu": int64(0),
 		"bi": int64(0), "biu": int64(0),
 		"f": 0.0, "d": -0.5, "dec1": "0.00", "dec2": "0.000000000000000000000000000000",
-		"dt": nil, "dtm": nil, "dtm6": nil, "ts": nil,
+		// Zero dates: the server's text, with the column's fraction digits.
+		"dt": "0000-00-00", "dtm": "0000-00-00 00:00:00", "dtm6": "0000-00-00 00:00:00.000000", "ts": "0000-00-00 00:00:00.000000",
 		"tm": "00:00:00", "tm3": "00:00:00.000", "y": int64(0),
 		"c": "", "vc": "", "tx": "", "lat": "",
 		"bn": []byte{0, 0, 0, 0}, "vb": []byte{}, "bl": []byte{},

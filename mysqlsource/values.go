@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/mysql"
+
+	connect "github.com/openmessaging/connect-go"
 )
 
 // The binlog and snapshot queries hand over the same data in different
@@ -91,14 +93,14 @@ func (c *column) fromBinlog(v any) (any, error) {
 		}
 	case kindDate:
 		if s, ok := v.(string); ok {
-			return parseDate(s), nil
+			return c.date(s)
 		}
 	case kindDateTime, kindTimestamp:
 		switch t := v.(type) {
 		case time.Time:
 			return t.UTC(), nil
 		case string:
-			return parseDateTime(t), nil
+			return c.date(t)
 		}
 	case kindTime:
 		if s, ok := v.(string); ok {
@@ -188,10 +190,8 @@ func (c *column) fromSnapshot(fv *mysql.FieldValue) (any, error) {
 			out := make([]byte, len(b)) // never nil, like the binlog's
 			copy(out, b)
 			return out, nil
-		case kindDate:
-			return parseDate(string(b)), nil
-		case kindDateTime, kindTimestamp:
-			return parseDateTime(string(b)), nil
+		case kindDate, kindDateTime, kindTimestamp:
+			return c.date(string(b))
 		case kindTime:
 			return formatTime(string(b), c.fsp), nil
 		case kindBit:
@@ -253,6 +253,66 @@ func (c *column) setNames(bits uint64) string {
 			b.WriteString(c.members[i])
 		} else {
 			b.WriteString(strconv.Itoa(i))
+		}
+	}
+	return b.String()
+}
+
+// date converts the text of a DATE, DATETIME or TIMESTAMP value, as the
+// binlog reader or a snapshot query gives it, to a time.Time, or for a
+// zero or invalid date (0000-00-00, a zero month or day, February 30
+// under ALLOW_INVALID_DATES), which no time.Time holds, to the text the
+// server itself prints for it: "YYYY-MM-DD" for DATE, else
+// "YYYY-MM-DD HH:MM:SS" with the column's fraction digits (binlog and
+// snapshot give those differently: the snapshot's binary protocol none or
+// six). So both sides give the same value, and never nil for a value.
+func (c *column) date(s string) (any, error) {
+	var v any
+	if c.kind == kindDate {
+		v = parseDate(s)
+	} else {
+		v = parseDateTime(s)
+	}
+	if v != nil {
+		return v, nil
+	}
+	if text := dateText(s, c.kind == kindDate, c.fsp); connect.IsDateText(text) {
+		return text, nil
+	}
+	return nil, fmt.Errorf("column %s: %s value %q is not a date", c.name, c.kind, s)
+}
+
+// dateText rewrites the text of a date as the server prints a column's
+// value: the date alone, or with the time and fsp fraction digits.
+func dateText(s string, dateOnly bool, fsp int) string {
+	if len(s) < 10 {
+		return s
+	}
+	if dateOnly {
+		return s[:10]
+	}
+	day, rest := s[:10], "00:00:00"
+	if len(s) >= 19 && s[10] == ' ' {
+		rest = s[11:19]
+	}
+	if fsp == 0 {
+		return day + " " + rest
+	}
+	frac := ""
+	if len(s) > 20 && s[19] == '.' {
+		frac = s[20:]
+	}
+	var b strings.Builder
+	b.Grow(20 + fsp)
+	b.WriteString(day)
+	b.WriteByte(' ')
+	b.WriteString(rest)
+	b.WriteByte('.')
+	for i := range fsp {
+		if i < len(frac) {
+			b.WriteByte(frac[i])
+		} else {
+			b.WriteByte('0')
 		}
 	}
 	return b.String()

@@ -32,6 +32,47 @@ func TestParseTemporal(t *testing.T) {
 	}
 }
 
+// TestDateText: zero and invalid dates become the text the server prints
+// for the column, with its fraction digits, whether the binlog reader
+// (the column's digits) or the snapshot's binary protocol (none or six)
+// gave them; valid dates stay times; text that is no date is an error.
+func TestDateText(t *testing.T) {
+	for _, tc := range []struct {
+		kind kind
+		fsp  int
+		in   string
+		want any
+	}{
+		{kindDate, 0, "0000-00-00", "0000-00-00"},
+		{kindDate, 0, "2024-00-10", "2024-00-10"},
+		{kindDate, 0, "2023-02-30", "2023-02-30"},
+		{kindDate, 0, "2024-02-29", time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)},
+		{kindDateTime, 0, "0000-00-00 00:00:00", "0000-00-00 00:00:00"},
+		{kindDateTime, 3, "0000-00-00 00:00:00", "0000-00-00 00:00:00.000"},           // snapshot, binary protocol of length 0
+		{kindDateTime, 3, "0000-00-00 00:00:00.000", "0000-00-00 00:00:00.000"},       // binlog
+		{kindDateTime, 6, "2024-00-10 12:34:56.000000", "2024-00-10 12:34:56.000000"}, // both
+		{kindDateTime, 2, "2023-02-30 01:02:03.450000", "2023-02-30 01:02:03.45"},     // snapshot, length 11
+		{kindDateTime, 0, "2023-02-30 00:00:00", "2023-02-30 00:00:00"},
+		{kindTimestamp, 6, "0000-00-00 00:00:00", "0000-00-00 00:00:00.000000"},
+		{kindTimestamp, 0, "2018-06-20 13:37:03", time.Date(2018, 6, 20, 13, 37, 3, 0, time.UTC)},
+	} {
+		c := column{name: "c", kind: tc.kind, fsp: tc.fsp}
+		got, err := c.date(tc.in)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s(%d) %q: %#v, %v; want %#v", tc.kind, tc.fsp, tc.in, got, err, tc.want)
+		}
+		if s, ok := got.(string); ok && !connect.IsDateText(s) {
+			t.Errorf("%q is not connect.IsDateText", s)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "2024-1-1"} {
+		c := column{name: "c", kind: kindDateTime}
+		if v, err := c.date(bad); err == nil {
+			t.Errorf("%q: %#v, want an error", bad, v)
+		}
+	}
+}
+
 func TestFormatTime(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
@@ -75,7 +116,7 @@ func TestFromBinlog(t *testing.T) {
 		{column{kind: kindString, dec: charsetEncoding("latin1")}, "plain", "plain"},
 		{column{kind: kindString, dec: charsetEncoding("ucs2")}, "\x00A", "A"},
 		{column{kind: kindTimestamp}, time.Unix(0, 1000).In(time.FixedZone("x", 3600)), time.Unix(0, 1000).UTC()},
-		{column{kind: kindTimestamp}, "0000-00-00 00:00:00", nil},
+		{column{kind: kindTimestamp}, "0000-00-00 00:00:00", "0000-00-00 00:00:00"},
 		{column{kind: kindDate}, "2024-01-02", time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)},
 		{column{kind: kindTime, fsp: 2}, "10:00:00", "10:00:00.00"},
 		{column{kind: kindInt}, nil, nil},
@@ -101,7 +142,7 @@ func TestFromSnapshot(t *testing.T) {
 		{column{kind: kindFloat}, mysql.NewFieldValue(mysql.FieldValueTypeFloat, math.Float64bits(float64(float32(0.1))), nil), 0.1},
 		{column{kind: kindBit, bits: 10}, mysql.NewFieldValue(mysql.FieldValueTypeString, 0, []byte{2, 1}), int64(513)},
 		{column{kind: kindBytes}, mysql.NewFieldValue(mysql.FieldValueTypeString, 0, nil), []byte{}},
-		{column{kind: kindDateTime}, mysql.NewFieldValue(mysql.FieldValueTypeString, 0, []byte("0000-00-00 00:00:00")), nil},
+		{column{kind: kindDateTime}, mysql.NewFieldValue(mysql.FieldValueTypeString, 0, []byte("0000-00-00 00:00:00")), "0000-00-00 00:00:00"},
 		{column{kind: kindTime, fsp: 3}, mysql.NewFieldValue(mysql.FieldValueTypeString, 0, []byte("-12:00:00.500000")), "-12:00:00.500"},
 		{column{kind: kindYear}, mysql.NewFieldValue(mysql.FieldValueTypeUnsigned, 2155, nil), int64(2155)},
 		{column{kind: kindInt}, mysql.NewFieldValue(mysql.FieldValueTypeNull, 0, nil), nil},

@@ -31,7 +31,7 @@
 // The literal type, schema name and Go value each mode gives; the JSON is
 // what Kafka's JsonConverter (and connect-go's) writes for it:
 //
-//	DATE       connect_go  date time.Time (nil for zero dates)
+//	DATE       connect_go  date time.Time (zero and invalid dates: the server's text)
 //	           adaptive_time_microseconds, connect
 //	                       int32 io.debezium.time.Date / Kafka Date: int64 days since the epoch
 //	           isostring   string io.debezium.time.IsoDate "2017-09-15Z"
@@ -74,13 +74,14 @@
 // them into null or 0; Map returns an error wrapping ErrUnrepresentable that
 // names the field instead.
 //
-// Zero and invalid dates (0000-00-00, 2024-00-10) come from a source as nil
-// or as the server's text (a string in a date or timestamp field). In every
-// Debezium mode they become what Debezium makes of them: null when the
-// field is optional, the epoch (0, "1970-01-01Z", "1970-01-01T00:00:00Z")
-// when it is not. So the input schema must say whether the column is NULL
-// or NOT NULL. In connect_go mode values pass unchanged and DATE,
-// DATETIME and TIMESTAMP fields are made optional, since zero dates are nil.
+// Zero and invalid dates (0000-00-00, 2024-00-10) come from a source as
+// the server's text (a string in a date or timestamp field, see
+// connect.IsDateText; nil is taken alike). In every Debezium mode they
+// become what Debezium makes of them: null when the field is optional, the
+// epoch (0, "1970-01-01Z", "1970-01-01T00:00:00Z") when it is not. So the
+// input schema must say whether the column is NULL or NOT NULL. In
+// connect_go mode values and schemas pass unchanged: the text stays, and
+// a NOT NULL date column's field stays required.
 //
 // Debezium's two-digit-year adjustment (enable.time.adjuster, on by
 // default in Debezium, which turns YEAR 0 into 2000 and the date 0069-01-01

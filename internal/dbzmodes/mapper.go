@@ -188,10 +188,12 @@ func (m *Mapper) leaf(in *connect.Schema) (*connect.Schema, fieldPlan) {
 			fp = fieldPlan{op: opDateISO, fallback: "1970-01-01Z"}
 			return derive(connect.TypeString, NameIsoDate), fp
 		}
-		return optional(in), fp
+		// connect_go: zero and invalid dates are the server's text, so
+		// the field keeps its column's optionality.
+		return in, fp
 	case connect.TypeTimestamp:
 		if s.Time == TimeConnectGo {
-			return optional(in), fp
+			return in, fp
 		}
 		if in.Zoned { // TIMESTAMP: ZonedTimestamp in every mode of Debezium's
 			fp = fieldPlan{op: opZoned, fraction: in.Fraction, fallback: "1970-01-01T00:00:00Z"}
@@ -263,18 +265,6 @@ func (m *Mapper) leaf(in *connect.Schema) (*connect.Schema, fieldPlan) {
 		}
 	}
 	return in, fp
-}
-
-// optional returns in, or an optional copy: connect-go's DATE, DATETIME
-// and TIMESTAMP values are nil for zero and invalid dates, also in NOT
-// NULL columns.
-func optional(in *connect.Schema) *connect.Schema {
-	if in.Optional {
-		return in
-	}
-	c := *in
-	c.Optional = true
-	return &c
 }
 
 // MapInPlace maps row's values in place and gives it the mapped schema.

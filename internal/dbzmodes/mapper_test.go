@@ -144,7 +144,7 @@ var (
 
 var typeCases = []typeCase{
 	// DATE
-	{doc: docConnectGo, mode: lossless, in: sDate, v: date(2017, 9, 15), typ: connect.TypeDate, json: `"2017-09-15T00:00:00Z"`, optional: true},
+	{doc: docConnectGo, mode: lossless, in: sDate, v: date(2017, 9, 15), typ: connect.TypeDate, json: `"2017-09-15T00:00:00Z"`},
 	{doc: docTemporal, mode: dbz, in: sDate, v: date(2017, 9, 15), typ: connect.TypeInt32, name: NameDate, json: `17424`},
 	{doc: docTemporal, mode: dbz, in: sDate, v: date(1000, 1, 1), typ: connect.TypeInt32, name: NameDate, json: `-354285`},
 	{doc: docTemporal, mode: dbz, in: sDate, v: date(9999, 12, 31), typ: connect.TypeInt32, name: NameDate, json: `2932896`},
@@ -158,11 +158,13 @@ var typeCases = []typeCase{
 	{doc: docTemporal, mode: dbzConnect, in: sDate, v: nil, typ: connect.TypeInt32, name: NameKafkaDate, json: `0`},
 	{doc: docTemporal, mode: dbzIso, in: sDate, v: nil, typ: connect.TypeString, name: NameIsoDate, json: `"1970-01-01Z"`},
 	{doc: docTemporal, mode: dbzIso, in: sDateNull, v: nil, typ: connect.TypeString, name: NameIsoDate, json: `null`},
-	{doc: docConnectGo, mode: lossless, in: sDate, v: nil, typ: connect.TypeDate, json: `null`, optional: true},
-	{doc: docConnectGo, mode: lossless, in: sDate, v: "2024-00-10", typ: connect.TypeDate, json: `"2024-00-10"`, optional: true},
+	// connect_go: the server's text, in a field that stays required.
+	{doc: docConnectGo, mode: lossless, in: sDateNull, v: nil, typ: connect.TypeDate, json: `null`},
+	{doc: docConnectGo, mode: lossless, in: sDate, v: "2024-00-10", typ: connect.TypeDate, json: `"2024-00-10"`},
+	{doc: docConnectGo, mode: lossless, in: sDT6, v: "0000-00-00 00:00:00.000000", typ: connect.TypeTimestamp, json: `"0000-00-00 00:00:00.000000"`},
 
 	// DATETIME
-	{doc: docConnectGo, mode: lossless, in: sDT6, v: dt6Max, typ: connect.TypeTimestamp, json: `"9999-12-31T23:59:59.999999Z"`, optional: true},
+	{doc: docConnectGo, mode: lossless, in: sDT6, v: dt6Max, typ: connect.TypeTimestamp, json: `"9999-12-31T23:59:59.999999Z"`},
 	{doc: docTemporal, mode: dbz, in: sDT0, v: ts(2018, 6, 20, 6, 37, 3, 0), typ: connect.TypeInt64, name: NameTimestamp, json: `1529476623000`},
 	{doc: docTemporal, mode: dbz, in: sDT3, v: ts(1000, 1, 1, 0, 0, 0, 500e6), typ: connect.TypeInt64, name: NameTimestamp, json: `-30610223999500`},
 	{doc: docTemporal, mode: dbz, in: sDT6, v: dt6Max, typ: connect.TypeInt64, name: NameMicroTimestamp, json: `253402300799999999`},
@@ -176,7 +178,7 @@ var typeCases = []typeCase{
 	{doc: docTemporal, mode: dbzIso, in: sDT0, v: nil, typ: connect.TypeString, name: NameIsoTimestamp, json: `"1970-01-01T00:00:00Z"`},
 
 	// TIMESTAMP: ZonedTimestamp in every Debezium mode, the column's fraction digits.
-	{doc: docConnectGo, mode: lossless, in: sTS6, v: tsDocSample, typ: connect.TypeTimestamp, json: `"2018-06-20T13:37:03Z"`, optional: true},
+	{doc: docConnectGo, mode: lossless, in: sTS6, v: tsDocSample, typ: connect.TypeTimestamp, json: `"2018-06-20T13:37:03Z"`},
 	{doc: docBasic, mode: dbz, in: sTS0, v: tsDocSample, typ: connect.TypeString, name: NameZonedTimestamp, json: `"2018-06-20T13:37:03Z"`},
 	{doc: docBasic, mode: dbzConnect, in: sTS0, v: tsDocSample, typ: connect.TypeString, name: NameZonedTimestamp, json: `"2018-06-20T13:37:03Z"`},
 	{doc: docBasic, mode: dbzIso, in: sTS0, v: tsDocSample, typ: connect.TypeString, name: NameZonedTimestamp, json: `"2018-06-20T13:37:03Z"`},
