@@ -349,7 +349,10 @@
 //	DATETIME(0-3)        io.debezium.time.Timestamp, int64 ms (4-6: MicroTimestamp,
 //	                     µs); connect_go: time.Time
 //	TIMESTAMP(n)         io.debezium.time.ZonedTimestamp, "2018-06-20T13:37:03.000000Z"
-//	                     with n fraction digits; connect_go: time.Time
+//	                     with n fraction digits in every Debezium mode (a zero
+//	                     one "1970-01-01T00:00:00Z", Debezium's fallback);
+//	                     connect_go: time.Time, n in the schema's fraction (the
+//	                     JSON converter writes RFC 3339, trailing zeros dropped)
 //	TIME(n)              io.debezium.time.MicroTime, int64 µs, -838:59:59 to
 //	                     838:59:59 exact (connect and isostring cannot carry
 //	                     TIME outside one day: a fatal error naming the column,
@@ -371,6 +374,18 @@
 //	                     base64-url-safe, hex as Debezium's
 //	strings              no charset parameter; connect_go: the charset of
 //	                     non-UTF-8 columns
+//
+// Envelope and source block are Debezium 3's in every encoding (see
+// Record format): ts_ms, ts_us and ts_ns of the envelope are the
+// processing time; source.ts_us and ts_ns are the event's time, in whole
+// seconds while streaming (the binlog header's precision; Debezium's MySQL
+// connector takes µs from MySQL 8's original commit timestamp where there
+// is one, not here); source.sequence is null; source.snapshot has
+// Debezium's markers; source.connector is "mariadb" from a MariaDB server
+// also under Debezium's MySQL class (Debezium 3's MySQL connector no longer
+// reads MariaDB: its MariaDB connector writes "mariadb"); source.version
+// is this module's version, not Debezium's. The transaction block is null
+// unless transaction metadata is provided.
 //
 // Alike in both: integers (TINYINT int8 .. BIGINT int64, unsigned ones one
 // size up), FLOAT float32, DOUBLE float64, strings (UTF-8 values), ENUM
