@@ -443,7 +443,9 @@
 // resumes in the middle. The rows of a snapshot page share one source
 // block (the marked ones have their own).
 //
-// Change.At, the processing time, is when the connector made the event.
+// Change.At, the processing time, is when the connector made the event
+// (the records of one row event share one, and a snapshot page's rows one
+// per 256 rows: a clock read costs a tenth of a row's record).
 // On the wire the JSON converter writes the change as Debezium 3's
 // envelope {"before","after","source","transaction","op","ts_ms","ts_us",
 // "ts_ns"}, with Change.At as ts_ms, ts_us and ts_ns, rows and source

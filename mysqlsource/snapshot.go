@@ -574,6 +574,7 @@ func (sn *snapshotter) runPage(ctx context.Context, pr *pageRead, stmt *client.S
 		pr.recs = append(pr.recs, rec)
 		pr.mu.Unlock()
 		if read%256 == 0 {
+			blk.now = time.Now() // the processing time of the rows to come
 			notify()
 			if read%1024 == 0 {
 				refresh()
