@@ -254,6 +254,9 @@ func checkJSONRoundTrip(t *testing.T, rec *connect.Record) {
 	if !back.Timestamp.Equal(rec.Timestamp) {
 		t.Errorf("timestamp %v came back as %v", rec.Timestamp, back.Timestamp)
 	}
+	if rec.Change.At.IsZero() || !back.Change.At.Equal(rec.Change.At) {
+		t.Errorf("processing time %v came back as %v", rec.Change.At, back.Change.At)
+	}
 }
 
 func without(row any, keys ...string) map[string]any {
