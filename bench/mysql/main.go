@@ -23,7 +23,8 @@
 //
 // It prints rows/s and peak heap of each, stream/(parse+encode) and
 // snapshot/stream, and checks that the stream's message of the row with
-// id 1 is byte for byte the one parse+encode wrote. The server comes from
+// id 1 is byte for byte the one parse+encode wrote, but for the envelope's
+// processing time (ts_ms, ts_us, ts_ns). The server comes from
 // MYSQL_ADDR, MYSQL_USER and MYSQL_PASSWORD. -cpuprofile and -heapprofile
 // write profiles, -only runs some of the measurements, -queue-capacity
 // sizes the in-memory transport's queues.
