@@ -579,6 +579,12 @@ func (r *streamer) queryEvent(h *replication.EventHeader, e *replication.QueryEv
 				r.position(idx+1, 0)))
 		}
 	}
+	if r.s.schemaTopic != "" && word != "TRUNCATE" && !(r.skipping && idx < r.skipEvent) {
+		var err error
+		if out, err = r.schemaChanges(h, q, schema, idx, out); err != nil {
+			return out, err
+		}
+	}
 	r.commit(h)
 	return out, nil
 }

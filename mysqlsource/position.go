@@ -48,6 +48,10 @@ type snapshotOffset struct {
 	// from the start. Offsets written before Cols existed lack it: their
 	// key is then reused if the primary key has as many columns.
 	Cols []string `json:"cols,omitempty"`
+	// Schema is set while the snapshot emits the CREATE events of its
+	// tables (include.schema.changes), before any row: the last table
+	// whose event was emitted. DB and Table are then the first table.
+	Schema *snapshotSchemaMark `json:"schema,omitempty"`
 }
 
 // coordinates is a binlog position with the GTID set executed before it.
