@@ -130,6 +130,16 @@ func TestKafkaOffsets(t *testing.T) {
 	if err != nil || got != p.Partition || string(b) != string(p.Offset) {
 		t.Errorf("FromKafka: %q %s %v, want %q %s", got, b, err, p.Partition, p.Offset)
 	}
+	// With provide.transaction.metadata Debezium's offsets carry the
+	// transaction's id and event counts (TransactionContext.store): the id
+	// says its BEGIN was emitted; the counts are made again on resume.
+	_, b, err = c.FromKafka(map[string]any{"server": "db1"}, map[string]any{
+		"file": "mysql-bin.000003", "pos": json.Number("154"), "event": json.Number("2"), "row": json.Number("1"),
+		"transaction_id": "0-1-42", "transaction_data_collection_order_inventory.orders": json.Number("3"),
+	})
+	if want := `{"file":"mysql-bin.000003","pos":154,"event":2,"row":1,"transaction_id":"0-1-42"}`; err != nil || string(b) != want {
+		t.Errorf("FromKafka with transaction metadata: %s %v, want %s", b, err, want)
+	}
 	for _, bad := range []map[string]any{
 		{"pos": json.Number("4")},
 		{"file": "f", "pos": json.Number("-1")},

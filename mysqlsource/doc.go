@@ -67,6 +67,10 @@
 //	schema.changes.topic          their topic; default topic.prefix +
 //	                              "schema_changes" (under Debezium's class:
 //	                              topic.prefix, as Debezium)
+//	provide.transaction.metadata  transaction blocks and BEGIN/END events
+//	                              (see Transaction metadata); default false
+//	topic.transaction             their topic after topic.prefix; default
+//	                              "transaction"
 //	binlog.resume                 position (default) or gtid
 //	heartbeat.period              server heartbeat when idle, default 10s
 //	heartbeat.topic               when set, heartbeat records keep the
@@ -118,6 +122,8 @@
 //	include.schema.changes    the same (see Schema change events), on
 //	                          the topic.prefix topic; default true under
 //	                          Debezium's class, false otherwise
+//	provide.transaction.metadata, topic.transaction:
+//	                          the same (see Transaction metadata)
 //
 // Under Debezium's class only, two settings take Debezium's meaning:
 // topic.prefix is required, topics are <topic.prefix>.<database>.<table>
@@ -230,7 +236,10 @@
 // much. So whatever prefix of the records the runtime stored, a restart
 // neither replays part of a stored transaction nor skips any of it. Only
 // the first of the two records of a primary key change (see Record format)
-// stops short of covering its row: after it, both come again.
+// stops short of covering its row: after it, both come again. With
+// provide.transaction.metadata, the offsets of a transaction's records
+// after its BEGIN event also hold "transaction_id" (Debezium's offset key),
+// so that a restart does not emit the BEGIN again.
 //
 // Kafka Connect's REST API (GET and PATCH /connectors/{name}/offsets)
 // shows and takes positions in Debezium's MySQL shape (Connector implements
@@ -328,6 +337,45 @@
 // databases, and for database-level statements with empty tableChanges);
 // the snapshot emits no DROP/CREATE DATABASE or SET statements; schema
 // names carry no version (Kafka's "version":1).
+//
+// # Transaction metadata
+//
+// With provide.transaction.metadata (Debezium's setting; default false),
+// each streamed change event of a transaction carries Debezium's
+// transaction block (Change.Transaction; the JSON converter writes it as
+// the envelope's "transaction" {id, total_order, data_collection_order}),
+// and the transaction's events are bracketed by a BEGIN and an END event
+// on topic.prefix + topic.transaction ("transaction"; under Debezium's
+// class <topic.prefix>.transaction, as Debezium):
+//
+//	Key    {id} (io.debezium.connector.common.TransactionMetadataKey)
+//	Value  {status: BEGIN or END, id, event_count (END only),
+//	       data_collections: [{data_collection: "db.table", event_count}]
+//	       (END only, tables in the order of their first event), ts_ms}
+//	       (io.debezium.connector.common.TransactionMetadataValue, its
+//	       elements event.collection)
+//
+// as typed rows (TransactionKeySchema, TransactionValueSchema). id is
+// Debezium's MySQL transaction id: the GTID (MariaDB's domain-server-seq,
+// MySQL's uuid:n), else "file=<binlog>,pos=<position of BEGIN>";
+// total_order counts the transaction's change events from 1, and
+// data_collection_order those of the event's table; ts_ms is the binlog
+// time of the transaction's start (BEGIN) or commit (END). END comes after
+// the commit, also when the transaction's events span several polls.
+// Tombstones, snapshot reads, TRUNCATE and schema change events have no
+// block and are not counted (DDL is not part of a transaction).
+//
+// A restart inside a transaction reads it again from its start: the
+// events emitted before are made again and counted without being emitted,
+// and the stored transaction_id says the BEGIN was emitted, so the orders
+// go on where they were and the END counts every event of the transaction
+// (Debezium stores its counts in the offsets for the same purpose; a
+// Debezium offset holding them is accepted, its counts made again).
+//
+// Differences from Debezium: a transaction without change events (only
+// tables not captured, or only operations in skipped.operations) has no
+// BEGIN and END (Debezium emits them for every transaction); MariaDB's DDL
+// gets none either (Debezium emits a BEGIN without END for it).
 //
 // # Type mapping
 //
