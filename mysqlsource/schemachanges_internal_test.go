@@ -3,6 +3,8 @@ package mysqlsource
 import (
 	"fmt"
 	"testing"
+
+	connect "github.com/openmessaging/connect-go"
 )
 
 // TestDDLTargets: the tables a DDL statement creates, alters, renames or
@@ -36,4 +38,47 @@ func TestDDLTargets(t *testing.T) {
 			t.Errorf("%s: %s, want %s", tc.q, s, tc.want)
 		}
 	}
+}
+
+// TestMetadataTopics: the schema change topic is Debezium's topic.prefix
+// topic under its class ("Schema change topic": "a Kafka topic named
+// <topicPrefix>") and topic.prefix + schema_changes otherwise; the
+// transaction topic is <topic.prefix>.transaction under Debezium's class
+// ("Transaction metadata": "Unless overridden via the topic.transaction
+// option, the connector emits transaction events to the
+// <topic.prefix>.transaction topic") and topic.prefix + topic.transaction
+// otherwise. Off, neither is set.
+func TestMetadataTopics(t *testing.T) {
+	base := connect.Config{"host": "h", "user": "u", "include.schema.changes": "true", "provide.transaction.metadata": "true"}
+	for _, tc := range []struct {
+		name                string
+		cfg                 connect.Config
+		schemaTopic, txName string
+	}{
+		{"debezium", fromDebezium(connect.Config{"database.hostname": "h", "database.user": "u", "topic.prefix": "srv", "provide.transaction.metadata": "true"}), "srv", "srv.transaction"},
+		{"debezium overridden", fromDebezium(connect.Config{"database.hostname": "h", "database.user": "u", "topic.prefix": "srv",
+			"provide.transaction.metadata": "true", "topic.transaction": "tx", "schema.changes.topic": "ddl"}), "ddl", "srv.tx"},
+		{"native", base, "schema_changes", "transaction"},
+		{"native prefix", withKeys(base, "topic.prefix", "p_"), "p_schema_changes", "p_transaction"},
+		{"off", connect.Config{"host": "h", "user": "u"}, "", ""},
+	} {
+		s, err := parseSettings(tc.cfg)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if s.schemaTopic != tc.schemaTopic || s.txTopic != tc.txName {
+			t.Errorf("%s: schema changes on %q, transactions on %q; want %q and %q", tc.name, s.schemaTopic, s.txTopic, tc.schemaTopic, tc.txName)
+		}
+	}
+}
+
+func withKeys(cfg connect.Config, kv ...string) connect.Config {
+	out := connect.Config{}
+	for k, v := range cfg {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
 }

@@ -246,3 +246,34 @@ func TestSchemaChangeEventsSnapshotRestart(t *testing.T) {
 		t.Errorf("after a restart at the first row: %d rows, want the other 2", got)
 	}
 }
+
+// TestSchemaChangeEventsMultiTable: a statement changing two tables gives
+// an event per table (Debezium's parser reports a table event each; a
+// rename is an ALTER of the new name, TableChanges.rename), and a restart
+// between them emits the second only.
+func TestSchemaChangeEventsMultiTable(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE x (id INT PRIMARY KEY)", "CREATE TABLE y (id INT PRIMARY KEY)")
+	store := offset.NewMemory()
+	cfg := db.config("include.schema.changes", "true", "snapshot.mode", "never")
+	const topic = "schema_changes"
+	r := startRun(t, cfg, store)
+	r.pollUntil(20*time.Second, "streaming", streaming(r))
+	db.exec("RENAME TABLE x TO x2, y TO y2")
+	r.pollUntil(20*time.Second, "two events", func(recs []*connect.Record) bool { return len(schemaEvents(recs, topic)) >= 2 })
+	alter := func(t string) string { return `ALTER "` + db.name + `"."` + t + `"` }
+	if got, want := schemaEvents(r.recs, topic), []string{alter("x2"), alter("y2")}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("schema events %v, want %v", got, want)
+	}
+	if cols := field(field(r.recs[0].Value, "tableChanges").([]any)[0], "table"); cols == nil {
+		t.Errorf("the renamed table has no schema")
+	}
+	r.commit(0)
+	r.stop()
+	r2 := startRun(t, cfg, store)
+	db.exec("CREATE TABLE z (id INT PRIMARY KEY)")
+	r2.pollUntil(20*time.Second, "the next event", func(recs []*connect.Record) bool { return len(schemaEvents(recs, topic)) >= 2 })
+	if got, want := schemaEvents(r2.recs, topic), []string{alter("y2"), `CREATE "` + db.name + `"."z"`}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after a restart at the first: %v, want %v", got, want)
+	}
+}
