@@ -95,6 +95,10 @@ type streamer struct {
 	// Skipping what a previous run emitted of the first group.
 	skipArmed, skipping bool
 	skipEvent, skipRow  int
+	skipTx              string // the id of its transaction, when its BEGIN was emitted
+
+	tx       txState // transaction metadata (txmeta.go)
+	beginPos uint32  // the group's BEGIN statement, 0 when none
 
 	warnedMinimal bool // logged that table maps lack column names
 
@@ -179,8 +183,8 @@ func (r *streamer) connect() error {
 	r.setFile(r.resume.File)
 	r.gtids, r.gtidS = gtids, r.resume.GTIDs
 	r.inGroup, r.skipping = false, false
-	r.skipEvent, r.skipRow = r.resume.Event, r.resume.Row
-	r.skipArmed = r.resume.Event > 0 || r.resume.Row > 0
+	r.skipEvent, r.skipRow, r.skipTx = r.resume.Event, r.resume.Row, r.resume.TxID
+	r.skipArmed = r.resume.Event > 0 || r.resume.Row > 0 || r.resume.TxID != ""
 	r.tables = map[uint64]*tableSchema{}
 	r.heartbeatAt = time.Now()
 	r.log.Info("reading the binlog", "at", at, "server_id", r.serverID)
@@ -398,7 +402,7 @@ func (r *streamer) heartbeat() *connect.Record {
 
 func (r *streamer) currentOffset() json.RawMessage {
 	o := r.resume
-	return streamOffset(offsetPrefix(coordinates{File: o.File, Pos: o.Pos, GTIDs: o.GTIDs}), o.Event, o.Row)
+	return streamOffset(resumePrefix(o), o.Event, o.Row)
 }
 
 // handle applies one event: group bookkeeping, records for row events and
@@ -447,6 +451,9 @@ func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeade
 		r.progress()
 	case *replication.XIDEvent:
 		r.commit(h)
+		if r.s.txTopic != "" {
+			out = r.txEnd(h, out)
+		}
 	case *replication.MariadbAnnotateRowsEvent:
 		if r.s.includeQuery {
 			r.query = maskCredentials(string(e.Query))
@@ -465,6 +472,9 @@ func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeade
 	default:
 		if ev.Header.EventType == replication.XA_PREPARE_LOG_EVENT && r.inGroup {
 			r.commit(h)
+			if r.s.txTopic != "" {
+				out = r.txEnd(h, out)
+			}
 		}
 	}
 	return out, nil
@@ -502,7 +512,10 @@ func (r *streamer) begin(h *replication.EventHeader) {
 	r.prefix = nil
 	r.setGTID("")
 	r.query, r.thread = "", -1
-	r.events = 0
+	r.events, r.beginPos = 0, 0
+	if r.s.txTopic != "" {
+		r.txReset(h)
+	}
 	// What a previous run emitted is skipped in the first group only.
 	r.skipping, r.skipArmed = r.skipArmed, false
 	r.progress()
@@ -514,7 +527,7 @@ func (r *streamer) progress() {
 	if r.skipping && (r.skipEvent > e || r.skipEvent == e && r.skipRow > 0) {
 		e, row = r.skipEvent, r.skipRow
 	}
-	r.resume = offset{File: r.start.File, Pos: r.start.Pos, GTIDs: r.start.GTIDs, Event: e, Row: row}
+	r.resume = offset{File: r.start.File, Pos: r.start.Pos, GTIDs: r.start.GTIDs, Event: e, Row: row, TxID: r.txBegunID()}
 }
 
 // commit ends the current group at the event of h.
@@ -542,10 +555,14 @@ func (r *streamer) queryEvent(h *replication.EventHeader, e *replication.QueryEv
 		}
 		r.explicit = true
 		r.thread = int64(e.SlaveProxyID)
+		r.beginPos = h.LogPos - h.EventSize
 		return out, nil
 	case word == "COMMIT" || word == "ROLLBACK" && !bytes.Contains(bytes.ToUpper(q), []byte(" TO ")):
 		if r.inGroup {
 			r.commit(h)
+			if r.s.txTopic != "" {
+				out = r.txEnd(h, out)
+			}
 		}
 		return out, nil
 	case r.inGroup && r.explicit:
@@ -578,6 +595,12 @@ func (r *streamer) queryEvent(h *replication.EventHeader, e *replication.QueryEv
 			blk := newRecordBlock(1, 1, sourceWidth, 0)
 			out = append(out, blk.change(r.s.topicFor(db, table), nil, connect.OpTruncate, nil, nil, blk.source(&base, 0), at,
 				r.position(idx+1, 0)))
+		}
+	}
+	if r.s.schemaTopic != "" && word != "TRUNCATE" && !(r.skipping && idx < r.skipEvent) {
+		var err error
+		if out, err = r.schemaChanges(h, q, schema, idx, out); err != nil {
+			return out, err
 		}
 	}
 	r.commit(h)
@@ -785,6 +808,9 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 		return out, fmt.Errorf("mysqlsource: row event for table id %d at %s:%d without its table map", e.TableID, r.file, h.LogPos-h.EventSize)
 	}
 	if ts == r.excluded || r.skipping && idx < r.skipEvent {
+		if ts != r.excluded && r.s.txTopic != "" && !r.tx.recounting {
+			return out, r.txRecount(h, typ, e, idx, -1)
+		}
 		return out, nil
 	}
 	op := rowsOp(typ)
@@ -805,11 +831,20 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 	if r.skipping && idx == r.skipEvent {
 		first = r.skipRow
 	}
+	if first > 0 && r.s.txTopic != "" && !r.tx.recounting {
+		if err := r.txRecount(h, typ, e, idx, first); err != nil {
+			return out, err
+		}
+	}
 	if first >= rows {
 		return out, nil
 	}
 	at := time.Unix(int64(h.Timestamp), 0)
 	base := r.source(ts, h, at)
+	from := len(out)
+	if r.s.txTopic != "" && !r.tx.recounting {
+		r.txBefore()
+	}
 	if r.prefix == nil {
 		r.prefix = offsetPrefix(r.start)
 	}
@@ -891,6 +926,9 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 			}
 			out = append(out, change(ts.topic, blk.key(ts, after), op, before, after, src, at, pos(idx, i+1)))
 		}
+	}
+	if r.s.txTopic != "" && !r.tx.recounting {
+		out = r.txAfter(out, from, idx)
 	}
 	return out, nil
 }

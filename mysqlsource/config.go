@@ -50,6 +50,12 @@ const (
 	KeyTLSKey            = "tls.key"
 	KeyTLSServerName     = "tls.server.name"
 	KeyTombstones        = "tombstones.on.delete"
+	// Debezium's names: schema change events and transaction metadata
+	// (see schemachanges.go and txmeta.go).
+	KeyIncludeSchemaChanges = "include.schema.changes"
+	KeySchemaChangesTopic   = "schema.changes.topic"
+	KeyTransactionMetadata  = "provide.transaction.metadata"
+	KeyTransactionTopic     = "topic.transaction"
 )
 
 // Snapshot modes.
@@ -105,6 +111,14 @@ func configSpec() connect.ConfigSpec {
 			Description: "Operations not to emit: any of c, u, d, t (truncate), or none."},
 		{Name: KeyTombstones, Type: connect.FieldBool, Default: "false",
 			Description: "Follow each delete (also the delete of a primary key change) with a tombstone: a record with the deleted row's key and no value, as Debezium's tombstones.on.delete, so that a compacted topic can drop the row. Tables without a primary key get none."},
+		{Name: KeyIncludeSchemaChanges, Type: connect.FieldBool, Default: "false",
+			Description: "Emit a schema change event (Debezium's SchemaChangeKey and SchemaChangeValue: the DDL text and the table's new schema) for each CREATE, ALTER, RENAME or DROP of a captured table, and a CREATE event for each captured table at the start of a snapshot, on schema.changes.topic. Default false (true under Debezium's class)."},
+		{Name: KeySchemaChangesTopic, Validate: noSpace,
+			Description: "Topic of schema change events. Default: topic.prefix followed by schema_changes (under Debezium's class: topic.prefix itself, as Debezium)."},
+		{Name: KeyTransactionMetadata, Type: connect.FieldBool, Default: "false",
+			Description: "Give each streamed change event Debezium's transaction block (id, total_order, data_collection_order) and emit BEGIN and END events (Debezium's TransactionMetadataKey and TransactionMetadataValue) around each transaction with change events, on topic.prefix followed by topic.transaction."},
+		{Name: KeyTransactionTopic, Default: "transaction", Validate: noSpace,
+			Description: "Name of the transaction metadata topic after topic.prefix, as Debezium's topic.transaction (under Debezium's class the topic is <topic.prefix>.transaction by default)."},
 		{Name: KeyIncludeQuery, Type: connect.FieldBool, Default: "false",
 			Description: "Put the SQL statement of each change in source.query (needs binlog_annotate_row_events on MariaDB, binlog_rows_query_log_events on MySQL)."},
 		{Name: KeyBinlogResume, Default: "position", Allowed: []string{"position", "gtid"},
@@ -192,6 +206,11 @@ type settings struct {
 	skip           map[connect.Operation]bool
 	includeQuery   bool
 	tombstones     bool
+	// schemaTopic is where schema change events go, "" when
+	// include.schema.changes is off; txTopic is where transaction
+	// metadata goes, "" when provide.transaction.metadata is off.
+	schemaTopic    string
+	txTopic        string
 	resumeGTID     bool
 	heartbeat      time.Duration
 	heartbeatTopic string
@@ -238,6 +257,19 @@ func parseSettings(cfg connect.Config) (*settings, error) {
 		s.serverName = s.addr
 	}
 	s.boxedName = s.serverName
+	if cfg.Bool(KeyIncludeSchemaChanges) {
+		s.schemaTopic = cfg.Get(KeySchemaChangesTopic)
+		if s.schemaTopic == "" {
+			s.schemaTopic = s.topicPrefix + "schema_changes"
+		}
+	}
+	if cfg.Bool(KeyTransactionMetadata) {
+		name := strings.TrimSpace(cfg.Get(KeyTransactionTopic))
+		if name == "" {
+			name = "transaction"
+		}
+		s.txTopic = s.topicPrefix + name
+	}
 	if f := cfg.Get(KeyFlavor); f != "auto" {
 		s.flavor = f
 	}

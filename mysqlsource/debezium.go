@@ -49,8 +49,6 @@ var debeziumUnsupported = []struct{ key, reason string }{
 	{"database.ssl.truststore", "is not supported: give a PEM file in tls.ca"},
 	{"column.", "is not supported: every column of a captured table is emitted"},
 	{"message.key.columns", "is not supported: keys are the primary key columns"},
-	{"include.schema.changes", "is not supported: schema changes are not emitted as records"},
-	{"provide.transaction.metadata", "is not supported: no transaction block and no BEGIN/END events"},
 	{"snapshot.locking.mode", "is not supported: the snapshot takes a consistent-snapshot transaction"},
 	{"snapshot.select.statement.overrides", "is not supported"},
 	{"snapshot.include.collection.list", "is not supported: the snapshot reads every captured table"},
@@ -101,7 +99,7 @@ func debeziumSpec() connect.ConfigSpec {
 		case dbzmodes.KeyEncoding:
 			spec[i].Default = string(dbzmodes.EncodingDebezium)
 			spec[i].Description = "Value encoding whose defaults the mode settings take: debezium (the default under Debezium's class: adaptive_time_microseconds, precise, long, bytes, Bits) or connect_go (lossless)."
-		case KeyTombstones:
+		case KeyTombstones, KeyIncludeSchemaChanges:
 			spec[i].Default = "true" // Debezium's
 		case KeyTopicNaming:
 			spec[i].Default = "database.table"
@@ -120,6 +118,10 @@ func fromDebezium(cfg connect.Config) connect.Config {
 	if p := cfg[KeyTopicPrefix]; p != "" {
 		if _, ok := cfg[KeyServerName]; !ok {
 			cfg[KeyServerName] = p
+		}
+		// Debezium's schema change topic is the prefix itself.
+		if _, ok := cfg[KeySchemaChangesTopic]; !ok {
+			cfg[KeySchemaChangesTopic] = p
 		}
 		cfg[KeyTopicPrefix] = p + "."
 	}

@@ -63,6 +63,11 @@ func TestDebeziumSettings(t *testing.T) {
 		"topic.prefix": "fullfillment.", "topic.naming": "database.table", "server.name": "fullfillment",
 		"snapshot.mode": "never", "poll.max.records": "2048",
 		"value.encoding": "debezium", "tombstones.on.delete": "true", // Debezium's defaults
+		// Debezium's include.schema.changes default, on its schema change
+		// topic: the topic.prefix (MySQL connector documentation, "Schema
+		// change topic").
+		"include.schema.changes": "true", "schema.changes.topic": "fullfillment",
+		"provide.transaction.metadata": "false", "topic.transaction": "transaction",
 	} {
 		if got := tcs[0][k]; got != v {
 			t.Errorf("task config %s = %q, want %q", k, got, v)
@@ -79,8 +84,9 @@ func TestDebeziumSettings(t *testing.T) {
 		{"column.exclude.list", "inventory.customers.email"},
 		{"decimal.handling.mode", "exact"},
 		{"time.precision.mode", "adaptive"},
-		{"include.schema.changes", "true"},
-		{"provide.transaction.metadata", "true"},
+		{"include.schema.changes", "maybe"},
+		{"provide.transaction.metadata", "yes please"},
+		{"topic.transaction", "tx topic"},
 		{"enable.time.adjuster", "true"}, // years are passed as stored
 		{"snapshot.mode", "never"},       // Debezium's: the binlog from its beginning
 		{"snapshot.mode", "initial_only"},
@@ -96,8 +102,11 @@ func TestDebeziumSettings(t *testing.T) {
 	if err := validate(connect.Config{"database.hostname": "h", "database.user": "u", "table.include.list": "db.t"}); err != nil {
 		t.Errorf("Debezium's names under the native class: %v", err)
 	}
-	if errs := fieldErrors(validate(connect.Config{"host": "h", "user": "u", "include.schema.changes": "false"})); errs["include.schema.changes"] == "" {
-		t.Errorf("include.schema.changes under the native class: %v", errs)
+	if err := validate(connect.Config{"host": "h", "user": "u", "include.schema.changes": "true", "provide.transaction.metadata": "true"}); err != nil {
+		t.Errorf("include.schema.changes and provide.transaction.metadata under the native class: %v", err)
+	}
+	if err := validateDebezium(debeziumConfig("include.schema.changes", "false", "provide.transaction.metadata", "true")); err != nil {
+		t.Errorf("include.schema.changes and provide.transaction.metadata under Debezium's class: %v", err)
 	}
 	if err := validateDebezium(debeziumConfig("enable.time.adjuster", "false")); err != nil {
 		t.Errorf("enable.time.adjuster=false, what the connector does: %v", err)
@@ -120,6 +129,16 @@ func TestKafkaOffsets(t *testing.T) {
 	})
 	if err != nil || got != p.Partition || string(b) != string(p.Offset) {
 		t.Errorf("FromKafka: %q %s %v, want %q %s", got, b, err, p.Partition, p.Offset)
+	}
+	// With provide.transaction.metadata Debezium's offsets carry the
+	// transaction's id and event counts (TransactionContext.store): the id
+	// says its BEGIN was emitted; the counts are made again on resume.
+	_, b, err = c.FromKafka(map[string]any{"server": "db1"}, map[string]any{
+		"file": "mysql-bin.000003", "pos": json.Number("154"), "event": json.Number("2"), "row": json.Number("1"),
+		"transaction_id": "0-1-42", "transaction_data_collection_order_inventory.orders": json.Number("3"),
+	})
+	if want := `{"file":"mysql-bin.000003","pos":154,"event":2,"row":1,"transaction_id":"0-1-42"}`; err != nil || string(b) != want {
+		t.Errorf("FromKafka with transaction metadata: %s %v, want %s", b, err, want)
 	}
 	for _, bad := range []map[string]any{
 		{"pos": json.Number("4")},

@@ -61,6 +61,16 @@
 //	tombstones.on.delete          a tombstone (key, no value) after each
 //	                              delete; default false (true under
 //	                              Debezium's class)
+//	include.schema.changes        schema change events (see Schema change
+//	                              events); default false (true under
+//	                              Debezium's class)
+//	schema.changes.topic          their topic; default topic.prefix +
+//	                              "schema_changes" (under Debezium's class:
+//	                              topic.prefix, as Debezium)
+//	provide.transaction.metadata  transaction blocks and BEGIN/END events
+//	                              (see Transaction metadata); default false
+//	topic.transaction             their topic after topic.prefix; default
+//	                              "transaction"
 //	binlog.resume                 position (default) or gtid
 //	heartbeat.period              server heartbeat when idle, default 10s
 //	heartbeat.topic               when set, heartbeat records keep the
@@ -109,6 +119,11 @@
 //	database.ssl.mode         tls.mode            the same but for preferred
 //	snapshot.mode, skipped.operations, snapshot.fetch.size, include.query:
 //	                          same names
+//	include.schema.changes    the same (see Schema change events), on
+//	                          the topic.prefix topic; default true under
+//	                          Debezium's class, false otherwise
+//	provide.transaction.metadata, topic.transaction:
+//	                          the same (see Transaction metadata)
 //
 // Under Debezium's class only, two settings take Debezium's meaning:
 // topic.prefix is required, topics are <topic.prefix>.<database>.<table>
@@ -124,8 +139,7 @@
 // database.history.* (table schemas are kept without a history topic:
 // remove them), database.server.name (use topic.prefix),
 // database.ssl.keystore* and truststore* (PEM files in tls.*), column.*,
-// message.key.columns, include.schema.changes,
-// provide.transaction.metadata, snapshot.locking.mode,
+// message.key.columns, snapshot.locking.mode,
 // snapshot.select.statement.overrides,
 // snapshot.include.collection.list, gtid.source.*, heartbeat.interval.ms
 // (heartbeat.period and heartbeat.topic), connect.timeout.ms
@@ -223,7 +237,10 @@
 // much. So whatever prefix of the records the runtime stored, a restart
 // neither replays part of a stored transaction nor skips any of it. Only
 // the first of the two records of a primary key change (see Record format)
-// stops short of covering its row: after it, both come again.
+// stops short of covering its row: after it, both come again. With
+// provide.transaction.metadata, the offsets of a transaction's records
+// after its BEGIN event also hold "transaction_id" (Debezium's offset key),
+// so that a restart does not emit the BEGIN again.
 //
 // Kafka Connect's REST API (GET and PATCH /connectors/{name}/offsets)
 // shows and takes positions in Debezium's MySQL shape (Connector implements
@@ -268,13 +285,98 @@
 // after each DDL; a row read after a later ALTER then decodes with the wrong
 // columns, so the task warns at start. DDL statements are logged (their
 // first two words at Info, their text only at Debug); they produce no
-// records, except TRUNCATE (op "t", when not in skipped.operations).
+// change events, except TRUNCATE (op "t", when not in skipped.operations),
+// and with include.schema.changes, schema change events (below).
 //
 // Statement text, in the Debug log and in source.query, has its credentials
 // masked: the string after IDENTIFIED BY, IDENTIFIED VIA .. USING,
 // PASSWORD(, OLD_PASSWORD( and the like, and in SET PASSWORD, becomes
 // '[hidden]' (the server writes account statements to the binlog with their
 // passwords in clear text).
+//
+// # Schema change events
+//
+// With include.schema.changes (Debezium's setting and meaning; default
+// false here, true under Debezium's class), each CREATE TABLE, ALTER TABLE,
+// RENAME TABLE, CREATE or DROP INDEX and DROP TABLE of a captured table
+// emits a schema change event on schema.changes.topic, shaped as Debezium's
+// MySQL connector writes them ("Schema change topic" in its documentation):
+//
+//	Key    {databaseName} (io.debezium.connector.mysql.SchemaChangeKey)
+//	Value  {source, ts_ms, databaseName, schemaName (null), ddl,
+//	       tableChanges: [{type, id ("db"."table"), table: {defaultCharsetName,
+//	       primaryKeyColumnNames, columns: [{name, jdbcType, nativeType,
+//	       typeName, typeExpression, charsetName, length, scale, position,
+//	       optional, autoIncremented, generated, comment,
+//	       defaultValueExpression, enumValues}], comment}}]}
+//	       (io.debezium.connector.mysql.SchemaChangeValue, the table change
+//	       io.debezium.connector.schema.Change, Table and Column)
+//
+// as typed rows (SchemaChangeKeySchema, SchemaChangeValueSchema) that the
+// JSON converter writes with their fields in Debezium's order. source is
+// the DDL event's source block (db and table the changed table's, row 0),
+// ts_ms when the event was made; type is CREATE, ALTER (also for a rename:
+// the new name, and for index changes) or DROP (with table null, as
+// Debezium). A statement changing several tables (DROP TABLE a, b; RENAME
+// TABLE) gives one event per table. The columns are described as
+// Debezium's DDL parser describes them: jdbcType the java.sql.Types of the
+// type name, typeName upper case with UNSIGNED and ZEROFILL, length and
+// scale as written in the column type (INT(11) has length 11), generated
+// true for AUTO_INCREMENT columns too, a string DEFAULT unquoted.
+//
+// A snapshot first emits a CREATE event per captured table, before any row
+// (as Debezium's), with SHOW CREATE TABLE's text as ddl and source.snapshot
+// "true". Records carry positions that make a restart emit each event once:
+// the snapshot's CREATE events resume after the last one emitted, and the
+// events of a DDL statement count as its rows.
+//
+// Differences from Debezium: there is no DDL parser, so the table's new
+// schema is information_schema's when the event is read (while the stream
+// is behind a later ALTER of the same table, that later schema; null when
+// the table is gone by then); only tables the filters capture get events
+// (Debezium's default also emits them for the other tables of captured
+// databases, and for database-level statements with empty tableChanges);
+// the snapshot emits no DROP/CREATE DATABASE or SET statements; schema
+// names carry no version (Kafka's "version":1).
+//
+// # Transaction metadata
+//
+// With provide.transaction.metadata (Debezium's setting; default false),
+// each streamed change event of a transaction carries Debezium's
+// transaction block (Change.Transaction; the JSON converter writes it as
+// the envelope's "transaction" {id, total_order, data_collection_order}),
+// and the transaction's events are bracketed by a BEGIN and an END event
+// on topic.prefix + topic.transaction ("transaction"; under Debezium's
+// class <topic.prefix>.transaction, as Debezium):
+//
+//	Key    {id} (io.debezium.connector.common.TransactionMetadataKey)
+//	Value  {status: BEGIN or END, id, event_count (END only),
+//	       data_collections: [{data_collection: "db.table", event_count}]
+//	       (END only, tables in the order of their first event), ts_ms}
+//	       (io.debezium.connector.common.TransactionMetadataValue, its
+//	       elements event.collection)
+//
+// as typed rows (TransactionKeySchema, TransactionValueSchema). id is
+// Debezium's MySQL transaction id: the GTID (MariaDB's domain-server-seq,
+// MySQL's uuid:n), else "file=<binlog>,pos=<position of BEGIN>";
+// total_order counts the transaction's change events from 1, and
+// data_collection_order those of the event's table; ts_ms is the binlog
+// time of the transaction's start (BEGIN) or commit (END). END comes after
+// the commit, also when the transaction's events span several polls.
+// Tombstones, snapshot reads, TRUNCATE and schema change events have no
+// block and are not counted (DDL is not part of a transaction).
+//
+// A restart inside a transaction reads it again from its start: the
+// events emitted before are made again and counted without being emitted,
+// and the stored transaction_id says the BEGIN was emitted, so the orders
+// go on where they were and the END counts every event of the transaction
+// (Debezium stores its counts in the offsets for the same purpose; a
+// Debezium offset holding them is accepted, its counts made again).
+//
+// Differences from Debezium: a transaction without change events (only
+// tables not captured, or only operations in skipped.operations) has no
+// BEGIN and END (Debezium emits them for every transaction); MariaDB's DDL
+// gets none either (Debezium emits a BEGIN without END for it).
 //
 // # Type mapping
 //
@@ -540,8 +642,8 @@
 // tables (InnoDB) are snapshotted consistently; MyISAM and Aria tables are
 // read as they are while the snapshot runs. XA transactions are emitted at
 // XA PREPARE. MySQL's partial JSON updates
-// (binlog_row_value_options=PARTIAL_JSON) are refused. Schema change events
-// (Debezium's schema history topic) are not emitted. The MySQL code paths
+// (binlog_row_value_options=PARTIAL_JSON) are refused. Debezium's schema
+// history topic is not written (see Schema change events). The MySQL code paths
 // (FLUSH TABLES WITH READ LOCK, MySQL GTIDs, binary JSON) are written but
 // only MariaDB 10.11 is tested here.
 package mysqlsource

@@ -70,8 +70,19 @@ func (*Connector) FromKafka(partition, off map[string]any) (string, json.RawMess
 			if n, err = number(v, math.MaxInt32); err == nil {
 				o.Row = int(n)
 			}
+		case "transaction_id":
+			// Debezium's provide.transaction.metadata: the BEGIN of the
+			// transaction to resume in was emitted.
+			if s, ok := v.(string); ok {
+				o.TxID = s
+			} else {
+				err = errors.New("must be a transaction id")
+			}
 		case "ts_sec", "server_id":
 		default:
+			if strings.HasPrefix(k, "transaction_data_collection_order_") {
+				break // Debezium's event counts: counted again on resume
+			}
 			err = errors.New("is not supported (a snapshot in progress cannot be resumed here)")
 		}
 		if err != nil {

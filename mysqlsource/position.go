@@ -27,11 +27,15 @@ import (
 // key of the last row emitted; File, Pos and GTIDs are then where the binlog
 // will be streamed from once the snapshot is over.
 type offset struct {
-	File     string          `json:"file"`
-	Pos      uint32          `json:"pos"`
-	GTIDs    string          `json:"gtids,omitempty"`
-	Event    int             `json:"event,omitempty"`
-	Row      int             `json:"row,omitempty"`
+	File  string `json:"file"`
+	Pos   uint32 `json:"pos"`
+	GTIDs string `json:"gtids,omitempty"`
+	Event int    `json:"event,omitempty"`
+	Row   int    `json:"row,omitempty"`
+	// TxID is the id of the transaction being emitted
+	// (provide.transaction.metadata) once its BEGIN event was: a restart
+	// then emits no second BEGIN (see txmeta.go). Debezium's offset key.
+	TxID     string          `json:"transaction_id,omitempty"`
 	Snapshot *snapshotOffset `json:"snapshot,omitempty"`
 }
 
@@ -48,6 +52,10 @@ type snapshotOffset struct {
 	// from the start. Offsets written before Cols existed lack it: their
 	// key is then reused if the primary key has as many columns.
 	Cols []string `json:"cols,omitempty"`
+	// Schema is set while the snapshot emits the CREATE events of its
+	// tables (include.schema.changes), before any row: the last table
+	// whose event was emitted. DB and Table are then the first table.
+	Schema *snapshotSchemaMark `json:"schema,omitempty"`
 }
 
 // coordinates is a binlog position with the GTID set executed before it.

@@ -49,6 +49,13 @@ type snapshotter struct {
 	loggedAt  time.Time
 	total     int64
 	finished  bool
+
+	// The CREATE events of include.schema.changes, emitted before any
+	// row (see schemaEvents): done, or the last table emitted (nil: none
+	// yet) and where to look for the next one in tables.
+	ddlDone  bool
+	ddlAfter *tableRef
+	ddlNext  int
 }
 
 // snapTable is the table being read.
@@ -73,6 +80,14 @@ func newSnapshotter(s *settings, log *slog.Logger, info serverInfo, tc connect.S
 	if resume != nil {
 		sn.from = coordinates{File: resume.File, Pos: resume.Pos, GTIDs: resume.GTIDs}
 		sn.resumeAt = resume.Snapshot
+	}
+	switch {
+	case s.schemaTopic == "":
+		sn.ddlDone = true
+	case sn.resumeAt != nil && sn.resumeAt.Schema != nil:
+		sn.ddlAfter = &tableRef{sn.resumeAt.Schema.DB, sn.resumeAt.Schema.Table}
+	case sn.resumeAt != nil:
+		sn.ddlDone = true // rows were emitted: the events came before them
 	}
 	return sn
 }
@@ -148,7 +163,7 @@ func (sn *snapshotter) open(ctx context.Context) error {
 	if err != nil {
 		return sn.s.fail("snapshot: list the tables", err)
 	}
-	sn.idx, sn.nonEmpty = 0, 0
+	sn.idx, sn.nonEmpty, sn.ddlNext = 0, 0, 0
 	if r := sn.resumeAt; r != nil {
 		ref := tableRef{r.DB, r.Table}
 		for sn.idx < len(sn.tables) && sn.tables[sn.idx].before(ref) {
@@ -210,6 +225,16 @@ func (sn *snapshotter) next(ctx context.Context) ([]*connect.Record, error) {
 		if err := sn.open(ctx); err != nil {
 			sn.close()
 			return nil, err
+		}
+	}
+	if !sn.ddlDone {
+		recs, err := sn.schemaEvents()
+		if err != nil {
+			sn.close()
+			return nil, err
+		}
+		if len(recs) > 0 {
+			return recs, nil
 		}
 	}
 	for sn.idx < len(sn.tables) {
