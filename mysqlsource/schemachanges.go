@@ -90,26 +90,51 @@ var (
 		sfield("table", schemaTableSchema),
 	)
 
-	schemaChangeKeySchema = connect.NewStructSchema("io.debezium.connector."+connectorName+".SchemaChangeKey", false,
-		sfield("databaseName", required(connect.TypeString)),
-	)
-
-	schemaChangeValueSchema = connect.NewStructSchema("io.debezium.connector."+connectorName+".SchemaChangeValue", false,
-		sfield("source", sourceSchema),
-		sfield("ts_ms", required(connect.TypeInt64)),
-		sfield("databaseName", optional(connect.TypeString)),
-		sfield("schemaName", optional(connect.TypeString)),
-		sfield("ddl", optional(connect.TypeString)),
-		sfield("tableChanges", &connect.Schema{Type: connect.TypeArray, Elem: schemaChangeSchema}),
-	)
+	mysqlSchemaChange   = newSchemaChangeSchemas(connectorMySQL, mysqlSourceSchema)
+	mariadbSchemaChange = newSchemaChangeSchemas(connectorMariaDB, mariadbSourceSchema)
 )
 
+// schemaChangeSchemas are the key and value schemas of a server flavour's
+// schema change events, named after its connector as source.connector is.
+type schemaChangeSchemas struct{ key, value *connect.Schema }
+
+func newSchemaChangeSchemas(connector string, source *connect.Schema) schemaChangeSchemas {
+	return schemaChangeSchemas{
+		key: connect.NewStructSchema("io.debezium.connector."+connector+".SchemaChangeKey", false,
+			sfield("databaseName", required(connect.TypeString)),
+		),
+		value: connect.NewStructSchema("io.debezium.connector."+connector+".SchemaChangeValue", false,
+			sfield("source", source),
+			sfield("ts_ms", required(connect.TypeInt64)),
+			sfield("databaseName", optional(connect.TypeString)),
+			sfield("schemaName", optional(connect.TypeString)),
+			sfield("ddl", optional(connect.TypeString)),
+			sfield("tableChanges", &connect.Schema{Type: connect.TypeArray, Elem: schemaChangeSchema}),
+		),
+	}
+}
+
+// schemaChangeFor returns the schema change schemas whose source block
+// has schema src.
+func schemaChangeFor(src *connect.Schema) schemaChangeSchemas {
+	if src == mariadbSourceSchema {
+		return mariadbSchemaChange
+	}
+	return mysqlSchemaChange
+}
+
 // SchemaChangeKeySchema and SchemaChangeValueSchema return the schemas of
-// the key and value of schema change events (include.schema.changes):
-// Debezium's io.debezium.connector.mysql.SchemaChangeKey and
-// SchemaChangeValue. Do not change them.
-func SchemaChangeKeySchema() *connect.Schema   { return schemaChangeKeySchema }
-func SchemaChangeValueSchema() *connect.Schema { return schemaChangeValueSchema }
+// the key and value of schema change events (include.schema.changes) from
+// a server of the given flavour (FlavorMySQL or FlavorMariaDB): Debezium's
+// io.debezium.connector.mysql.SchemaChangeKey and SchemaChangeValue, or
+// their io.debezium.connector.mariadb names. Do not change them.
+func SchemaChangeKeySchema(flavor string) *connect.Schema {
+	return schemaChangeFor(SourceSchema(flavor)).key
+}
+
+func SchemaChangeValueSchema(flavor string) *connect.Schema {
+	return schemaChangeFor(SourceSchema(flavor)).value
+}
 
 // tableID is Debezium's TableId.toDoubleQuotedString of a MySQL table:
 // "db"."table".
@@ -121,10 +146,11 @@ func tableID(db, table string) string {
 // schemaChangeRecord returns a schema change event of database db with
 // the given table changes (each an io.debezium.connector.schema.Change).
 func schemaChangeRecord(topic, db string, source *connect.Struct, ddl string, changes []any, at time.Time, pos connect.Position) *connect.Record {
+	sc := schemaChangeFor(source.Schema)
 	return &connect.Record{
 		Topic: topic,
-		Key:   &connect.Struct{Schema: schemaChangeKeySchema, Values: []any{db}},
-		Value: &connect.Struct{Schema: schemaChangeValueSchema, Values: []any{
+		Key:   &connect.Struct{Schema: sc.key, Values: []any{db}},
+		Value: &connect.Struct{Schema: sc.value, Values: []any{
 			source, time.Now().UnixMilli(), db, nil, ddl, changes,
 		}},
 		Timestamp: at,
@@ -635,7 +661,7 @@ func (r *streamer) schemaChanges(h *replication.EventHeader, q []byte, schema st
 		ts := &tableSchema{db: t.db, table: t.table}
 		ts.box()
 		base := r.source(ts, h, at)
-		src := &connect.Struct{Schema: sourceSchema, Values: base[:]}
+		src := &connect.Struct{Schema: base[srcSchema].(*connect.Schema), Values: base[:sourceWidth]}
 		src.Values[srcRow] = int64(0)
 		out = append(out, schemaChangeRecord(r.s.schemaTopic, t.db, src, ddl,
 			[]any{tableChange(t.typ, t.db, t.table, desc)}, at, r.position(idx, n)))
@@ -696,12 +722,12 @@ func (sn *snapshotter) schemaEvents() ([]*connect.Record, error) {
 		}
 		ts := &tableSchema{db: ref.db, table: ref.table}
 		ts.box()
-		base := sn.s.newSource(ts, now, "true")
+		base := sn.s.newSource(sn.info, ts, new(eventTimes).box(now), snapTrue)
 		base[srcServerID] = int64(0)
 		base[srcFile] = sn.from.File
 		base[srcPos] = int64(sn.from.Pos)
 		base[srcRow] = int64(0)
-		src := &connect.Struct{Schema: sourceSchema, Values: base[:]}
+		src := &connect.Struct{Schema: base[srcSchema].(*connect.Schema), Values: base[:sourceWidth]}
 		first := sn.tables[0]
 		pos := connect.NewPosition(sn.partition, offset{File: sn.from.File, Pos: sn.from.Pos, GTIDs: sn.from.GTIDs,
 			Snapshot: &snapshotOffset{DB: first.db, Table: first.table, Schema: &snapshotSchemaMark{ref.db, ref.table}}})

@@ -119,19 +119,20 @@ func TestSchemaChangeEvents(t *testing.T) {
 			t.Errorf("value has no %q: %v", k, value)
 		}
 	}
-	// The schema names of the doc's example: io.debezium.connector.mysql.SchemaChangeKey
+	// The schema names of the doc's example, io.debezium.connector.mysql.SchemaChangeKey, under
+	// the MariaDB connector's name (Debezium 3 has one of its own; source.connector says mariadb)
 	// (and SchemaFactory's SchemaChangeValue, Change, Table, Column).
 	m, err := converter.NewJSON(converter.WithKeySchemas(true), converter.WithValueSchemas(true)).Encode(r.recs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{`"name":"io.debezium.connector.mysql.SchemaChangeKey"`} {
+	for _, name := range []string{`"name":"io.debezium.connector.mariadb.SchemaChangeKey"`} {
 		if !strings.Contains(string(m.Key), name) {
 			t.Errorf("key %s lacks %s", m.Key, name)
 		}
 	}
-	for _, name := range []string{"io.debezium.connector.mysql.SchemaChangeValue", "io.debezium.connector.schema.Change",
-		"io.debezium.connector.schema.Table", "io.debezium.connector.schema.Column", "io.debezium.connector.mysql.Source"} {
+	for _, name := range []string{"io.debezium.connector.mariadb.SchemaChangeValue", "io.debezium.connector.schema.Change",
+		"io.debezium.connector.schema.Table", "io.debezium.connector.schema.Column", "io.debezium.connector.mariadb.Source"} {
 		if !strings.Contains(string(m.Value), `"name":"`+name+`"`) {
 			t.Errorf("value schema lacks %s", name)
 		}
