@@ -719,7 +719,7 @@ func (r *streamer) tableFor(e *replication.TableMapEvent) (*tableSchema, error) 
 	}
 	ts.topic = r.s.topicFor(db, table)
 	if other := r.s.shared(ts.topic, db, table); other != "" {
-		r.log.Warn("two captured tables share a topic: set topic.naming=database.table to keep them apart", "topic", ts.topic, "tables", []string{other, db + "." + table})
+		r.log.Warn(sharedTopicWarning, "topic", ts.topic, "tables", []string{other, db + "." + table})
 	}
 	ts.makeSchemas(r.s.serverName, r.s.modes)
 	r.schemas[key] = &cachedTable{sig: sig, schema: ts}

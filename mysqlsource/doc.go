@@ -55,7 +55,9 @@
 //	                              database.table (Debezium's naming with
 //	                              topic.prefix "<prefix>."); with table, the
 //	                              task warns once when tables of two
-//	                              databases share a topic
+//	                              databases share a topic, or a table
+//	                              shares the schema change, transaction
+//	                              or heartbeat topic
 //	skipped.operations            ops not to emit, default t; "none" emits all
 //	include.query                 statement text in source.query
 //	tombstones.on.delete          a tombstone (key, no value) after each

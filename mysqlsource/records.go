@@ -151,7 +151,9 @@ type topicOwners struct {
 }
 
 // shared records that db.table's events go to topic and returns the other
-// table already there, the first time a second one comes; "" otherwise.
+// table already there (or the connector's own events that go there:
+// "schema change events", "transaction metadata", "heartbeats"), the
+// first time a second one comes; "" otherwise.
 func (s *settings) shared(topic, db, table string) string {
 	o := &s.topics
 	o.mu.Lock()
@@ -159,6 +161,14 @@ func (s *settings) shared(topic, db, table string) string {
 	name := db + "." + table
 	if o.owner == nil {
 		o.owner, o.warned = map[string]string{}, map[string]bool{}
+		// The connector's own topics: a table named like one of them
+		// (schema_changes, transaction) would share it.
+		for _, own := range [...]struct{ topic, what string }{
+			{s.schemaTopic, "schema change events"}, {s.txTopic, "transaction metadata"}, {s.heartbeatTopic, "heartbeats"}} {
+			if own.topic != "" {
+				o.owner[own.topic] = own.what
+			}
+		}
 	}
 	prev, ok := o.owner[topic]
 	if !ok {
@@ -171,6 +181,10 @@ func (s *settings) shared(topic, db, table string) string {
 	o.warned[topic] = true
 	return prev
 }
+
+// sharedTopicWarning is logged once per topic that two captured tables,
+// or a table and the connector's own events, share.
+const sharedTopicWarning = "two captured tables, or a table and the connector's own events, share a topic: set topic.naming=database.table or topic.prefix to keep them apart"
 
 // topicFor names the topic of a table's events.
 func (s *settings) topicFor(db, table string) string {

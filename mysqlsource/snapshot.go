@@ -348,7 +348,7 @@ func (sn *snapshotter) startTable(ref tableRef) error {
 	ts = ts.visible() // current rows only: the period columns are the stream's business
 	ts.topic = sn.s.topicFor(ref.db, ref.table)
 	if other := sn.s.shared(ts.topic, ref.db, ref.table); other != "" {
-		sn.log.Warn("two captured tables share a topic: set topic.naming=database.table to keep them apart", "topic", ts.topic, "tables", []string{other, ref.String()})
+		sn.log.Warn(sharedTopicWarning, "topic", ts.topic, "tables", []string{other, ref.String()})
 	}
 	ts.makeSchemas(sn.s.serverName, sn.s.modes)
 	t := &snapTable{ref: ref, ts: ts, keyed: len(ts.pk) > 0}

@@ -15,7 +15,7 @@ import (
 // (snapshot and binlog alike); database.table, Debezium's naming, keeps
 // them apart without a warning.
 func TestSharedTopicWarning(t *testing.T) {
-	const warning = "two captured tables share a topic"
+	const warning = "share a topic: set topic.naming"
 	for _, naming := range []string{"table", "database.table"} {
 		a, b := newTestDB(t), newTestDB(t)
 		for _, db := range []*testDB{a, b} {
@@ -39,5 +39,24 @@ func TestSharedTopicWarning(t *testing.T) {
 		case naming == "database.table" && (n != 0 || len(topics) != 2):
 			t.Errorf("topic.naming=database.table: %d warnings, topics %v; want none, 2 topics", n, topics)
 		}
+	}
+}
+
+// TestOwnTopicWarning: under connect-go's naming (the bare table name), a
+// captured table named like the schema change topic shares it with the
+// schema change events: the task warns once.
+func TestOwnTopicWarning(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE schema_changes (id INT PRIMARY KEY)", "INSERT INTO schema_changes VALUES (1)")
+	var logs connecttest.LogBuffer
+	r := startRunLogged(t, db.config("include.schema.changes", "true"), nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	r.pollUntil(20*time.Second, "the snapshot", func(recs []*connect.Record) bool { return ops(recs)[connect.OpRead] == 1 })
+	db.exec("INSERT INTO schema_changes VALUES (2)")
+	r.pollUntil(20*time.Second, "the insert", func(recs []*connect.Record) bool { return ops(recs)[connect.OpCreate] == 1 })
+	if n := strings.Count(logs.String(), "share a topic: set topic.naming"); n != 1 {
+		t.Errorf("%d warnings, want 1; log:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "schema change events") {
+		t.Errorf("the warning does not name the schema change events; log:\n%s", logs.String())
 	}
 }
