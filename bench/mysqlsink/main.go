@@ -23,7 +23,8 @@
 //
 // Every measurement writes into a fresh table; each runs -rounds times,
 // alternating, and the best round is reported, with the sink's rates as a
-// share of the baseline's best. Absolute figures on a shared machine are
+// share of the baseline's best, and the median of each round's share of
+// that round's baseline (steadier when other work loads the machine). Absolute figures on a shared machine are
 // noisy: read the ratios.
 package main
 
@@ -36,6 +37,7 @@ import (
 	"net"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,6 +107,10 @@ func run() error {
 	}
 	fmt.Printf("%d rows, %d per transaction, best of %d rounds\n", *rows, *batch, *rounds)
 	best := map[string]float64{}
+	// ratios holds each round's rate as a share of the same round's
+	// baseline: measured seconds apart, they suffer the same load.
+	ratios := map[string][]float64{}
+	var roundBase float64
 	order := []string{"baseline", mysqlsink.DeliveryExactlyOnce, mysqlsink.DeliveryAtLeastOnce}
 	n := 0
 	for round := range *rounds {
@@ -128,6 +134,11 @@ func run() error {
 			}
 			fmt.Printf("  round %d %-14s %9.0f rows/s\n", round+1, m, rate)
 			best[m] = max(best[m], rate)
+			if m == "baseline" {
+				roundBase = rate
+			} else if roundBase > 0 {
+				ratios[m] = append(ratios[m], rate/roundBase)
+			}
 		}
 	}
 	if *only == "" || *only == "e2e" {
@@ -142,7 +153,12 @@ func run() error {
 		if best[m] == 0 {
 			continue
 		}
-		fmt.Printf("  %-14s %9.0f rows/s  %5.1f%% of baseline\n", m, best[m], 100*best[m]/max(best["baseline"], 1))
+		fmt.Printf("  %-14s %9.0f rows/s  %5.1f%% of baseline", m, best[m], 100*best[m]/max(best["baseline"], 1))
+		if r := ratios[m]; len(r) > 0 {
+			slices.Sort(r)
+			fmt.Printf("  (median of the rounds' shares of their own baseline: %.1f%%)", 100*r[len(r)/2])
+		}
+		fmt.Println()
 	}
 	return nil
 }
