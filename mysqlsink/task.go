@@ -436,8 +436,8 @@ func (t *task) session(ctx context.Context) error {
 
 // execAhead begins the transaction, with the locking read of aheadQs
 // when there are any, and runs s (when not nil) in the same round trip.
-// The offsets read must be those put assumed (stored, from last): else
-// it returns errStale, and the caller rolls back. s's own failure is
+// The offsets read must be those put assumed (last): else it returns
+// errStale, and the caller rolls back. s's own failure is
 // returned as is, for write to find the records at fault.
 func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	qs := t.aheadQs
@@ -477,7 +477,7 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 		return errStale // rows deleted (a reset): the locking read tells
 	}
 	for k, off := range found {
-		if want, ok := t.stored[k]; !ok || want != off {
+		if want, ok := t.last[k]; !ok || want != off {
 			return errStale
 		}
 	}
