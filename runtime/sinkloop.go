@@ -68,6 +68,21 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			}
 		}()
 	}
+	// Messages a connect.PreCommitter task holds back.
+	h := newHeld(task, sub)
+	if h != nil {
+		if queues != nil {
+			queues.onSeek = h.drop
+		}
+		defer func() {
+			if ctx.Err() != nil && h.holding() {
+				// A graceful stop: the task may allow more by now.
+				if err := t.settle(work, sub, h, nil); err != nil {
+					t.log.Warn("pre-commit at stop failed", "error", t.redact.Text(err.Error()))
+				}
+			}
+		}()
+	}
 	// The prefetch in flight, if any: always waited for (and its batch
 	// handed back) before the loop syncs queues, retries, or returns.
 	var pre *prefetch
@@ -90,7 +105,13 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 		}
 		var b fetched
 		if pre != nil {
-			b, pre = pre.wait(), nil
+			p := pre
+			pre = nil
+			var err error
+			if b, err = t.await(work, sub, p, h); err != nil {
+				t.nack(work, sub, p.abandon().msgs)
+				return err
+			}
 			if len(b.msgs) > 0 && queues != nil && queues.pendingSeeks() {
 				// The task asked for a seek while this batch was
 				// fetched: it goes back before the seek applies.
@@ -109,7 +130,17 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 					continue
 				}
 			}
-			b = t.fetch(ctx, sub)
+			if h.holding() {
+				// Waits for records, asking the task meanwhile.
+				p := t.prefetch(ctx, sub)
+				var err error
+				if b, err = t.await(work, sub, p, h); err != nil {
+					t.nack(work, sub, p.abandon().msgs)
+					return err
+				}
+			} else {
+				b = t.fetch(ctx, sub)
+			}
 		}
 		msgs, err := b.msgs, b.err
 		if ctx.Err() != nil {
@@ -149,7 +180,7 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 		if ctx.Err() == nil {
 			pre = t.prefetch(ctx, sub)
 		}
-		err = t.deliver(work, task, sub, b, ch)
+		err = t.deliver(work, task, sub, b, ch, h)
 		if err == nil {
 			retry.ok()
 			if ctx.Err() != nil {
@@ -286,9 +317,10 @@ func (t *taskRunner) drainingCtx(ctx context.Context) (context.Context, context.
 }
 
 // deliver transforms (with ch, when not nil), puts, flushes and
-// acknowledges one fetched batch. Records the transforms drop are
-// acknowledged with the others.
-func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub connect.Subscription, b fetched, ch *chain) error {
+// acknowledges one fetched batch: all of it, or what a PreCommitter task
+// allows (h not nil). Records the transforms drop are acknowledged with
+// the others.
+func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub connect.Subscription, b fetched, ch *chain, h *held) error {
 	rt := t.c.rt
 	began := time.Now()
 	msgs := b.msgs
@@ -348,7 +380,12 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 			return fmt.Errorf("flush: %w", err)
 		}
 	}
-	if err := sub.Ack(ctx, msgs...); err != nil {
+	if h != nil {
+		if err := t.settle(ctx, sub, h, msgs); err != nil {
+			span.RecordError(err)
+			return err
+		}
+	} else if err := sub.Ack(ctx, msgs...); err != nil {
 		t.stats.error(ctx, "ack")
 		return connect.Retriable(fmt.Errorf("ack: %w", err))
 	}
