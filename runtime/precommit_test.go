@@ -19,10 +19,10 @@ import (
 type committer struct {
 	mu      sync.Mutex
 	limit   int64
-	fail    int                         // PreCommit calls left to fail, retriably
-	first   []int64                     // per task instance: the offset of the first record it got
-	puts    int                         // records put
-	calls   int                         // PreCommit calls
+	fail    int                        // PreCommit calls left to fail, retriably
+	first   []int64                    // per task instance: the offset of the first record it got
+	puts    int                        // records put
+	calls   int                        // PreCommit calls
 	current map[connect.QueueRef]int64 // the last current passed
 	errs    []string
 }
