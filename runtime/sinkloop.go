@@ -188,6 +188,7 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			}
 			continue
 		}
+		failed := len(msgs)
 		if pre != nil {
 			// It came after the failed batch: it goes back too, after it,
 			// so that the transport delivers both again in order.
@@ -208,7 +209,7 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			}
 			return err
 		}
-		t.stats.retried.Add(ctx, int64(len(msgs)), t.stats.attrs)
+		t.stats.retried.Add(ctx, int64(failed), t.stats.attrs)
 	}
 }
 

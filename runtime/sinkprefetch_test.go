@@ -9,10 +9,10 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
-	"github.com/openmessaging/connect-go/connecttest"
 	"github.com/openmessaging/connect-go/converter"
 	"github.com/openmessaging/connect-go/runtime"
 	"github.com/openmessaging/connect-go/transport/memory"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // settleTransport counts the messages its subscriptions fetched and
@@ -23,6 +23,7 @@ type settleTransport struct {
 	connect.MessageTransport
 	mu        sync.Mutex
 	unsettled map[*connect.Message]bool
+	fetched   int // fetches that returned messages
 }
 
 func (s *settleTransport) Subscribe(ctx context.Context, group string, topics ...string) (connect.Subscription, error) {
@@ -31,6 +32,12 @@ func (s *settleTransport) Subscribe(ctx context.Context, group string, topics ..
 		return nil, err
 	}
 	return &settleSub{sub, s}, nil
+}
+
+func (s *settleTransport) batches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetched
 }
 
 func (s *settleTransport) left() int {
@@ -57,6 +64,9 @@ func (s *settleSub) Fetch(ctx context.Context, max int) ([]*connect.Message, err
 	s.s.mu.Lock()
 	for _, m := range msgs {
 		s.s.unsettled[m] = true
+	}
+	if len(msgs) > 0 {
+		s.s.fetched++
 	}
 	s.s.mu.Unlock()
 	return msgs, err
@@ -92,25 +102,85 @@ func publishSeq(t *testing.T, tr connect.MessageTransport, topic string, n int) 
 	}
 }
 
+// failAheadSink fails its first two Flush calls, each once the batch
+// after it was fetched ahead, and keeps what it flushed after that.
+type failAheadSink struct {
+	tr      *settleTransport
+	mu      *sync.Mutex
+	seen    map[int64]bool
+	flushes *int
+	pending []*connect.Record
+}
+
+func (s *failAheadSink) Start(context.Context, connect.SinkTaskContext, connect.Config) error {
+	return nil
+}
+
+func (s *failAheadSink) Put(_ context.Context, recs []*connect.Record) error {
+	s.pending = append(s.pending, recs...)
+	return nil
+}
+
+func (s *failAheadSink) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	*s.flushes++
+	n := *s.flushes
+	s.mu.Unlock()
+	pending := s.pending
+	s.pending = nil
+	if n <= 2 {
+		// The next batch is being fetched: wait until it was.
+		for s.tr.batches() < n+1 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Millisecond):
+			}
+		}
+		return connect.Retriable(errors.New("target busy"))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range pending {
+		i, _ := connect.Lookup(r.Value, "i")
+		s.seen[i.(int64)] = true
+	}
+	return nil
+}
+
+func (s *failAheadSink) Stop(context.Context) error { return nil }
+
 // The batch fetched ahead while a Flush fails goes back to the transport
 // with the failed one: every message the sink loop fetched is
-// acknowledged or nacked, none is left for the transport to forget.
+// acknowledged or nacked, none is left for the transport to forget. Only
+// the failed batch counts as retried.
 func TestPrefetchedBatchHandedBackWhenFlushFails(t *testing.T) {
 	const total = 1000
 	broker := memory.New()
 	defer broker.Close()
 	tr := &settleTransport{MessageTransport: broker, unsettled: map[*connect.Message]bool{}}
 	publishSeq(t, broker, "ahead", total)
-	col := connecttest.NewCollector()
-	col.FailFlush(2, connect.Retriable(errors.New("target busy")))
+	var (
+		mu      sync.Mutex
+		seen    = map[int64]bool{}
+		flushes int
+	)
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(context.Background())
 	rt := runtime.New(runtime.WithTransport(tr), runtime.WithRestartBackoff(20*time.Millisecond, 200*time.Millisecond),
-		runtime.WithPlugin("collect", func() connect.Connector { return col.Connector() }))
+		runtime.WithMeterProvider(mp),
+		runtime.WithPlugin("ahead", func() connect.Connector {
+			return connect.NewSink(connect.Spec{Name: "Ahead"}, func() connect.SinkTask {
+				return &failAheadSink{tr: tr, mu: &mu, seen: seen, flushes: &flushes}
+			})
+		}))
 	if err := rt.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	create(t, rt, "sink", connect.Config{"connector.class": "collect", "topics": "ahead", "batch.size.max": "100",
+	create(t, rt, "sink", connect.Config{"connector.class": "ahead", "topics": "ahead", "batch.size.max": "100",
 		"errors.retry.delay.max": "20ms"})
-	eventually(t, 20*time.Second, "every record collected and acknowledged", func() bool {
+	eventually(t, 20*time.Second, "every record flushed and acknowledged", func() bool {
 		return broker.Lag("connect-sink", "ahead") == 0
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -121,13 +191,14 @@ func TestPrefetchedBatchHandedBackWhenFlushFails(t *testing.T) {
 	if n := tr.left(); n != 0 {
 		t.Errorf("%d fetched messages were neither acknowledged nor nacked", n)
 	}
-	seen := map[int64]bool{}
-	for _, r := range col.Records() {
-		i, _ := connect.Lookup(r.Value, "i")
-		seen[i.(int64)] = true
+	got, _ := collect(t, reader)
+	if n := sum(got["connect.records.retried"], nil); n != 200 {
+		t.Errorf("connect.records.retried = %d, want 200 (two failed flushes of 100)", n)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(seen) != total {
-		t.Errorf("%d distinct records collected, want %d", len(seen), total)
+		t.Errorf("%d distinct records flushed, want %d", len(seen), total)
 	}
 }
 
