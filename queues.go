@@ -67,9 +67,10 @@ type QueueAwareSink interface {
 // sink tasks (Kafka's SinkTaskContext.offset): Seek asks the runtime to
 // resume queue q at offset, so that the next record of q that Put
 // receives is the one at offset (see QueueOwner.Seek). The runtime applies
-// it before its next fetch; a queue the member no longer owns by then is
-// ignored, as its new owner resumes it from its own Open. Seek returns an
-// error when the runtime cannot seek (its transport cannot).
+// it before the next batch reaches Put (a batch it fetched meanwhile is
+// handed back to the transport first); a queue the member no longer owns
+// by then is ignored, as its new owner resumes it from its own Open. Seek
+// returns an error when the runtime cannot seek (its transport cannot).
 type QueueSeeker interface {
 	Seek(q QueueRef, offset int64) error
 }
