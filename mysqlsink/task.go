@@ -437,8 +437,8 @@ func (t *task) session(ctx context.Context) error {
 // execAhead begins the transaction, with the locking read of aheadQs
 // when there are any, and runs s (when not nil) in the same round trip.
 // The offsets read must be those put assumed (last): else it returns
-// errStale, and the caller rolls back. s's own failure is
-// returned as is, for write to find the records at fault.
+// errStale, and the caller rolls back. s's own failure is returned as is,
+// for write to tell a record's failure from the target's.
 func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	qs := t.aheadQs
 	t.ahead, t.aheadQs = false, nil
@@ -451,8 +451,8 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	if len(qs) == 0 {
 		q = strings.TrimSuffix("START TRANSACTION; "+q, "; ")
 		if _, err := t.conn.ExecContext(ctx, q, args...); err != nil {
-			if s != nil && isDataErr(err) {
-				return err
+			if s != nil {
+				return err // write tells a record's failure from the target's
 			}
 			return classify(fmt.Errorf("mysqlsink: begin a transaction on %s: %w", t.s.addr, err))
 		}
