@@ -79,7 +79,7 @@ func (cc *colCache) prepare(o *op, tb *table) (prepared, error) {
 			return p, err
 		}
 		if len(o.key.names) > 0 {
-			p.key = make([]any, len(o.key.names))
+			p.key = cc.values(len(o.key.names))
 			for i, n := range o.key.names {
 				p.key[i] = p.vals[o.row.index(n)]
 			}

@@ -181,6 +181,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 	}
 	var failed []connect.RecordError
 	batch := make([]*prepared, 0, len(records))
+	preps := make([]prepared, 0, len(records)) // batch's, in one allocation: never grown
 	for i := range ops {
 		if !fresh[i] {
 			continue
@@ -188,7 +189,8 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		if errs[i] == nil && ops[i].kind != opSkip {
 			p, err := t.cols.prepare(&ops[i], tbs[i])
 			if err == nil {
-				batch = append(batch, &p)
+				preps = append(preps, p)
+				batch = append(batch, &preps[len(preps)-1])
 				continue
 			}
 			errs[i] = err
