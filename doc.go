@@ -45,7 +45,9 @@
 // the transaction that writes the records implements QueueAwareSink: the
 // runtime tells it the queues its consumer group member gets and loses,
 // and it resumes each queue from its target with QueueSeeker.Seek, which
-// makes delivery into that target exactly once.
+// makes delivery into that target exactly once. A sink that learns only
+// later which records its target holds implements PreCommitter (Kafka's
+// preCommit): the runtime then acknowledges only what it allows.
 //
 // # Errors
 //
@@ -58,5 +60,5 @@
 //
 // Interfaces stay small; optional behaviour is an optional interface the
 // runtime detects: ConfigValidator, SourceCommitter, Opener,
-// QueueAwareSink.
+// QueueAwareSink, PreCommitter.
 package connect

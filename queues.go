@@ -67,9 +67,45 @@ type QueueAwareSink interface {
 // sink tasks (Kafka's SinkTaskContext.offset): Seek asks the runtime to
 // resume queue q at offset, so that the next record of q that Put
 // receives is the one at offset (see QueueOwner.Seek). The runtime applies
-// it before its next fetch; a queue the member no longer owns by then is
-// ignored, as its new owner resumes it from its own Open. Seek returns an
-// error when the runtime cannot seek (its transport cannot).
+// it before the next batch reaches Put (a batch it fetched meanwhile is
+// handed back to the transport first); a queue the member no longer owns
+// by then is ignored, as its new owner resumes it from its own Open. Seek
+// returns an error when the runtime cannot seek (its transport cannot).
 type QueueSeeker interface {
 	Seek(q QueueRef, offset int64) error
+}
+
+// PreCommitter is implemented by sink tasks that decide which of the
+// records they received may be acknowledged to the transport (Kafka's
+// SinkTask.preCommit): a task that writes asynchronously, say, and learns
+// later what its target holds. Without it, the runtime acknowledges every
+// record of a batch once Flush succeeded.
+//
+// The runtime calls PreCommit after each successful Flush, instead of
+// acknowledging the batch, and again every offset flush interval (the
+// runtime's WithOffsetFlushInterval) while it holds records back and
+// waits for new ones. current holds, for each queue with records the task
+// received that are not acknowledged yet, the offset after the last of
+// them (Kafka's currentOffsets: the next offset to consume). PreCommit
+// returns, per queue, the offset below which records may be acknowledged;
+// the runtime acknowledges those and holds the others back until a later
+// PreCommit allows them. A queue missing from the result has nothing
+// acknowledged; an offset beyond current's counts as current's, so
+// returning current acknowledges everything. The task may modify and
+// return current.
+//
+// Records held back are delivered again when the task stops or fails
+// before they are acknowledged, or when their queue moves to another
+// member, or when the task seeks their queue (QueueSeeker): the runtime
+// then stops holding them. As after any failure, a record may be written
+// twice. While a queue has records held back, the transport's
+// committed offset of it does not move past them, and a transport that
+// keeps messages in memory keeps them: a task must not hold records back
+// indefinitely.
+//
+// Calls come from the goroutine that calls Put. A retriable error
+// (Retriable) acknowledges nothing this time; any other fails the task,
+// and what was held back is delivered again.
+type PreCommitter interface {
+	PreCommit(ctx context.Context, current map[QueueRef]int64) (map[QueueRef]int64, error)
 }

@@ -48,9 +48,29 @@
 //
 // Put writes a batch in the open transaction and Flush commits it; rows go
 // as multi-row statements (batch.size rows at most) over one connection
-// per task, with one round trip to begin and lock the offsets and one to
-// store them and commit. Creating or altering a table commits implicitly,
-// so it happens before the transaction begins.
+// per task, and the offsets are stored in the round trip that commits.
+// The task remembers the offsets its last commit stored: a batch whose
+// queues all had them assumes they are still there, and sends START
+// TRANSACTION and the locking read with its first statement, in one round
+// trip; when the offsets read are not the ones assumed (another task wrote
+// those queues since), the transaction is rolled back and the batch put
+// again with the locking read first. A batch with a queue the task did not
+// commit last (its first, after a failure or a rebalance) reads the
+// offsets first, in a round trip of its own. Creating or altering a table
+// commits implicitly, so it happens before the transaction begins.
+//
+// The task does not implement connect.PreCommitter (Kafka's preCommit):
+// Flush commits synchronously, so every offset it stored is safe to
+// acknowledge when Flush returns, which is what the runtime does without
+// it; under exactly_once the acknowledgement only shortens what comes
+// again after a crash, as the offsets in the target decide.
+//
+// Exactly once holds from the transport to the target. A source that is
+// killed publishes again, after a restart, what it published after its
+// last stored position: new messages with new offsets, which the sink
+// applies again. Change events applied again in order leave a replicated
+// table as the source has it (TestReplicationKill9 kills the source too),
+// but an append-only table gets those events twice.
 //
 // # Records
 //

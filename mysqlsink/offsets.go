@@ -120,22 +120,9 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 		return fmt.Errorf("lock the stored offsets: %w", err)
 	}
 	defer rows.Close()
-	if cols, _ := rows.Columns(); len(cols) == 0 && !rows.NextResultSet() {
-		// START TRANSACTION's empty result first, with some servers.
-		return fmt.Errorf("lock the stored offsets: no result (%v)", rows.Err())
-	}
-	found := 0
-	for rows.Next() {
-		var q queueKey
-		var off int64
-		if err := rows.Scan(&q.topic, &q.queue, &off); err != nil {
-			return fmt.Errorf("read the stored offsets: %w", err)
-		}
-		stored[q] = off
-		found++
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read the stored offsets: %w", err)
+	found, err := o.scan(rows, stored)
+	if err != nil {
+		return err
 	}
 	if found != len(qs) {
 		// Deleted under us (a reset): create them again, then retry.
@@ -143,6 +130,29 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 		return fmt.Errorf("%d of %d offset rows are missing", len(qs)-found, len(qs))
 	}
 	return nil
+}
+
+// scan reads the result of a lockQuery (after START TRANSACTION's, when
+// it began one) into stored and returns how many rows it read.
+func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64) (int, error) {
+	if cols, _ := rows.Columns(); len(cols) == 0 && !rows.NextResultSet() {
+		// START TRANSACTION's empty result first, with some servers.
+		return 0, fmt.Errorf("lock the stored offsets: no result (%v)", rows.Err())
+	}
+	found := 0
+	for rows.Next() {
+		var q queueKey
+		var off int64
+		if err := rows.Scan(&q.topic, &q.queue, &off); err != nil {
+			return found, fmt.Errorf("read the stored offsets: %w", err)
+		}
+		stored[q] = off
+		found++
+	}
+	if err := rows.Err(); err != nil {
+		return found, fmt.Errorf("read the stored offsets: %w", err)
+	}
+	return found, nil
 }
 
 // storeQuery returns the statement that writes the offsets of qs.

@@ -65,6 +65,17 @@ type layouts struct {
 	next   int
 	// structs holds the field lists of struct schemas.
 	structs map[*connect.Schema]fields
+	slab    []any // map rows' values are cut from it: one allocation for many rows
+}
+
+// values returns room for n values, capacity n.
+func (l *layouts) values(n int) []any {
+	if len(l.slab) < n {
+		l.slab = make([]any, max(n, 8192))
+	}
+	out := l.slab[:n:n]
+	l.slab = l.slab[n:]
+	return out
 }
 
 // fieldsOf is the function fieldsOf with the map rows' key lists and the
@@ -89,10 +100,13 @@ func (l *layouts) fieldsOf(row any) (fields, bool) {
 	if !ok || m == nil {
 		return fieldsOf(row)
 	}
-	values := make([]any, len(m))
+	var values []any
 	for _, names := range l.recent {
 		if len(names) != len(m) {
 			continue
+		}
+		if values == nil {
+			values = l.values(len(m))
 		}
 		hit := true
 		for i, n := range names {

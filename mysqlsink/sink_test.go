@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"strings"
 	"testing"
 
 	connect "github.com/openmessaging/connect-go"
@@ -206,5 +207,37 @@ func TestOpenResumesAfterStoredOffsets(t *testing.T) {
 	}
 	if got := atLeastOnce.tc.Seeks(); len(got) != 0 {
 		t.Errorf("at_least_once seeks after Open: %v", got)
+	}
+}
+
+// A target table changed under the task (a column dropped) fails the
+// batch's first statement: the failure is the target's, retriable, and the
+// table is read again, after which the record whose column is gone fails
+// alone.
+func TestTargetTableChangedIsReadAgain(t *testing.T) {
+	for _, delivery := range []string{"at_least_once", "exactly_once"} {
+		t.Run(delivery, func(t *testing.T) {
+			db := newTestDB(t)
+			db.exec("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40), extra INT)")
+			task := startTask(t, "changed", db.config("table.name.format", "items", "primary.key.mode", "record_value",
+				"primary.key.fields", "id", "delivery", delivery))
+			task.write(origins("t", 0, 0, &connect.Record{Value: row("id", int64(1), "name", "one", "extra", int64(1))})...)
+			db.exec("ALTER TABLE items DROP COLUMN extra")
+			recs := origins("t", 0, 1, &connect.Record{Value: row("id", int64(2), "name", "two", "extra", int64(2))})
+			err := task.Put(context.Background(), recs)
+			if err == nil || !connect.IsRetriable(err) || !strings.Contains(err.Error(), "a target table changed") {
+				t.Fatalf("put after the table changed: %v, want a retriable error saying the table changed", err)
+			}
+			if strings.Contains(err.Error(), "begin a transaction") {
+				t.Errorf("error %q blames the begin, which went with the statement that failed", err)
+			}
+			var be *connect.BatchError
+			if err := task.Put(context.Background(), recs); !errorsAs(err, &be) || len(be.Failed) != 1 || !strings.Contains(be.Failed[0].Err.Error(), "extra") {
+				t.Fatalf("put again: %v, want the record failed for its column extra", err)
+			}
+			if err := task.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

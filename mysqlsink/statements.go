@@ -79,7 +79,7 @@ func (cc *colCache) prepare(o *op, tb *table) (prepared, error) {
 			return p, err
 		}
 		if len(o.key.names) > 0 {
-			p.key = make([]any, len(o.key.names))
+			p.key = cc.values(len(o.key.names))
 			for i, n := range o.key.names {
 				p.key[i] = p.vals[o.row.index(n)]
 			}
@@ -206,6 +206,18 @@ type execer interface {
 
 // exec runs s on tx.
 func (w *writer) exec(ctx context.Context, tx execer, s *stmt) error {
+	q, args := w.build(s)
+	if q == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, q, args...)
+	clear(w.args)
+	return err
+}
+
+// build returns the text and arguments of s, "" when s changes nothing.
+// The arguments are the writer's until the next build.
+func (w *writer) build(s *stmt) (string, []any) {
 	b := &w.buf
 	b.Reset()
 	w.args = w.args[:0]
@@ -275,7 +287,7 @@ func (w *writer) exec(ctx context.Context, tx execer, s *stmt) error {
 			w.args = append(w.args, s.rows[0][i])
 		}
 		if n == 0 {
-			return nil // nothing but the key: the row is as it is
+			return "", nil // nothing but the key: the row is as it is
 		}
 		b.WriteString(" WHERE ")
 		for i, k := range keys {
@@ -319,7 +331,5 @@ func (w *writer) exec(ctx context.Context, tx execer, s *stmt) error {
 			w.args = append(w.args, r...)
 		}
 	}
-	_, err := tx.ExecContext(ctx, b.String(), w.args...)
-	clear(w.args)
-	return err
+	return b.String(), w.args
 }

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -43,6 +45,16 @@ type task struct {
 	// record applied, including those of tx itself.
 	stored map[queueKey]int64
 	dirty  []queueKey // queues of stored to write before commit
+	// last holds the offsets of the queues the task's last commit held:
+	// unless another task wrote them since, what the next transaction
+	// finds. A batch of those queues alone assumes them, and the
+	// transaction's begin and locking read go in the round trip of its
+	// first statement (ahead), which checks them (see execAhead).
+	last map[queueKey]int64
+	// ahead: the transaction is begun by the next statement, with the
+	// locking read of aheadQs (none without exactly_once).
+	ahead   bool
+	aheadQs []queueKey
 
 	written, skipped, failed int64
 }
@@ -93,7 +105,21 @@ func (t *task) Put(ctx context.Context, records []*connect.Record) error {
 	return err
 }
 
+// errStale reports that the offsets a batch assumed (task.last) were not
+// those its transaction found: another task wrote the queues since.
+var errStale = errors.New("mysqlsink: the stored offsets changed since this task's last commit")
+
 func (t *task) put(ctx context.Context, records []*connect.Record) error {
+	err := t.putOnce(ctx, records)
+	if errors.Is(err, errStale) {
+		// Nothing of it stays: read the offsets first this time.
+		t.rollback()
+		err = t.putOnce(ctx, records)
+	}
+	return err
+}
+
+func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 	ops := make([]op, len(records))
 	errs := make([]error, len(records))
 	for i, r := range records {
@@ -127,6 +153,7 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 		tbs[i] = tb
 	}
 	fresh := make([]bool, len(records)) // not at or before a stored offset
+	skipped := 0
 	if t.offs != nil {
 		if err := t.lockQueues(ctx, records); err != nil {
 			return err
@@ -138,7 +165,7 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 				continue
 			}
 			if r.Origin.Offset <= t.stored[q] {
-				t.skipped++
+				skipped++
 				continue
 			}
 			fresh[i] = true
@@ -154,6 +181,7 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 	}
 	var failed []connect.RecordError
 	batch := make([]*prepared, 0, len(records))
+	preps := make([]prepared, 0, len(records)) // batch's, in one allocation: never grown
 	for i := range ops {
 		if !fresh[i] {
 			continue
@@ -161,7 +189,8 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 		if errs[i] == nil && ops[i].kind != opSkip {
 			p, err := t.cols.prepare(&ops[i], tbs[i])
 			if err == nil {
-				batch = append(batch, &p)
+				preps = append(preps, p)
+				batch = append(batch, &preps[len(preps)-1])
 				continue
 			}
 			errs[i] = err
@@ -170,10 +199,18 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 			failed = append(failed, connect.RecordError{Index: i, Err: fmt.Errorf("mysqlsink: %w", errs[i])})
 		}
 	}
-	if !t.inTx {
+	if !t.inTx && !t.ahead {
 		// Without exactly_once (or when every record was skipped) no
-		// locking read began it.
-		if err := t.begin(ctx, nil); err != nil {
+		// locking read began it: the first statement does.
+		if err := t.session(ctx); err != nil {
+			return err
+		}
+		t.stored, t.dirty = map[queueKey]int64{}, t.dirty[:0]
+		t.ahead, t.aheadQs = true, nil
+	}
+	if t.ahead && (len(batch) == 0 || slices.ContainsFunc(batch, func(p *prepared) bool { return p.moveFrom != nil })) {
+		// No statement to carry it, or a savepoint to set first.
+		if err := t.execAhead(ctx, nil); err != nil {
 			return err
 		}
 	}
@@ -181,6 +218,7 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 	if err != nil {
 		return err
 	}
+	t.skipped += int64(skipped)
 	for _, p := range bad {
 		failed = append(failed, connect.RecordError{Index: p.p.index, Err: fmt.Errorf("mysqlsink: write to %s: %w", p.p.tb.name, p.err)})
 	}
@@ -220,6 +258,19 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 		return nil
 	}
 	slices.SortFunc(qs, compareQueues)
+	if !t.inTx && !slices.ContainsFunc(qs, func(q queueKey) bool { _, ok := t.last[q]; return !ok }) {
+		// As the last commit left them, unless another task wrote them
+		// since: the first statement locks and checks them.
+		if err := t.session(ctx); err != nil {
+			return err
+		}
+		t.stored, t.dirty = make(map[queueKey]int64, len(qs)), t.dirty[:0]
+		for _, q := range qs {
+			t.stored[q] = t.last[q]
+		}
+		t.ahead, t.aheadQs = true, qs
+		return nil
+	}
 	if err := t.offs.ensure(ctx, qs); err != nil {
 		return classify(fmt.Errorf("mysqlsink: %w", err))
 	}
@@ -264,7 +315,16 @@ func (t *task) write(ctx context.Context, batch []*prepared) ([]failure, error) 
 	var first error
 	from := 0 // the first op not written
 	for _, s := range stmts {
-		if err := t.w.exec(ctx, t.conn, s); err != nil {
+		var err error
+		if t.ahead {
+			err = t.execAhead(ctx, s)
+			if errors.Is(err, errStale) {
+				return nil, err
+			}
+		} else {
+			err = t.w.exec(ctx, t.conn, s)
+		}
+		if err != nil {
 			first = err
 			break
 		}
@@ -337,16 +397,8 @@ func (t *task) Flush(context.Context) error {
 // begin starts the session's transaction, getting a session first if
 // needed, and locks the offsets of qs (when any) in the same round trip.
 func (t *task) begin(ctx context.Context, qs []queueKey) error {
-	if t.conn == nil {
-		c, err := t.db.Conn(ctx)
-		if err != nil {
-			return classify(fmt.Errorf("mysqlsink: connect to %s: %w", t.s.addr, scrubErr(err, t.s.password)))
-		}
-		if _, err := c.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"); err != nil {
-			c.Close()
-			return classify(fmt.Errorf("mysqlsink: set up a session on %s: %w", t.s.addr, err))
-		}
-		t.conn = c
+	if err := t.session(ctx); err != nil {
+		return err
 	}
 	t.stored, t.dirty = map[queueKey]int64{}, t.dirty[:0]
 	if len(qs) == 0 {
@@ -367,6 +419,85 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 	return nil
 }
 
+// session gets the task's session when it has none.
+func (t *task) session(ctx context.Context) error {
+	if t.conn != nil {
+		return nil
+	}
+	c, err := t.db.Conn(ctx)
+	if err != nil {
+		return classify(fmt.Errorf("mysqlsink: connect to %s: %w", t.s.addr, scrubErr(err, t.s.password)))
+	}
+	if _, err := c.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"); err != nil {
+		c.Close()
+		return classify(fmt.Errorf("mysqlsink: set up a session on %s: %w", t.s.addr, err))
+	}
+	t.conn = c
+	return nil
+}
+
+// execAhead begins the transaction, with the locking read of aheadQs
+// when there are any, and runs s (when not nil) in the same round trip.
+// The offsets read must be those put assumed (last): else it returns
+// errStale, and the caller rolls back. s's own failure is returned as is,
+// for write to tell a record's failure from the target's.
+func (t *task) execAhead(ctx context.Context, s *stmt) error {
+	qs := t.aheadQs
+	t.ahead, t.aheadQs = false, nil
+	t.inTx = true // when it fails, the rollback makes sure
+	q, args := "", []any(nil)
+	if s != nil {
+		q, args = t.w.build(s)
+		defer clear(t.w.args)
+	}
+	if len(qs) == 0 {
+		q = strings.TrimSuffix("START TRANSACTION; "+q, "; ")
+		if _, err := t.conn.ExecContext(ctx, q, args...); err != nil {
+			if s != nil {
+				return err // write tells a record's failure from the target's
+			}
+			return classify(fmt.Errorf("mysqlsink: begin a transaction on %s: %w", t.s.addr, err))
+		}
+		return nil
+	}
+	lq, largs := t.offs.lockQuery(qs)
+	lq = "START TRANSACTION; " + lq
+	if q != "" {
+		lq += "; " + q
+		largs = append(largs, args...)
+	}
+	rows, err := t.conn.QueryContext(ctx, lq, largs...)
+	if err != nil {
+		return t.lockErr(fmt.Errorf("lock the stored offsets: %w", err))
+	}
+	defer rows.Close()
+	found := make(map[queueKey]int64, len(qs))
+	if _, err := t.offs.scan(rows, found); err != nil {
+		return t.lockErr(err)
+	}
+	if len(found) != len(qs) {
+		return errStale // rows deleted (a reset): the locking read tells
+	}
+	for k, off := range found {
+		if want, ok := t.last[k]; !ok || want != off {
+			return errStale
+		}
+	}
+	if q == "" {
+		return nil
+	}
+	// The statement's result follows the offsets'.
+	rows.NextResultSet()
+	return rows.Err()
+}
+
+func (t *task) lockErr(err error) error {
+	if code(err) == 0 && !isConnErr(err) {
+		return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
+	}
+	return classify(fmt.Errorf("mysqlsink: %w", err))
+}
+
 // commit stores the offsets of the transaction and commits it, in one
 // round trip.
 func (t *task) commit() error {
@@ -376,12 +507,20 @@ func (t *task) commit() error {
 		q += "; COMMIT"
 	}
 	_, err := t.conn.ExecContext(t.txCtx, q, args...)
+	stored := t.stored
 	t.inTx, t.stored = false, nil
 	t.dirty = t.dirty[:0]
 	if err != nil {
 		// Whether it committed is unknown: the records come again, and
 		// under exactly_once the stored offsets tell.
+		clear(t.last)
 		return classify(fmt.Errorf("mysqlsink: commit on %s: %w", t.s.addr, err))
+	}
+	if t.offs != nil {
+		if t.last == nil {
+			t.last = make(map[queueKey]int64, len(stored))
+		}
+		maps.Copy(t.last, stored)
 	}
 	t.tc.SetProgress(map[string]any{"written": t.written, "skipped": t.skipped, "failed": t.failed})
 	return nil
@@ -405,6 +544,8 @@ func (t *task) rollback() {
 	}
 	t.inTx, t.stored = false, nil
 	t.dirty = t.dirty[:0]
+	t.ahead, t.aheadQs = false, nil
+	clear(t.last)
 }
 
 // dropConn closes the session's connection for good (not back to the

@@ -219,7 +219,7 @@ func toColumn(v any, fs *connect.Schema, c *column) (any, error) {
 	case "decimal", "numeric":
 		switch x := v.(type) {
 		case string:
-			return x, nil
+			return v, nil
 		case json.Number:
 			return string(x), nil
 		case float64:
@@ -237,12 +237,10 @@ func toColumn(v any, fs *connect.Schema, c *column) (any, error) {
 		return toInteger(v)
 	case "float", "double", "real":
 		switch x := v.(type) {
-		case float64:
-			return x, nil
+		case float64, string:
+			return v, nil
 		case float32:
 			return float64(x), nil
-		case string:
-			return x, nil
 		case json.Number:
 			return string(x), nil
 		}
@@ -265,6 +263,9 @@ func toColumn(v any, fs *connect.Schema, c *column) (any, error) {
 			if y := x.UTC().Year(); y >= 1000 && y <= 9999 {
 				// The driver writes it in UTC (its Loc) without a string
 				// of ours.
+				if x.Nanosecond()%1000 == 0 {
+					return v, nil
+				}
 				return x.Truncate(time.Microsecond), nil
 			}
 			return x.UTC().Format(datetimeLayout), nil
@@ -288,7 +289,7 @@ func toColumn(v any, fs *connect.Schema, c *column) (any, error) {
 	case "time":
 		switch x := v.(type) {
 		case string:
-			return x, nil
+			return v, nil
 		case time.Duration:
 			return timeString(x), nil
 		case time.Time:
@@ -310,7 +311,7 @@ func toColumn(v any, fs *connect.Schema, c *column) (any, error) {
 	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob":
 		switch x := v.(type) {
 		case []byte:
-			return x, nil
+			return v, nil
 		case string:
 			return []byte(x), nil
 		}
@@ -339,12 +340,8 @@ func scaled(n *big.Int, scale int) string {
 // rows, arrays and maps as JSON.
 func textOf(v any) (any, error) {
 	switch x := v.(type) {
-	case string:
-		return x, nil
-	case []byte:
-		return x, nil
-	case bool, int64, uint64, float64, int, int32, uint32, int16, uint16, int8, uint8:
-		return x, nil
+	case string, []byte, bool, int64, uint64, float64, int, int32, uint32, int16, uint16, int8, uint8:
+		return v, nil // as it is: boxing a string or slice again would allocate
 	case float32:
 		return float64(x), nil
 	case json.Number:
@@ -363,10 +360,8 @@ func textOf(v any) (any, error) {
 // as it is (the server converts it, strict mode rejects garbage).
 func toInteger(v any) (any, error) {
 	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case uint64:
-		return x, nil
+	case int64, uint64:
+		return v, nil // as it is: boxing x again would allocate
 	case int:
 		return int64(x), nil
 	case int32:

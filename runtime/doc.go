@@ -68,7 +68,15 @@
 // Every sink task of connector NAME joins the transport's consumer group
 // "connect-NAME" on the connector's topics; the transport splits the
 // topics' queues among the tasks. Each fetched batch goes convert -> Put ->
-// Flush -> ack: nothing is acknowledged before the sink flushed it. When
+// Flush -> ack: nothing is acknowledged before the sink flushed it. The
+// next batch is fetched and decoded while the current one goes through
+// Put, Flush and ack; it is handed back (nacked) rather than put when the
+// current one fails, the task asks for a seek, queues move, or the task is
+// paused or stops. A task that implements connect.PreCommitter (Kafka's
+// preCommit) is asked after each Flush which offsets may be acknowledged;
+// the runtime holds the rest back, asks again every offset flush interval
+// (WithOffsetFlushInterval) while no records come, and forgets what it
+// held of a queue that moved or was sought (delivered again). When
 // Put or Flush fail the batch is nacked and delivered again. A
 // *connect.BatchError settles record by record: permanently failed records
 // go to the dead-letter topic (or fail the task), once; if some failed

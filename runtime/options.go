@@ -147,7 +147,9 @@ func WithWorkerID(id string) Option {
 
 // WithOffsetFlushInterval sets how often source positions are written to the
 // offset store (they are also written on graceful stop). A crash replays at
-// most about this much data. Default: 1s.
+// most about this much data. It is also how often a sink task that holds
+// records back (connect.PreCommitter) is asked again while no records
+// come. Default: 1s.
 func WithOffsetFlushInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {

@@ -14,16 +14,25 @@ import (
 
 // runSink runs one sink task until ctx is done or it fails:
 //
-//	fetch -> convert -> Put -> Flush -> ack
+//	fetch -> decode -> convert -> Put -> Flush -> ack
 //
 // A message is acknowledged only after the Put that received it and the
 // following Flush succeeded. When Put or Flush fail, the batch is nacked so
 // the transport delivers it again: after a backoff when the error is
 // retriable, to the restarted task otherwise.
 //
+// While one batch goes through Put, Flush and Ack, the next one is fetched
+// and decoded on another goroutine (prefetch), so that decoding overlaps
+// the target's work. The prefetched batch reaches Put only after the one
+// before it was acknowledged; it is handed back to the transport (nacked,
+// so it comes again in order) when that batch failed, when the member's
+// queues moved or the task asked for a seek meanwhile (the task is told
+// and the seek applied first), and when the task was paused.
+//
 // A graceful stop (ctx done) stops fetching; the batch in flight still goes
 // through Put, Flush and Ack, bounded by the stop's deadline (drainCtx),
-// so that a stop neither loses it nor has it delivered again.
+// so that a stop neither loses it nor has it delivered again. A prefetched
+// batch is handed back.
 func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 	ch, err := t.startChain()
 	if err != nil {
@@ -59,25 +68,81 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			}
 		}()
 	}
+	// Messages a connect.PreCommitter task holds back.
+	h := newHeld(task, sub)
+	if h != nil {
+		if queues != nil {
+			queues.onSeek = h.drop
+		}
+		defer func() {
+			if ctx.Err() != nil && h.holding() {
+				// A graceful stop: the task may allow more by now.
+				if err := t.settle(work, sub, h, nil); err != nil {
+					t.log.Warn("pre-commit at stop failed", "error", t.redact.Text(err.Error()))
+				}
+			}
+		}()
+	}
+	// The prefetch in flight, if any: always waited for (and its batch
+	// handed back) before the loop syncs queues, retries, or returns.
+	var pre *prefetch
+	defer func() {
+		if pre != nil {
+			t.nack(work, sub, pre.abandon().msgs)
+		}
+	}()
 	t.running()
 
 	retry := newRetrier(t.set.retryTimeout, t.set.retryMax, t.retrying)
 	for {
+		if pre != nil && t.gate.isPaused() {
+			// A paused task holds no messages back.
+			t.nack(work, sub, pre.abandon().msgs)
+			pre = nil
+		}
 		if err := t.gate.wait(ctx); err != nil {
 			return nil
 		}
-		if queues != nil {
-			if err := queues.sync(ctx); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				if err := retry.retry(ctx, "queues", err); err != nil {
-					return err
-				}
+		var b fetched
+		if pre != nil {
+			p := pre
+			pre = nil
+			var err error
+			if b, err = t.await(work, sub, p, h); err != nil {
+				t.nack(work, sub, p.abandon().msgs)
+				return err
+			}
+			if len(b.msgs) > 0 && queues != nil && queues.pendingSeeks() {
+				// The task asked for a seek while this batch was
+				// fetched: it goes back before the seek applies.
+				t.nack(work, sub, b.msgs)
 				continue
 			}
+		} else {
+			if queues != nil {
+				if err := queues.sync(ctx); err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					if err := retry.retry(ctx, "queues", err); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if h.holding() {
+				// Waits for records, asking the task meanwhile.
+				p := t.prefetch(ctx, sub)
+				var err error
+				if b, err = t.await(work, sub, p, h); err != nil {
+					t.nack(work, sub, p.abandon().msgs)
+					return err
+				}
+			} else {
+				b = t.fetch(ctx, sub)
+			}
 		}
-		msgs, err := sub.Fetch(ctx, t.set.batchSize)
+		msgs, err := b.msgs, b.err
 		if ctx.Err() != nil {
 			if len(msgs) == 0 {
 				return nil
@@ -99,9 +164,7 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 		if queues != nil && queues.moved() {
 			// Queues moved while the fetch waited: the task is told first
 			// (or, stopping, never gets them).
-			if err := sub.Nack(work, msgs...); err != nil {
-				t.log.Warn("nack failed", "error", err)
-			}
+			t.nack(work, sub, msgs)
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -109,14 +172,15 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 		}
 		if t.gate.isPaused() && ctx.Err() == nil {
 			// Paused while the fetch waited: a paused task moves no data.
-			if err := sub.Nack(work, msgs...); err != nil {
-				t.log.Warn("nack failed", "error", err)
-			}
+			t.nack(work, sub, msgs)
 			continue
 		}
 		t.stats.consumed.Add(ctx, int64(len(msgs)), t.stats.attrs)
 		rt.topics.note(t.c.name, msgs)
-		err = t.deliver(work, task, sub, msgs, ch)
+		if ctx.Err() == nil {
+			pre = t.prefetch(ctx, sub)
+		}
+		err = t.deliver(work, task, sub, b, ch, h)
 		if err == nil {
 			retry.ok()
 			if ctx.Err() != nil {
@@ -124,13 +188,18 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			}
 			continue
 		}
+		failed := len(msgs)
+		if pre != nil {
+			// It came after the failed batch: it goes back too, after it,
+			// so that the transport delivers both again in order.
+			msgs = append(msgs[:len(msgs):len(msgs)], pre.abandon().msgs...)
+			pre = nil
+		}
 		if work.Err() != nil {
 			return nil
 		}
 		// Not acknowledged: delivered again, now or to the restarted task.
-		if nerr := sub.Nack(work, msgs...); nerr != nil {
-			t.log.Warn("nack failed", "error", nerr)
-		}
+		t.nack(work, sub, msgs)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -140,8 +209,85 @@ func (t *taskRunner) runSink(ctx context.Context, task connect.SinkTask) error {
 			}
 			return err
 		}
-		t.stats.retried.Add(ctx, int64(len(msgs)), t.stats.attrs)
+		t.stats.retried.Add(ctx, int64(failed), t.stats.attrs)
 	}
+}
+
+// nack hands msgs back to the transport, to be delivered again.
+func (t *taskRunner) nack(ctx context.Context, sub connect.Subscription, msgs []*connect.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	if err := sub.Nack(ctx, msgs...); err != nil {
+		t.log.Warn("nack failed", "error", err)
+	}
+}
+
+// fetched is a batch of messages and their records, decoded.
+type fetched struct {
+	msgs []*connect.Message
+	recs []decoded // recs[i] from msgs[i]
+	err  error     // the fetch's
+}
+
+type decoded struct {
+	r   *connect.Record
+	err error
+}
+
+// fetch fetches a batch and decodes it.
+func (t *taskRunner) fetch(ctx context.Context, sub connect.Subscription) fetched {
+	msgs, err := sub.Fetch(ctx, t.set.batchSize)
+	b := fetched{msgs: msgs, err: err}
+	if len(msgs) == 0 {
+		return b
+	}
+	cv := t.converter()
+	b.recs = make([]decoded, len(msgs))
+	for i, m := range msgs {
+		d := &b.recs[i]
+		d.err = safely("decode", func() error {
+			var err error
+			d.r, err = cv.Decode(m)
+			return err
+		})
+		if d.err == nil {
+			d.r.Origin = connect.Origin{Topic: m.Topic, Queue: m.Queue, Offset: m.Offset}
+		}
+	}
+	return b
+}
+
+// prefetch is a fetch running on its own goroutine while the sink loop
+// delivers the batch before it.
+type prefetch struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	b      fetched
+}
+
+func (t *taskRunner) prefetch(ctx context.Context, sub connect.Subscription) *prefetch {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &prefetch{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.b = t.fetch(ctx, sub)
+	}()
+	return p
+}
+
+// wait returns the batch once fetched.
+func (p *prefetch) wait() fetched {
+	<-p.done
+	p.cancel()
+	return p.b
+}
+
+// abandon stops a fetch still waiting for messages and returns what it
+// got: messages to hand back.
+func (p *prefetch) abandon() fetched {
+	p.cancel()
+	return p.wait()
 }
 
 // drainingCtx returns a context that outlives ctx until the deadline of
@@ -171,12 +317,14 @@ func (t *taskRunner) drainingCtx(ctx context.Context) (context.Context, context.
 	}
 }
 
-// deliver converts, transforms (with ch, when not nil), puts, flushes and
-// acknowledges one fetched batch. Records the transforms drop are
-// acknowledged with the others.
-func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub connect.Subscription, msgs []*connect.Message, ch *chain) error {
+// deliver transforms (with ch, when not nil), puts, flushes and
+// acknowledges one fetched batch: all of it, or what a PreCommitter task
+// allows (h not nil). Records the transforms drop are acknowledged with
+// the others.
+func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub connect.Subscription, b fetched, ch *chain, h *held) error {
 	rt := t.c.rt
 	began := time.Now()
+	msgs := b.msgs
 	ctx, span := rt.inst.tracer.Start(ctx, "connect.sink.batch", trace.WithAttributes(t.stats.kv...), trace.WithLinks(traceLinks(msgs)...))
 	defer span.End()
 
@@ -189,13 +337,8 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 		own = new(transforms.Ownership)
 		octx = own.Context(ctx)
 	}
-	for _, m := range msgs {
-		var r *connect.Record
-		err := safely("decode", func() error {
-			var err error
-			r, err = t.converter().Decode(m)
-			return err
-		})
+	for i, m := range msgs {
+		r, err := b.recs[i].r, b.recs[i].err
 		if err != nil {
 			err = fmt.Errorf("decode message %s/%d@%d: %w", m.Topic, m.Queue, m.Offset, err)
 			if err := t.tolerate(ctx, stageConvert, t.converter(), m, nil, err); err != nil {
@@ -204,7 +347,6 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 			}
 			continue
 		}
-		r.Origin = connect.Origin{Topic: m.Topic, Queue: m.Queue, Offset: m.Offset}
 		if ch != nil {
 			// Just decoded: the record's maps are the chain's to change.
 			own.Reset(r, true)
@@ -239,7 +381,12 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 			return fmt.Errorf("flush: %w", err)
 		}
 	}
-	if err := sub.Ack(ctx, msgs...); err != nil {
+	if h != nil {
+		if err := t.settle(ctx, sub, h, msgs); err != nil {
+			span.RecordError(err)
+			return err
+		}
+	} else if err := sub.Ack(ctx, msgs...); err != nil {
 		t.stats.error(ctx, "ack")
 		return connect.Retriable(fmt.Errorf("ack: %w", err))
 	}

@@ -27,6 +27,8 @@ type queueTracker struct {
 
 	mu    sync.Mutex
 	seeks map[connect.QueueRef]int64 // asked for, applied by the next sync
+
+	onSeek func(connect.QueueRef) // called after a seek applied; may be nil
 }
 
 // newQueueTracker returns the tracker of a sink task reading sub, nil when
@@ -102,6 +104,9 @@ func (q *queueTracker) applySeeks(ctx context.Context) error {
 				continue // moved away since Owned
 			}
 			return fmt.Errorf("seek %s/%d to %d: %w", ref.Topic, ref.Queue, off, err)
+		}
+		if q.onSeek != nil {
+			q.onSeek(ref)
 		}
 	}
 	return nil

@@ -11,9 +11,9 @@ eval "$services_env"
 # on their own after the others: run alongside, they
 # would cut the connections of other packages' tests, which go test runs
 # in parallel. A new test of that kind goes into this list.
-disruptive='^(TestServerRestart|TestServerRestartMidSnapshot|TestMinimalMetadata|TestBrokerKilledMidStream|TestNameServerKilledMidStream)$'
+disruptive='^(TestServerRestart|TestServerRestartMidSnapshot|TestMinimalMetadata|TestBrokerKilledMidStream|TestNameServerKilledMidStream|TestTargetServerRestart)$'
 go test -race -count=1 -timeout 40m -skip "$disruptive" ./...
-go test -race -count=1 -timeout 20m -p 1 -run "$disruptive" ./mysqlsource/ ./transport/rocketmq/
+go test -race -count=1 -timeout 20m -p 1 -run "$disruptive" ./mysqlsource/ ./mysqlsink/ ./transport/rocketmq/
 # A short fuzzing pass over the parsers that take outside input.
 go test -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10s ./converter/
 go test -run '^$' -fuzz '^FuzzConnectorConfigBody$' -fuzztime 10s ./runtime/rest/

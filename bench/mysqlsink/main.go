@@ -4,7 +4,7 @@
 //	eval "$(scripts/services.sh up mysql)"
 //	go run ./bench/mysqlsink [-rows 200000] [-batch 1000] [-rounds 2] [-tasks 1]
 //
-// It reports rows/s of:
+// It reports rows/s, and the CPU time per row this process used, of:
 //
 //   - baseline: the same rows written with the same driver
 //     (go-sql-driver/mysql, client-side interpolation, as the sink uses it)
@@ -23,7 +23,8 @@
 //
 // Every measurement writes into a fresh table; each runs -rounds times,
 // alternating, and the best round is reported, with the sink's rates as a
-// share of the baseline's best. Absolute figures on a shared machine are
+// share of the baseline's best, and the median of each round's share of
+// that round's baseline (steadier when other work loads the machine). Absolute figures on a shared machine are
 // noisy: read the ratios.
 package main
 
@@ -35,8 +36,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -105,6 +109,10 @@ func run() error {
 	}
 	fmt.Printf("%d rows, %d per transaction, best of %d rounds\n", *rows, *batch, *rounds)
 	best := map[string]float64{}
+	// ratios holds each round's rate as a share of the same round's
+	// baseline: measured seconds apart, they suffer the same load.
+	ratios := map[string][]float64{}
+	var roundBase float64
 	order := []string{"baseline", mysqlsink.DeliveryExactlyOnce, mysqlsink.DeliveryAtLeastOnce}
 	n := 0
 	for round := range *rounds {
@@ -117,17 +125,22 @@ func run() error {
 			if _, err := db.Exec("CREATE TABLE " + table + " " + tableDDL); err != nil {
 				return err
 			}
-			var rate float64
+			var rate, cpu float64
 			if m == "baseline" {
-				rate, err = baseline(db, table)
+				rate, cpu, err = baseline(db, table)
 			} else {
-				rate, err = sink(srv, name, fmt.Sprintf("t%d", n), m)
+				rate, cpu, err = sink(srv, name, fmt.Sprintf("t%d", n), m)
 			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", m, err)
 			}
-			fmt.Printf("  round %d %-14s %9.0f rows/s\n", round+1, m, rate)
+			fmt.Printf("  round %d %-14s %9.0f rows/s  %5.2f us CPU/row in this process\n", round+1, m, rate, cpu)
 			best[m] = max(best[m], rate)
+			if m == "baseline" {
+				roundBase = rate
+			} else if roundBase > 0 {
+				ratios[m] = append(ratios[m], rate/roundBase)
+			}
 		}
 	}
 	if *only == "" || *only == "e2e" {
@@ -142,7 +155,12 @@ func run() error {
 		if best[m] == 0 {
 			continue
 		}
-		fmt.Printf("  %-14s %9.0f rows/s  %5.1f%% of baseline\n", m, best[m], 100*best[m]/max(best["baseline"], 1))
+		fmt.Printf("  %-14s %9.0f rows/s  %5.1f%% of baseline", m, best[m], 100*best[m]/max(best["baseline"], 1))
+		if r := ratios[m]; len(r) > 0 {
+			slices.Sort(r)
+			fmt.Printf("  (median of the rounds' shares of their own baseline: %.1f%%)", 100*r[len(r)/2])
+		}
+		fmt.Println()
 	}
 	return nil
 }
@@ -168,10 +186,26 @@ func values(i int) (id int64, name, price string, qty int64, at time.Time, note 
 		time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond), "benchmark row"
 }
 
-// baseline writes the rows as multi-row upserts, one per transaction.
-func baseline(db *sql.DB, table string) (float64, error) {
+// cpuTime returns the CPU time (user and system) this process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// perRow returns the CPU time used since cpu0, in microseconds per row.
+func perRow(cpu0 time.Duration) float64 {
+	return float64(cpuTime()-cpu0) / float64(time.Microsecond) / float64(*rows)
+}
+
+// baseline writes the rows as multi-row upserts, one per transaction, and
+// returns rows/s and its CPU time per row.
+func baseline(db *sql.DB, table string) (float64, float64, error) {
 	ctx := context.Background()
-	began := time.Now()
+	debug.FreeOSMemory()
+	began, cpu0 := time.Now(), cpuTime()
 	var b strings.Builder
 	args := make([]any, 0, 6**batch)
 	for i := 0; i < *rows; i += *batch {
@@ -189,17 +223,17 @@ func baseline(db *sql.DB, table string) (float64, error) {
 		b.WriteString(" ON DUPLICATE KEY UPDATE name=VALUES(name),price=VALUES(price),qty=VALUES(qty),at=VALUES(at),note=VALUES(note)")
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 			tx.Rollback()
-			return 0, err
+			return 0, 0, err
 		}
 		if err := tx.Commit(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return float64(*rows) / time.Since(began).Seconds(), nil
+	return float64(*rows) / time.Since(began).Seconds(), perRow(cpu0), nil
 }
 
 // endToEnd replicates a table of -rows rows from a snapshot of the MySQL
@@ -265,13 +299,14 @@ func waitWritten(rt *runtime.Runtime, name string, began time.Time) (float64, er
 }
 
 // sink publishes the rows to an in-memory transport, then runs the sink
-// over them until it committed every one.
-func sink(srv server, database, table, delivery string) (float64, error) {
+// over them until it committed every one, and returns rows/s and its CPU
+// time per row (the publishing before it not counted).
+func sink(srv server, database, table, delivery string) (float64, float64, error) {
 	ctx := context.Background()
 	tr := memory.New(memory.WithQueueCapacity(*rows)) // every row published before the sink starts
 	defer tr.Close()
 	if err := tr.CreateTopic(ctx, table, 4); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	cv := converter.NewJSON()
 	msgs := make([]*connect.Message, 0, 1000)
@@ -280,11 +315,11 @@ func sink(srv server, database, table, delivery string) (float64, error) {
 		m, err := cv.Encode(&connect.Record{Topic: table, Key: map[string]any{"id": id},
 			Value: map[string]any{"id": id, "name": name, "price": price, "qty": qty, "at": at, "note": note}})
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if msgs = append(msgs, m); len(msgs) == cap(msgs) || i == *rows-1 {
 			if err := tr.Publish(ctx, msgs...); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			msgs = msgs[:0]
 		}
@@ -292,15 +327,17 @@ func sink(srv server, database, table, delivery string) (float64, error) {
 	rt := runtime.New(runtime.WithTransport(tr),
 		runtime.WithPlugin("MySQLSink", func() connect.Connector { return mysqlsink.New() }))
 	if err := rt.Start(ctx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer rt.Stop(ctx)
-	began := time.Now()
+	debug.FreeOSMemory() // the publishing's garbage is not the sink's
+	began, cpu0 := time.Now(), cpuTime()
 	if err := rt.CreateConnector(ctx, "bench-"+table, connect.Config{"connector.class": "MySQLSink", "topics": table,
 		"host": srv.host, "port": srv.port, "user": srv.user, "password": srv.password, "database": database,
 		"table.name.format": table, "delivery": delivery, "batch.size.max": fmt.Sprint(*batch), "batch.size": fmt.Sprint(*batch),
 		"tasks.max": fmt.Sprint(*tasks)}); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return waitWritten(rt, "bench-"+table, began)
+	rate, err := waitWritten(rt, "bench-"+table, began)
+	return rate, perRow(cpu0), err
 }
