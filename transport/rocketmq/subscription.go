@@ -84,7 +84,7 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		what = "broadcast " + topics[0]
 	}
 	log := t.log.With("group", group, "instance", instance)
-	alloc := newAllocator(log)
+	alloc := newAllocator(log, len(topics))
 	pc, err := t.newConsumer(group, instance, alloc.allocate)
 	if err != nil {
 		return nil, connect.Retriable(fmt.Errorf("rocketmq: %s: new consumer: %w", what, err))
@@ -123,6 +123,7 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		space:     make(chan struct{}, 1),
 		inflight:  map[*connect.Message]*delivery{},
 		lags:      map[queueID]*queueLag{},
+		sought:    map[primitive.MessageQueue]int64{},
 		linger:    fetchLinger,
 	}
 	t.mu.Lock()
@@ -134,6 +135,18 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 	}
 	t.subs[s] = struct{}{}
 	t.mu.Unlock()
+	if !broadcast {
+		// Owned is to list the member's queues from the start. The client
+		// allocates them at once after Start.
+		t := time.NewTimer(firstBalanceWait)
+		select {
+		case <-alloc.balanced:
+		case <-t.C:
+			log.Debug("queues not allocated yet; going on", "waited", firstBalanceWait)
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
 	go s.pump()
 	if broadcast {
 		close(s.committer)
@@ -175,6 +188,7 @@ type subscription struct {
 
 	linger     time.Duration // fetchLinger; tests change it
 	closeOnce  sync.Once
+	seekMu     sync.Mutex   // one Seek at a time
 	clientMu   sync.RWMutex // held to call the consumer; Close takes it to shut it down
 	shutdown   bool         // under clientMu
 	mu         sync.Mutex
@@ -184,7 +198,8 @@ type subscription struct {
 	ready      []*delivery
 	readyBytes int
 	inflight   map[*connect.Message]*delivery
-	lags       map[queueID]*queueLag // by queue taken from; see Lag
+	lags       map[queueID]*queueLag            // by queue taken from; see Lag
+	sought     map[primitive.MessageQueue]int64 // offsets Seek set, see assertSought
 }
 
 // maxReadyBytes bounds the values a subscription holds before Fetch takes
@@ -246,6 +261,12 @@ func (s *subscription) pump() {
 				}
 			}
 			continue
+		}
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			continue // see Close
 		}
 		ds := s.deliveries(cr)
 		if s.broadcast {
@@ -536,6 +557,12 @@ func (s *subscription) commit() {
 	if s.shutdown {
 		return
 	}
+	s.persist()
+}
+
+// persist does commit's work, under s.clientMu.
+func (s *subscription) persist() {
+	s.assertSought()
 	err := guard("PersistOffset", func() error {
 		return s.pc.PersistOffset(context.Background(), "")
 	})
@@ -610,17 +637,21 @@ func (s *subscription) Close() error {
 			stop()
 		}
 		close(s.closing)
-		s.stopPump()
-		<-s.pumpDone
-		<-s.committer
 		// Let a rebalance in flight finish before the client shuts down: see
 		// allocator. Passing through the allocator's lock afterwards also
 		// orders the client's unsynchronised reads of its closed flag, made
 		// by rebalances before they call the allocator, before Shutdown
-		// writes it, which the race detector otherwise reports.
+		// writes it, which the race detector otherwise reports. Meanwhile
+		// the pump goes on taking (and dropping) what the client pulled:
+		// Shutdown closes the client's channels without synchronising with
+		// the pulls that send on them, so a batch pulled after the pump
+		// stopped would be a data race.
 		quiet := s.alloc.close()
 		time.Sleep(max(settleTime-quiet, minSettleTime))
 		s.alloc.close()
+		s.stopPump()
+		<-s.pumpDone
+		<-s.committer
 		s.clientMu.Lock()
 		s.shutdown = true
 		err = guard("shut down consumer", s.pc.Shutdown)
@@ -633,6 +664,10 @@ func (s *subscription) Close() error {
 	}
 	return nil
 }
+
+// firstBalanceWait bounds how long Subscribe waits for the client's first
+// allocation of the member's queues.
+const firstBalanceWait = 5 * time.Second
 
 // settleTime is how long Close lets a rebalance that changed the queues
 // finish before it shuts the consumer down (see allocator); minSettleTime
