@@ -64,18 +64,27 @@
 // key travels as standard base64 in the property CONNECT_KEY_BASE64. Either
 // way the key's bytes come back exactly.
 //
-// Header NAME=VALUE travels as the user property "h:"+NAME. The prefix keeps
-// header names from RocketMQ's system properties (KEYS, TAGS, DELAY, ...,
-// which change what the broker does with a message) and the transport's
-// own. Names and values are percent-encoded where RocketMQ would damage
-// them: '%', the ASCII control characters (\x01 and \x02 separate
-// properties on the wire) and bytes that are not UTF-8 (the broker decodes
-// properties as UTF-8). The broker drops properties with an empty value, so
-// an empty value travels as "%", which the encoding never produces
-// otherwise. Everything else passes unchanged, so "h:__connect.errors.topic"
-// reads as it was written. Messages of other producers come back with KEYS
-// as key and every property that is not one of RocketMQ's own as a header,
-// as it is.
+// A message's headers travel together in the user property
+// CONNECT_HEADERS, as NAME=VALUE pairs joined by '&'. Names and values are
+// percent-encoded where they would break that or where RocketMQ would
+// damage them: '%', '=', '&', the ASCII control characters (\x01 and \x02
+// separate properties on the wire) and bytes that are not UTF-8 (the
+// broker decodes properties as UTF-8). Everything else passes unchanged.
+// One property for all headers, rather than one each, because the client
+// allocates for every property of every message when it encodes and
+// decodes them, and a received message's headers are then read without
+// copying its whole property map.
+//
+// Versions before CONNECT_HEADERS wrote header NAME=VALUE as the user
+// property "h:"+NAME (the prefix keeps header names from RocketMQ's system
+// properties: KEYS, TAGS, DELAY, ..., which change what the broker does
+// with a message), percent-encoded the same way but for '=' and '&', with
+// an empty value as "%" (the broker drops properties with an empty
+// value). Subscriptions read messages without CONNECT_HEADERS that way:
+// messages of those versions read as they did, and messages of other
+// producers come back with KEYS as key and every property that is not one
+// of RocketMQ's own as a header, as it is. Older versions read only that
+// form: WithPropertyPerHeader writes it, for a rolling upgrade.
 //
 // # Consumer groups
 //

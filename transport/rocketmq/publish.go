@@ -102,7 +102,7 @@ func (t *Transport) prepare(msgs []*connect.Message) ([]*topicMsgs, error) {
 			return nil, fmt.Errorf("rocketmq: publish: message %d to %s: value of %d bytes exceeds the %d allowed (WithMaxMessageBytes)",
 				i, m.Topic, len(m.Value), t.cfg.maxMessageBytes)
 		}
-		props, psize, err := properties(m)
+		props, psize, err := properties(m, t.cfg.headerPerProp)
 		if err != nil {
 			return nil, fmt.Errorf("rocketmq: publish: message %d to %s: %w", i, m.Topic, err)
 		}

@@ -313,12 +313,7 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 				topic = orig
 			}
 		}
-		props := ext.GetProperties()
-		if len(props) == smallMapEntries {
-			trimProperties(ext)
-		}
-		val := value(ext.Body, props)
-		key, headers := keyAndHeaders(props) // takes props
+		key, val, headers := decode(ext)
 		slab[i] = delivery{
 			req:   req,
 			queue: queue,
@@ -335,22 +330,6 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 		ds[i] = &slab[i]
 	}
 	return ds
-}
-
-// smallMapEntries is how many entries a Go map holds before it outgrows
-// its first table.
-const smallMapEntries = 8
-
-// trimProperties removes from a received message properties the broker
-// adds that nothing reads once the message is decoded. The client's ACK
-// adds one property to every message (CONSUME_START_TIME): on a message of
-// smallMapEntries properties (one with a key and the converter's two
-// headers, say) that makes the client's map grow, an allocation and a copy
-// per message.
-func trimProperties(ext *primitive.MessageExt) {
-	for _, p := range [...]string{primitive.PropertyCluster, primitive.PropertyMsgRegion, primitive.PropertyTraceSwitch} {
-		ext.RemoveProperty(p)
-	}
 }
 
 // Fetch returns up to max messages, waiting until at least one is there,
