@@ -75,6 +75,10 @@
 // decodes them, and a received message's headers are then read without
 // copying its whole property map.
 //
+// Received messages of one pulled batch with the same headers share their
+// Headers map, as the messages of the in-memory transport do: consumers
+// must not modify it (converters copy what they keep).
+//
 // Versions before CONNECT_HEADERS wrote header NAME=VALUE as the user
 // property "h:"+NAME (the prefix keeps header names from RocketMQ's system
 // properties: KEYS, TAGS, DELAY, ..., which change what the broker does

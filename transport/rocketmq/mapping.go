@@ -3,6 +3,7 @@ package rocketmq
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"strings"
 	"unicode/utf8"
 
@@ -231,7 +232,7 @@ func plainKey(key []byte) bool {
 // properties returns the RocketMQ properties carrying m's key and headers,
 // and their size on the wire; perHeader writes a property per header, as
 // the transport did before headersProperty.
-func properties(m *connect.Message, perHeader bool) (map[string]string, int, error) {
+func properties(m *connect.Message, perHeader bool, cache *headerCache) (map[string]string, int, error) {
 	if len(m.Key) == 0 && len(m.Headers) == 0 {
 		return nil, 0, nil
 	}
@@ -256,7 +257,7 @@ func properties(m *connect.Message, perHeader bool) (map[string]string, int, err
 			add(headerPrefix+escape(k), escapeValue(v))
 		}
 	default:
-		add(headersProperty, packHeaders(m.Headers))
+		add(headersProperty, cache.pack(m.Headers))
 	}
 	if size > maxPropertiesBytes-64 { // room for the client's and broker's own properties
 		return nil, 0, fmt.Errorf("key and headers take %d bytes encoded, RocketMQ allows about %d", size, maxPropertiesBytes-64)
@@ -285,6 +286,39 @@ func packHeaders(h connect.Headers) string {
 
 }
 
+// headerCache remembers the headers of the latest message of a batch and
+// their packed form: the messages of a batch mostly carry the same headers
+// (a converter's format headers), so most are packed, or unpacked, once
+// per batch. A nil *headerCache remembers nothing.
+type headerCache struct {
+	h      connect.Headers
+	packed string
+}
+
+// pack returns packHeaders(h).
+func (c *headerCache) pack(h connect.Headers) string {
+	if c == nil {
+		return packHeaders(h)
+	}
+	if c.h == nil || !maps.Equal(c.h, h) {
+		c.h, c.packed = h, packHeaders(h)
+	}
+	return c.packed
+}
+
+// unpack returns unpackHeaders(packed), the map it returned last time
+// when packed is the same: received messages with the same headers share
+// their Headers map.
+func (c *headerCache) unpack(packed string) connect.Headers {
+	if c == nil {
+		return unpackHeaders(packed)
+	}
+	if c.h == nil || c.packed != packed {
+		c.h, c.packed = unpackHeaders(packed), packed
+	}
+	return c.h
+}
+
 // unpackHeaders reverses packHeaders. Names and values without escapes
 // share packed's memory.
 func unpackHeaders(packed string) connect.Headers {
@@ -301,7 +335,7 @@ func unpackHeaders(packed string) connect.Headers {
 // decode returns the key, value and headers of a received message. Its
 // properties map is copied only for a message without headersProperty
 // (one written before it, by another producer, or without headers).
-func decode(ext *primitive.MessageExt) (key, value []byte, headers connect.Headers) {
+func decode(ext *primitive.MessageExt, cache *headerCache) (key, value []byte, headers connect.Headers) {
 	packed := ext.GetProperty(headersProperty)
 	if packed == "" {
 		props := ext.GetProperties()
@@ -328,7 +362,7 @@ func decode(ext *primitive.MessageExt) (key, value []byte, headers connect.Heade
 	if ext.GetProperty(emptyBodyProperty) != "" {
 		value = nil
 	}
-	return key, value, unpackHeaders(packed)
+	return key, value, cache.unpack(packed)
 }
 
 // smallMapEntries is how many entries a Go map holds before it outgrows

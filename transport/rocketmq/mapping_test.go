@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	connect "github.com/openmessaging/connect-go"
@@ -65,7 +67,7 @@ func TestEscapeLeavesPlainTextAlone(t *testing.T) {
 // the client's own wire encoding of a batch message and decodes them.
 func roundTrip(t *testing.T, m *connect.Message) ([]byte, connect.Headers) {
 	t.Helper()
-	props, _, err := properties(m, false)
+	props, _, err := properties(m, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func received(props map[string]string, value []byte) ([]byte, connect.Headers) {
 	wire := pm.MarshallProperties()
 	got := &primitive.MessageExt{Message: primitive.Message{Body: value}}
 	got.UnmarshalProperties([]byte(wire))
-	key, _, h := decode(got)
+	key, _, h := decode(got, nil)
 	return key, h
 }
 
@@ -88,7 +90,7 @@ func received(props map[string]string, value []byte) ([]byte, connect.Headers) {
 // message's key and headers (and WithPropertyPerHeader does): a property
 // per header.
 func legacyProperties(m *connect.Message) map[string]string {
-	props, _, _ := properties(m, true)
+	props, _, _ := properties(m, true, nil)
 	return props
 }
 
@@ -156,7 +158,7 @@ func TestHeadersTravelInOneProperty(t *testing.T) {
 	m := &connect.Message{Key: []byte("k"), Headers: connect.Headers{
 		"connect.key.format": "string", "connect.value.format": "bytes", "a=b&c": "d&e=f%", "": "",
 	}}
-	props, _, err := properties(m, false)
+	props, _, err := properties(m, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,11 +175,11 @@ func TestHeadersTravelInOneProperty(t *testing.T) {
 }
 
 func TestKeyUsesKeysPropertyWhenPlain(t *testing.T) {
-	props, _, _ := properties(&connect.Message{Key: []byte("order 42")}, false)
+	props, _, _ := properties(&connect.Message{Key: []byte("order 42")}, false, nil)
 	if props[primitive.PropertyKeys] != "order 42" || props[keyBase64Property] != "" {
 		t.Errorf("plain key: properties %q, want KEYS only", props)
 	}
-	props, _, _ = properties(&connect.Message{Key: []byte{0xff}}, false)
+	props, _, _ = properties(&connect.Message{Key: []byte{0xff}}, false, nil)
 	if props[primitive.PropertyKeys] != "" || props[keyBase64Property] != "/w==" {
 		t.Errorf("binary key: properties %q, want %s only", props, keyBase64Property)
 	}
@@ -200,7 +202,7 @@ func TestForeignMessage(t *testing.T) {
 
 func TestPropertiesTooLarge(t *testing.T) {
 	h := connect.Headers{"big": strings.Repeat("x", maxPropertiesBytes)}
-	if _, _, err := properties(&connect.Message{Headers: h}, false); err == nil {
+	if _, _, err := properties(&connect.Message{Headers: h}, false, nil); err == nil {
 		t.Fatal("no error for headers beyond RocketMQ's limit")
 	}
 }
@@ -210,7 +212,7 @@ func FuzzKeyAndHeaders(f *testing.F) {
 	f.Add([]byte{0xff, 0}, "\x01", "")
 	f.Fuzz(func(t *testing.T, key []byte, name, value string) {
 		m := &connect.Message{Key: key, Headers: connect.Headers{name: value}}
-		if _, _, err := properties(m, false); err != nil {
+		if _, _, err := properties(m, false, nil); err != nil {
 			return
 		}
 		gotKey, h := roundTrip(t, m)
@@ -240,7 +242,7 @@ func BenchmarkCodec(b *testing.B) {
 		name  string
 		props func(*connect.Message) map[string]string
 	}{
-		{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false); return p }},
+		{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false, nil); return p }},
 		{"legacy", legacyProperties},
 	} {
 		b.Run(c.name, func(b *testing.B) {
@@ -257,7 +259,7 @@ func BenchmarkCodec(b *testing.B) {
 				ext.WithProperty(primitive.PropertyTraceSwitch, "true")
 				ext.WithProperty(primitive.PropertyMinOffset, "0")
 				ext.WithProperty(primitive.PropertyMaxOffset, "123456")
-				key, _, h := decode(ext)
+				key, _, h := decode(ext, nil)
 				ext.WithProperty(primitive.PropertyConsumeStartTime, "1700000000000")
 				if len(key) == 0 || len(h) != 2 {
 					b.Fatalf("key %q headers %q", key, h)
@@ -277,7 +279,7 @@ func BenchmarkDecode(b *testing.B) {
 		name  string
 		props func(*connect.Message) map[string]string
 	}{
-		{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false); return p }},
+		{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false, nil); return p }},
 		{"legacy", legacyProperties},
 	} {
 		b.Run(c.name, func(b *testing.B) {
@@ -299,10 +301,38 @@ func BenchmarkDecode(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				if key, _, h := decode(exts[i]); len(key) == 0 || len(h) != 2 {
+				if key, _, h := decode(exts[i], nil); len(key) == 0 || len(h) != 2 {
 					b.Fatalf("key %q headers %q", key, h)
 				}
 			}
 		})
+	}
+}
+
+// A batch's messages with the same headers pack and unpack them once.
+func TestHeaderCache(t *testing.T) {
+	var c headerCache
+	a := connect.Headers{"connect.value.format": "bytes", "x": "1"}
+	p1 := c.pack(a)
+	p2 := c.pack(maps.Clone(a))
+	if p1 != p2 || unsafe.StringData(p1) != unsafe.StringData(p2) {
+		t.Errorf("equal headers packed anew: %q, %q", p1, p2)
+	}
+	b := connect.Headers{"connect.value.format": "bytes", "x": "2"}
+	if p3 := c.pack(b); p3 == p1 || !maps.Equal(unpackHeaders(p3), b) {
+		t.Errorf("other headers packed as %q", p3)
+	}
+
+	var u headerCache
+	h1, h2 := u.unpack(p1), u.unpack(strings.Clone(p1))
+	if !maps.Equal(h1, a) || reflect.ValueOf(h1).UnsafePointer() != reflect.ValueOf(h2).UnsafePointer() {
+		t.Errorf("equal packed headers unpacked anew, or wrong: %q", h1)
+	}
+	if h3 := u.unpack(c.pack(b)); !maps.Equal(h3, b) || !maps.Equal(h1, a) {
+		t.Errorf("other packed headers: %q (and the first became %q)", h3, h1)
+	}
+	var none *headerCache
+	if !maps.Equal(none.unpack(none.pack(a)), a) {
+		t.Error("a nil cache does not round trip")
 	}
 }

@@ -305,6 +305,7 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 	ds := make([]*delivery, len(exts))
 	queue := queueID{mq.Topic, mq.BrokerName, mq.QueueId}
 	index := s.t.routes.index(mq.Topic, mq.BrokerName, mq.QueueId)
+	var headers headerCache
 	for i, ext := range exts {
 		topic := ext.Topic
 		if strings.HasPrefix(topic, "%RETRY%") {
@@ -313,7 +314,7 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 				topic = orig
 			}
 		}
-		key, val, headers := decode(ext)
+		key, val, hs := decode(ext, &headers)
 		slab[i] = delivery{
 			req:   req,
 			queue: queue,
@@ -321,7 +322,7 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 				Topic:       topic,
 				Key:         key,
 				Value:       val,
-				Headers:     headers,
+				Headers:     hs,
 				Queue:       index,
 				Offset:      ext.QueueOffset,
 				Redelivered: int(ext.ReconsumeTimes),
