@@ -139,6 +139,13 @@ func (a *allocator) owned() ([]*primitive.MessageQueue, uint64) {
 	return out, a.gen
 }
 
+// generation returns the generation of the member's queues (see owned).
+func (a *allocator) generation() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.gen
+}
+
 // holds reports whether the member owns mq.
 func (a *allocator) holds(mq primitive.MessageQueue) bool {
 	a.mu.Lock()

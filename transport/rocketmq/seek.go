@@ -84,7 +84,7 @@ func (s *subscription) Seek(ctx context.Context, q connect.QueueRef, offset int6
 	// commit asserts the offset from now on: the client's pull of q
 	// that Seek stops may still move the client's offset of q when its
 	// long poll returns.
-	s.sought[mq] = offset
+	s.sought[mq] = soughtOffset{offset, s.alloc.generation()}
 	s.mu.Unlock()
 
 	s.alloc.beginSeek()
@@ -179,6 +179,13 @@ func (s *subscription) forgetDropped(id queueID) {
 	})
 }
 
+// soughtOffset is an offset Seek set, and the generation of the member's
+// queues then.
+type soughtOffset struct {
+	offset int64
+	gen    uint64
+}
+
 // assertSought sets, before the offsets are written, the client's offset
 // of every queue sought that the member still owns: the one the
 // subscription tracks for its new pull, else the offset sought. The pull
@@ -196,11 +203,16 @@ func (s *subscription) assertSought() {
 		off int64
 	}
 	var sets []set
-	for mq, off := range s.sought {
-		if !s.alloc.holds(mq) {
+	gen := s.alloc.generation()
+	for mq, so := range s.sought {
+		if so.gen != gen {
+			// The member's queues changed since: if it still has this
+			// one, it got it back, and its new pull started from the
+			// group's offset, not from the Seek's.
 			delete(s.sought, mq)
 			continue
 		}
+		off := so.offset
 		if l := s.lags[queueID{mq.Topic, mq.BrokerName, mq.QueueId}]; l != nil && !l.pq.IsDroppd() {
 			off = l.committed()
 		}

@@ -123,7 +123,7 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		space:     make(chan struct{}, 1),
 		inflight:  map[*connect.Message]*delivery{},
 		lags:      map[queueID]*queueLag{},
-		sought:    map[primitive.MessageQueue]int64{},
+		sought:    map[primitive.MessageQueue]soughtOffset{},
 		linger:    fetchLinger,
 	}
 	t.mu.Lock()
@@ -198,8 +198,8 @@ type subscription struct {
 	ready      []*delivery
 	readyBytes int
 	inflight   map[*connect.Message]*delivery
-	lags       map[queueID]*queueLag            // by queue taken from; see Lag
-	sought     map[primitive.MessageQueue]int64 // offsets Seek set, see assertSought
+	lags       map[queueID]*queueLag                   // by queue taken from; see Lag
+	sought     map[primitive.MessageQueue]soughtOffset // offsets Seek set, see assertSought
 }
 
 // maxReadyBytes bounds the values a subscription holds before Fetch takes
