@@ -87,22 +87,39 @@ func (s *subscription) Seek(ctx context.Context, q connect.QueueRef, offset int6
 	s.sought[mq] = soughtOffset{offset, s.alloc.generation()}
 	s.mu.Unlock()
 
+	err := s.restartPull(ctx, mq, offset)
+	if err != nil {
+		s.mu.Lock()
+		if s.sought != nil {
+			delete(s.sought, mq) // where the pull is now is not known
+		}
+		s.mu.Unlock()
+	}
+	s.forgetDropped(id)
+	if err != nil {
+		return fmt.Errorf("rocketmq: seek %s/%d to %d: %w", q.Topic, q.Queue, offset, err)
+	}
+	s.log.Debug("sought", "topic", mq.Topic, "queue", mq.QueueId, "offset", offset)
+	return nil
+}
+
+// restartPull makes the client pull mq from offset: see Seek.
+func (s *subscription) restartPull(ctx context.Context, mq primitive.MessageQueue, offset int64) error {
 	s.alloc.beginSeek()
 	defer s.alloc.endSeek()
 	// A rebalance of the client's that gave the member q may still be
 	// starting its pull: wait for it, so that it does not start a second.
 	for wait := 0; !s.pc.Pulling(mq) && wait < 300; wait++ {
 		if !sleepCtx(ctx, 10*time.Millisecond) {
-			return fmt.Errorf("rocketmq: seek %s/%d: %w", q.Topic, q.Queue, ctx.Err())
+			return ctx.Err()
 		}
 	}
 	// Removing a queue from the client drops the client's offsets of the
 	// member's other queues from memory until their next Ack: write them
 	// first.
 	s.persist()
-	var err error
 	for attempt := 1; ; attempt++ {
-		err = guard("seek", func() error {
+		err := guard("seek", func() error {
 			s.alloc.exclude(mq, true)
 			defer s.alloc.exclude(mq, false)
 			if err := s.pc.UpdateOffset(&mq, offset); err != nil {
@@ -114,35 +131,26 @@ func (s *subscription) Seek(ctx context.Context, q connect.QueueRef, offset int6
 			return nil
 		})
 		if err != nil {
-			break
+			return err
 		}
-		// The client reads the offset of a new pull from the broker and
-		// keeps it; the offset Seek set stays there when no new pull
-		// started, which the client's next rebalance starts from it.
+		// The client keeps the offset a new pull starts from (read from
+		// the broker); when no new pull started, the offset Seek set
+		// stays, and the client's next rebalance starts one from it.
 		cur, cerr := s.pc.CurrentOffset(&mq)
 		if cerr == nil && cur == offset {
-			break
+			return nil
 		}
 		if !s.alloc.holds(mq) {
-			err = fmt.Errorf("the queue moved to another member: %w", connect.ErrConflict)
-			break
+			return fmt.Errorf("the queue moved to another member: %w", connect.ErrConflict)
 		}
 		if attempt == maxSeekAttempts {
-			err = fmt.Errorf("the client's pull of the queue starts at %d after %d attempts", cur, attempt)
-			break
+			return fmt.Errorf("the client's pull of the queue starts at %d after %d attempts", cur, attempt)
 		}
 		s.log.Debug("seek: the new pull starts elsewhere; again", "topic", mq.Topic, "queue", mq.QueueId, "offset", offset, "start", cur, "error", cerr)
 		if !sleepCtx(ctx, min(time.Duration(attempt)*10*time.Millisecond, 200*time.Millisecond)) {
-			err = ctx.Err()
-			break
+			return ctx.Err()
 		}
 	}
-	s.forgetDropped(id)
-	if err != nil {
-		return fmt.Errorf("rocketmq: seek %s/%d to %d: %w", q.Topic, q.Queue, offset, err)
-	}
-	s.log.Debug("sought", "topic", mq.Topic, "queue", mq.QueueId, "offset", offset)
-	return nil
 }
 
 // ownedQueue returns the queue of the member that q names.
