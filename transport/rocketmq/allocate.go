@@ -1,8 +1,11 @@
 package rocketmq
 
 import (
+	"bytes"
 	"log/slog"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -25,17 +28,44 @@ import (
 //     had our heartbeat yet), it drops the queues, as the client's own
 //     strategy does: keeping them would let two members consume a queue
 //     at once until the next heartbeat.
+//   - A queue being sought (subscription.Seek) is left out of what the
+//     client gets for a moment, so that the client drops its pull of the
+//     queue and starts a new one from the offset sought; the member still
+//     owns it (owned, generation).
 type allocator struct {
 	log *slog.Logger
 
 	mu         sync.Mutex
 	closing    bool
-	held       map[string][]*primitive.MessageQueue // by topic
+	held       map[string][]*primitive.MessageQueue // by topic: what the member owns
+	excluded   map[primitive.MessageQueue]bool      // held, and not given to the client
+	gen        uint64                               // changes with held
 	lastChange time.Time
+	topics     int           // subscribed to
+	balanced   chan struct{} // closed once every topic was allocated
+	seeker     uint64        // goroutine running a Seek, 0 when none
+	seekDone   chan struct{} // closed when it ends
 }
 
-func newAllocator(log *slog.Logger) *allocator {
-	return &allocator{log: log, held: map[string][]*primitive.MessageQueue{}}
+func newAllocator(log *slog.Logger, topics int) *allocator {
+	return &allocator{
+		log:      log,
+		held:     map[string][]*primitive.MessageQueue{},
+		excluded: map[primitive.MessageQueue]bool{},
+		topics:   topics,
+		balanced: make(chan struct{}),
+	}
+}
+
+// noteBalanced closes balanced once every topic was allocated, under a.mu.
+func (a *allocator) noteBalanced(topic string) {
+	if _, ok := a.held[topic]; ok || len(a.held) == a.topics {
+		return
+	}
+	a.held[topic] = nil
+	if len(a.held) == a.topics {
+		close(a.balanced)
+	}
 }
 
 func (a *allocator) allocate(group, self string, mqAll []*primitive.MessageQueue, cidAll []string) []*primitive.MessageQueue {
@@ -45,9 +75,19 @@ func (a *allocator) allocate(group, self string, mqAll []*primitive.MessageQueue
 	topic := mqAll[0].Topic
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	for a.seeker != 0 && a.seeker != goid() {
+		// The client's own rebalances are serialised among themselves,
+		// not with those a Seek runs: two running at once could both
+		// start a pull of the queue sought.
+		done := a.seekDone
+		a.mu.Unlock()
+		<-done
+		a.mu.Lock()
+	}
+	a.noteBalanced(topic)
 	held := a.held[topic]
 	if a.closing {
-		return held
+		return a.given(held)
 	}
 	if !slices.Contains(cidAll, self) {
 		// The broker restarted and has not had our heartbeat yet. Keeping
@@ -58,6 +98,7 @@ func (a *allocator) allocate(group, self string, mqAll []*primitive.MessageQueue
 		a.log.Debug("member not known to the broker yet; releasing its queues", "topic", topic, "queues", len(held))
 		if len(held) > 0 {
 			a.lastChange = time.Now()
+			a.gen++
 		}
 		a.held[topic] = nil
 		return nil
@@ -65,10 +106,94 @@ func (a *allocator) allocate(group, self string, mqAll []*primitive.MessageQueue
 	got := consumer.AllocateByAveragely(group, self, mqAll, cidAll)
 	if !sameQueueSet(got, held) {
 		a.lastChange = time.Now()
+		a.gen++
 		a.log.Debug("queues assigned", "topic", topic, "queues", queueIDs(got), "members", len(cidAll))
 	}
 	a.held[topic] = got
-	return got
+	return a.given(got)
+}
+
+// given returns the queues of held the client gets: those not excluded.
+func (a *allocator) given(held []*primitive.MessageQueue) []*primitive.MessageQueue {
+	if len(a.excluded) == 0 {
+		return held
+	}
+	out := make([]*primitive.MessageQueue, 0, len(held))
+	for _, q := range held {
+		if !a.excluded[*q] {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// owned returns the queues the member owns, over every topic, and the
+// generation of that set.
+func (a *allocator) owned() ([]*primitive.MessageQueue, uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []*primitive.MessageQueue
+	for _, qs := range a.held {
+		out = append(out, qs...)
+	}
+	return out, a.gen
+}
+
+// generation returns the generation of the member's queues (see owned).
+func (a *allocator) generation() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.gen
+}
+
+// holds reports whether the member owns mq.
+func (a *allocator) holds(mq primitive.MessageQueue) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.ContainsFunc(a.held[mq.Topic], func(q *primitive.MessageQueue) bool { return *q == mq })
+}
+
+// exclude keeps mq from the client (in) or gives it back (!in) from the
+// next rebalance on.
+func (a *allocator) exclude(mq primitive.MessageQueue, in bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if in {
+		a.excluded[mq] = true
+	} else {
+		delete(a.excluded, mq)
+	}
+	a.lastChange = time.Now()
+}
+
+// beginSeek makes the allocations of every goroutine but the caller's
+// wait until endSeek.
+func (a *allocator) beginSeek() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seeker = goid()
+	a.seekDone = make(chan struct{})
+}
+
+func (a *allocator) endSeek() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seeker = 0
+	close(a.seekDone)
+}
+
+// goid returns the id of the calling goroutine, from its stack trace's
+// first line ("goroutine 42 [running]:"). Only Seeks and the allocations
+// that run during one need it.
+func goid() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
 }
 
 // close freezes the allocation and returns how long ago it last changed.

@@ -13,7 +13,11 @@ import (
 	"testing"
 	"time"
 
+	rmq "github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/converter"
 	"github.com/openmessaging/connect-go/transport/rocketmq"
 )
 
@@ -397,5 +401,81 @@ func TestBroadcastAfterRestartReadsFromBeginning(t *testing.T) {
 	n2 := read(tr2)
 	if n1 != 10 || n2 < 10 {
 		t.Errorf("broadcast readers read %d and, after a restart, %d of 10", n1, n2)
+	}
+}
+
+// Messages the previous version of the transport wrote (a property per
+// header, "h:"+NAME) read as they did, through a real broker, next to
+// messages of this version, and records a converter wrote come back the
+// same from either.
+func TestReadsMessagesOfThePreviousVersion(t *testing.T) {
+	namesrv, _ := services(t)
+	tr := open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	topic := uniqueName("legacy")
+	if err := tr.CreateTopic(ctx, topic, 1); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := rmq.NewProducer(producer.WithNameServer([]string{namesrv}), producer.WithGroupName(uniqueName("glegacy")),
+		producer.WithInstanceName(uniqueName("legacy")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Shutdown()
+	conv := converter.NewBytes()
+	rec := &connect.Record{Topic: topic, Key: "order-7", Value: []byte("v"), Timestamp: time.UnixMilli(1700000000000),
+		Headers: connect.Headers{"trace": "a=b&c%", "empty": ""}}
+	m, err := conv.Encode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the previous version sent it (mapping.go before headers traveled
+	// in one property): KEYS, and "h:"+name per header, '%' escaped and an
+	// empty value as "%".
+	legacy := primitive.NewMessage(topic, m.Value)
+	legacy.WithProperty("KEYS", string(m.Key))
+	for k, v := range m.Headers {
+		v = strings.ReplaceAll(v, "%", "%25")
+		if v == "" {
+			v = "%"
+		}
+		legacy.WithProperty("h:"+k, v)
+	}
+	if _, err := raw.SendSync(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Publish(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := tr.Subscribe(ctx, uniqueName("glegacy"), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	var got []*connect.Message
+	for len(got) < 2 {
+		ms, err := sub.Fetch(ctx, 2)
+		if err != nil {
+			t.Fatalf("fetch: %v (%d of 2)", err, len(got))
+		}
+		got = append(got, ms...)
+	}
+	for i, g := range got {
+		what := [...]string{"written by the previous version", "written by this version"}[i]
+		if string(g.Key) != string(m.Key) || !maps.Equal(g.Headers, m.Headers) {
+			t.Errorf("%s: key %q headers %q, want %q %q", what, g.Key, g.Headers, m.Key, m.Headers)
+		}
+		r, err := conv.Decode(g)
+		if err != nil {
+			t.Fatalf("%s: decode: %v", what, err)
+		}
+		if r.Key != rec.Key || !bytes.Equal(r.Value.([]byte), rec.Value.([]byte)) || !r.Timestamp.Equal(rec.Timestamp) || !maps.Equal(r.Headers, rec.Headers) {
+			t.Errorf("%s: record key %#v value %q time %v headers %q, want %#v %q %v %q", what, r.Key, r.Value, r.Timestamp, r.Headers,
+				rec.Key, rec.Value, rec.Timestamp, rec.Headers)
+		}
 	}
 }

@@ -64,18 +64,31 @@
 // key travels as standard base64 in the property CONNECT_KEY_BASE64. Either
 // way the key's bytes come back exactly.
 //
-// Header NAME=VALUE travels as the user property "h:"+NAME. The prefix keeps
-// header names from RocketMQ's system properties (KEYS, TAGS, DELAY, ...,
-// which change what the broker does with a message) and the transport's
-// own. Names and values are percent-encoded where RocketMQ would damage
-// them: '%', the ASCII control characters (\x01 and \x02 separate
-// properties on the wire) and bytes that are not UTF-8 (the broker decodes
-// properties as UTF-8). The broker drops properties with an empty value, so
-// an empty value travels as "%", which the encoding never produces
-// otherwise. Everything else passes unchanged, so "h:__connect.errors.topic"
-// reads as it was written. Messages of other producers come back with KEYS
-// as key and every property that is not one of RocketMQ's own as a header,
-// as it is.
+// A message's headers travel together in the user property
+// CONNECT_HEADERS, as NAME=VALUE pairs joined by '&'. Names and values are
+// percent-encoded where they would break that or where RocketMQ would
+// damage them: '%', '=', '&', the ASCII control characters (\x01 and \x02
+// separate properties on the wire) and bytes that are not UTF-8 (the
+// broker decodes properties as UTF-8). Everything else passes unchanged.
+// One property for all headers, rather than one each, because the client
+// allocates for every property of every message when it encodes and
+// decodes them, and a received message's headers are then read without
+// copying its whole property map.
+//
+// Received messages of one pulled batch with the same headers share their
+// Headers map, as the messages of the in-memory transport do: consumers
+// must not modify it (converters copy what they keep).
+//
+// Versions before CONNECT_HEADERS wrote header NAME=VALUE as the user
+// property "h:"+NAME (the prefix keeps header names from RocketMQ's system
+// properties: KEYS, TAGS, DELAY, ..., which change what the broker does
+// with a message), percent-encoded the same way but for '=' and '&', with
+// an empty value as "%" (the broker drops properties with an empty
+// value). Subscriptions read messages without CONNECT_HEADERS that way:
+// messages of those versions read as they did, and messages of other
+// producers come back with KEYS as key and every property that is not one
+// of RocketMQ's own as a header, as it is. Older versions read only that
+// form: WithPropertyPerHeader writes it, for a rolling upgrade.
 //
 // # Consumer groups
 //
@@ -145,6 +158,29 @@
 // were pulled and not fetched; the client buffers at most 32 pulls per
 // queue besides (the broker caps a pull at 32 messages or 256 KiB), so
 // memory stays bounded whatever the backlog.
+//
+// Subscriptions of a group are connect.QueueOwner (for sinks that keep
+// their offsets in their target, such as mysqlsink's exactly-once mode).
+// Owned lists the queues the group's allocation gave the member, with a
+// generation that changes with them; Subscribe waits (up to 5s) for the
+// first allocation, so a lone member owns every queue when it returns.
+// Seek of an owned queue restarts the client's pull of it at the offset
+// (the client keeps its pull position to itself): the subscription sets
+// the group's offset of the queue in the client, leaves the queue out of
+// what its allocation strategy gives the client and rebalances (the client
+// stops its pull and writes the offset to the broker), gives it back and
+// rebalances again (a new pull starts from the broker's offset), checks
+// where the new pull starts and tries again if elsewhere. Other rebalances
+// of the member wait meanwhile; a Seek takes a few broker round trips.
+// The member keeps owning the queue throughout, messages of the queue
+// fetched before are forgotten (Ack and Nack ignore them), and the
+// subscription writes the offset sought on its next commit, so that the
+// stopped pull, whose long poll may still return, cannot move it. An
+// offset below the oldest message the member saw retained is raised to
+// it; an offset past the queue's end (or below its oldest message when the
+// member saw none) is corrected by the broker, and the client resumes the
+// queue from there after a pause of 10s to 30s. Seek of a queue the member
+// does not own fails with connect.ErrConflict; broadcast readers own none.
 //
 // A subscription's Lag method (the runtime's connect.sink.lag) sums, over
 // the queues the member owns, the queue's end as the broker reported it in
@@ -273,6 +309,15 @@
 //     queues' offsets until their next acknowledgement; a queue that sees
 //     none before it moves too is read again from its last commit (more
 //     duplicates after a rebalance, nothing lost).
+//   - A pull that Seek stopped moves the client's offset of its queue to
+//     the queue's end when its long poll returns empty while none of its
+//     messages are pending (all acknowledged). The subscription sets the
+//     offset back before each commit of its own, but the client's own
+//     commit (every 5s) can write the moved offset first: after a Seek
+//     backward past acknowledged messages, a member that dies in that
+//     moment leaves its group past them. A Seek forward, or backward over
+//     messages not acknowledged (what exactly-once sinks do), is not
+//     affected.
 //   - A residual race inside the client remains: a pull result arriving at
 //     the very moment of Shutdown can be sent on a closed channel and panic
 //     in a goroutine the client does not guard. It needs a pull to complete

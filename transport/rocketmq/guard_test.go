@@ -73,6 +73,14 @@ func (c *fakeConsumer) ACK(context.Context, *consumer.ConsumeRequest, consumer.C
 
 func (c *fakeConsumer) PersistOffset(context.Context, string) error { return nil }
 
+func (c *fakeConsumer) Rebalance() {}
+
+func (c *fakeConsumer) UpdateOffset(*primitive.MessageQueue, int64) error { return nil }
+
+func (c *fakeConsumer) CurrentOffset(*primitive.MessageQueue) (int64, error) { return -1, nil }
+
+func (c *fakeConsumer) Pulling(primitive.MessageQueue) bool { return false }
+
 func TestSubscriptionSurvivesClientPanics(t *testing.T) {
 	tr := fakeTransport(&recordingProducer{})
 	tr.admin = fakeAdmin{}

@@ -17,6 +17,7 @@ type queueLag struct {
 	// marks it dropped when the queue leaves the member.
 	pq      interface{ IsDroppd() bool }
 	end     int64      // the broker's max offset (next to be written) when the latest batch was pulled
+	start   int64      // the broker's min offset (oldest retained) then
 	next    int64      // offset after the latest message taken
 	pending []*request // batches taken and not wholly acknowledged, in offset order
 }
@@ -68,6 +69,9 @@ func (s *subscription) track(cr *consumer.ConsumeRequest, req *request) {
 	q.next = last.QueueOffset + 1
 	if end, err := strconv.ParseInt(last.GetProperty(primitive.PropertyMaxOffset), 10, 64); err == nil {
 		q.end = max(q.end, end)
+	}
+	if start, err := strconv.ParseInt(last.GetProperty(primitive.PropertyMinOffset), 10, 64); err == nil {
+		q.start = max(q.start, start)
 	}
 	q.end = max(q.end, q.next)
 }

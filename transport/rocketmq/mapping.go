@@ -3,6 +3,7 @@ package rocketmq
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"strings"
 	"unicode/utf8"
 
@@ -19,10 +20,18 @@ import (
 //     property (RocketMQ's own key, indexed by the broker, so
 //     `mqadmin queryMsgByKey` finds the message); otherwise it is standard
 //     base64 in the keyBase64Property and KEYS is not set.
-//   - Header NAME=VALUE is the user property "h:"+escape(NAME) =
-//     escapeValue(VALUE): the prefix keeps header names away from
-//     RocketMQ's system properties (KEYS, TAGS, DELAY, ...), which change
-//     what the broker does with a message.
+//   - Headers travel together in one property, headersProperty:
+//     NAME=VALUE pairs joined by '&', names and values escaped (packEscape:
+//     '=' and '&' too). One property, not one per header, because every
+//     property costs the client an allocation or three per message on
+//     either side (encoding to and decoding from its wire string, a map
+//     entry), and a received message's headers can then be read without
+//     copying its whole property map.
+//   - Messages written before headersProperty (and by other producers):
+//     header NAME=VALUE is the user property "h:"+escape(NAME) =
+//     escapeValue(VALUE), and every other property that is not one of
+//     RocketMQ's own is a header as it is. Received messages without
+//     headersProperty are read that way.
 //
 // The escaping is percent-encoding of '%', the ASCII control characters
 // (\x01 and \x02 separate properties on the wire) and bytes that are not
@@ -30,6 +39,7 @@ import (
 // them). The broker drops properties with empty values, so an empty value
 // travels as a lone "%", which escaping never produces otherwise.
 const (
+	headersProperty   = "CONNECT_HEADERS"
 	headerPrefix      = "h:"
 	keyBase64Property = "CONNECT_KEY_BASE64"
 	// emptyBodyProperty marks a message whose Value is empty. The broker
@@ -62,6 +72,7 @@ func init() {
 		systemProperties[p] = true
 	}
 	systemProperties[keyBase64Property] = true
+	systemProperties[headersProperty] = true
 	systemProperties[emptyBodyProperty] = true
 }
 
@@ -79,8 +90,9 @@ func body(value []byte, props *map[string]string) []byte {
 
 var emptyBody = []byte{0}
 
-// value returns the Value of a received message with body and props.
-func value(body []byte, props map[string]string) []byte {
+// messageValue returns the Value of a received message with body and
+// props.
+func messageValue(body []byte, props map[string]string) []byte {
 	if props[emptyBodyProperty] != "" {
 		return nil
 	}
@@ -102,13 +114,41 @@ func escape(s string) string {
 	if !needsEscape(s) {
 		return s
 	}
-	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(s) + 8)
+	escapeTo(&b, s, false)
+	return b.String()
+}
+
+// needsPackEscape reports whether s must be escaped to travel in
+// headersProperty.
+func needsPackEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '%' || c == '=' || c == '&' {
+			return true
+		}
+	}
+	return !utf8.ValidString(s)
+}
+
+// packEscapeTo writes s to b escaped for headersProperty: like escape, and
+// '=' and '&' too.
+func packEscapeTo(b *strings.Builder, s string) {
+	if !needsPackEscape(s) {
+		b.WriteString(s)
+		return
+	}
+	escapeTo(b, s, true)
+}
+
+// escapeTo writes s to b percent-encoded as escape does, and '=' and '&'
+// as well when pack is set.
+func escapeTo(b *strings.Builder, s string, pack bool) {
+	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f || c == '%' {
+			if c < 0x20 || c == 0x7f || c == '%' || pack && (c == '=' || c == '&') {
 				b.WriteByte('%')
 				b.WriteByte(hex[c>>4])
 				b.WriteByte(hex[c&15])
@@ -128,7 +168,6 @@ func escape(s string) string {
 		}
 		i += n
 	}
-	return b.String()
 }
 
 // unescape reverses escape. It is lenient: a '%' not followed by two hex
@@ -191,12 +230,14 @@ func plainKey(key []byte) bool {
 }
 
 // properties returns the RocketMQ properties carrying m's key and headers,
-// and their size on the wire.
-func properties(m *connect.Message) (map[string]string, int, error) {
+// and their size on the wire; perHeader writes a property per header, as
+// the transport did before headersProperty.
+func properties(m *connect.Message, perHeader bool, cache *headerCache) (map[string]string, int, error) {
 	if len(m.Key) == 0 && len(m.Headers) == 0 {
 		return nil, 0, nil
 	}
-	props := make(map[string]string, len(m.Headers)+1)
+	// Room for the properties the client adds (UNIQ_KEY) and the broker.
+	props := make(map[string]string, 4)
 	size := 0
 	add := func(k, v string) {
 		props[k] = v
@@ -209,13 +250,134 @@ func properties(m *connect.Message) (map[string]string, int, error) {
 			add(keyBase64Property, base64.StdEncoding.EncodeToString(m.Key))
 		}
 	}
-	for k, v := range m.Headers {
-		add(headerPrefix+escape(k), escapeValue(v))
+	switch {
+	case len(m.Headers) == 0:
+	case perHeader:
+		for k, v := range m.Headers {
+			add(headerPrefix+escape(k), escapeValue(v))
+		}
+	default:
+		add(headersProperty, cache.pack(m.Headers))
 	}
 	if size > maxPropertiesBytes-64 { // room for the client's and broker's own properties
 		return nil, 0, fmt.Errorf("key and headers take %d bytes encoded, RocketMQ allows about %d", size, maxPropertiesBytes-64)
 	}
 	return props, size, nil
+}
+
+// packHeaders returns the value of headersProperty for h (not empty): its
+// pairs NAME=VALUE joined by '&', escaped.
+func packHeaders(h connect.Headers) string {
+	n := 0
+	for k, v := range h {
+		n += len(k) + len(v) + 2
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for k, v := range h {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		packEscapeTo(&b, k)
+		b.WriteByte('=')
+		packEscapeTo(&b, v)
+	}
+	return b.String() // not empty: every pair has its '='
+
+}
+
+// headerCache remembers the headers of the latest message of a batch and
+// their packed form: the messages of a batch mostly carry the same headers
+// (a converter's format headers), so most are packed, or unpacked, once
+// per batch. A nil *headerCache remembers nothing.
+type headerCache struct {
+	h      connect.Headers
+	packed string
+}
+
+// pack returns packHeaders(h).
+func (c *headerCache) pack(h connect.Headers) string {
+	if c == nil {
+		return packHeaders(h)
+	}
+	if c.h == nil || !maps.Equal(c.h, h) {
+		c.h, c.packed = h, packHeaders(h)
+	}
+	return c.packed
+}
+
+// unpack returns unpackHeaders(packed), the map it returned last time
+// when packed is the same: received messages with the same headers share
+// their Headers map.
+func (c *headerCache) unpack(packed string) connect.Headers {
+	if c == nil {
+		return unpackHeaders(packed)
+	}
+	if c.h == nil || c.packed != packed {
+		c.h, c.packed = unpackHeaders(packed), packed
+	}
+	return c.h
+}
+
+// unpackHeaders reverses packHeaders. Names and values without escapes
+// share packed's memory.
+func unpackHeaders(packed string) connect.Headers {
+	h := make(connect.Headers, strings.Count(packed, "&")+1)
+	for packed != "" {
+		var pair string
+		pair, packed, _ = strings.Cut(packed, "&")
+		k, v, _ := strings.Cut(pair, "=")
+		h[unescape(k)] = unescape(v)
+	}
+	return h
+}
+
+// decode returns the key, value and headers of a received message. Its
+// properties map is copied only for a message without headersProperty
+// (one written before it, by another producer, or without headers).
+func decode(ext *primitive.MessageExt, cache *headerCache) (key, value []byte, headers connect.Headers) {
+	packed := ext.GetProperty(headersProperty)
+	if packed == "" {
+		props := ext.GetProperties()
+		if len(props) == smallMapEntries {
+			trimProperties(ext)
+		}
+		value = messageValue(ext.Body, props)
+		key, headers = keyAndHeaders(props) // takes props
+		return key, value, headers
+	}
+	// Written by this transport: no other property is a header. With a
+	// key it has smallMapEntries properties once pulled (the broker's
+	// CLUSTER, MSG_REGION and TRACE_ON, the client's UNIQ_KEY, MIN_OFFSET
+	// and MAX_OFFSET); one less leaves room for the one ACK adds.
+	ext.RemoveProperty(primitive.PropertyTraceSwitch)
+	if b64 := ext.GetProperty(keyBase64Property); b64 != "" {
+		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
+			key = k
+		}
+	} else if k := ext.GetProperty(primitive.PropertyKeys); k != "" {
+		key = []byte(k)
+	}
+	value = ext.Body
+	if ext.GetProperty(emptyBodyProperty) != "" {
+		value = nil
+	}
+	return key, value, cache.unpack(packed)
+}
+
+// smallMapEntries is how many entries a Go map holds before it outgrows
+// its first table.
+const smallMapEntries = 8
+
+// trimProperties removes from a received message properties the broker
+// adds that nothing reads once the message is decoded. The client's ACK
+// adds one property to every message (CONSUME_START_TIME): on a message of
+// smallMapEntries properties (one with a key and headersProperty, say)
+// that makes the client's map grow, an allocation and a copy per message.
+func trimProperties(ext *primitive.MessageExt) {
+	for _, p := range [...]string{primitive.PropertyCluster, primitive.PropertyMsgRegion, primitive.PropertyTraceSwitch} {
+		ext.RemoveProperty(p)
+	}
 }
 
 // keyAndHeaders decodes the key and headers of a received message's

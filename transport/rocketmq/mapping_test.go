@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	connect "github.com/openmessaging/connect-go"
@@ -65,16 +67,31 @@ func TestEscapeLeavesPlainTextAlone(t *testing.T) {
 // the client's own wire encoding of a batch message and decodes them.
 func roundTrip(t *testing.T, m *connect.Message) ([]byte, connect.Headers) {
 	t.Helper()
-	props, _, err := properties(m)
+	props, _, err := properties(m, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pm := &primitive.Message{Topic: "t", Body: m.Value}
+	return received(props, m.Value)
+}
+
+// received returns the key and headers of a message with props as the
+// transport reads them, after the client's own wire encoding.
+func received(props map[string]string, value []byte) ([]byte, connect.Headers) {
+	pm := &primitive.Message{Topic: "t", Body: value}
 	pm.WithProperties(props)
 	wire := pm.MarshallProperties()
-	got := &primitive.Message{}
+	got := &primitive.MessageExt{Message: primitive.Message{Body: value}}
 	got.UnmarshalProperties([]byte(wire))
-	return keyAndHeaders(got.GetProperties())
+	key, _, h := decode(got, nil)
+	return key, h
+}
+
+// legacyProperties is how the previous version of the transport wrote a
+// message's key and headers (and WithPropertyPerHeader does): a property
+// per header.
+func legacyProperties(m *connect.Message) map[string]string {
+	props, _, _ := properties(m, true, nil)
+	return props
 }
 
 func TestKeyAndHeadersRoundTrip(t *testing.T) {
@@ -116,23 +133,53 @@ func TestKeyAndHeadersRoundTrip(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			key, h := roundTrip(t, &connect.Message{Key: c.key, Headers: c.h, Value: []byte("v")})
+			m := &connect.Message{Key: c.key, Headers: c.h, Value: []byte("v")}
+			key, h := roundTrip(t, m)
 			if !bytes.Equal(key, c.key) {
 				t.Errorf("key %q, want %q", key, c.key)
 			}
 			if !maps.Equal(h, c.h) {
 				t.Errorf("headers %q, want %q", h, c.h)
 			}
+			// Messages the previous version wrote read the same.
+			key, h = received(legacyProperties(m), m.Value)
+			if !bytes.Equal(key, c.key) {
+				t.Errorf("written by the previous version: key %q, want %q", key, c.key)
+			}
+			if !maps.Equal(h, c.h) {
+				t.Errorf("written by the previous version: headers %q, want %q", h, c.h)
+			}
 		})
 	}
 }
 
+// Headers travel in one property, which nothing else is read as a header.
+func TestHeadersTravelInOneProperty(t *testing.T) {
+	m := &connect.Message{Key: []byte("k"), Headers: connect.Headers{
+		"connect.key.format": "string", "connect.value.format": "bytes", "a=b&c": "d&e=f%", "": "",
+	}}
+	props, _, err := properties(m, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(props) != 2 || props[headersProperty] == "" || props[primitive.PropertyKeys] != "k" {
+		t.Fatalf("properties %q, want KEYS and %s", props, headersProperty)
+	}
+	// A property another producer added to one of our messages is not a
+	// header: all of them are in headersProperty.
+	props["orderId"] = "42"
+	props[headerPrefix+"x"] = "y"
+	if _, h := received(props, nil); !maps.Equal(h, m.Headers) {
+		t.Errorf("headers %q, want %q", h, m.Headers)
+	}
+}
+
 func TestKeyUsesKeysPropertyWhenPlain(t *testing.T) {
-	props, _, _ := properties(&connect.Message{Key: []byte("order 42")})
+	props, _, _ := properties(&connect.Message{Key: []byte("order 42")}, false, nil)
 	if props[primitive.PropertyKeys] != "order 42" || props[keyBase64Property] != "" {
 		t.Errorf("plain key: properties %q, want KEYS only", props)
 	}
-	props, _, _ = properties(&connect.Message{Key: []byte{0xff}})
+	props, _, _ = properties(&connect.Message{Key: []byte{0xff}}, false, nil)
 	if props[primitive.PropertyKeys] != "" || props[keyBase64Property] != "/w==" {
 		t.Errorf("binary key: properties %q, want %s only", props, keyBase64Property)
 	}
@@ -155,7 +202,7 @@ func TestForeignMessage(t *testing.T) {
 
 func TestPropertiesTooLarge(t *testing.T) {
 	h := connect.Headers{"big": strings.Repeat("x", maxPropertiesBytes)}
-	if _, _, err := properties(&connect.Message{Headers: h}); err == nil {
+	if _, _, err := properties(&connect.Message{Headers: h}, false, nil); err == nil {
 		t.Fatal("no error for headers beyond RocketMQ's limit")
 	}
 }
@@ -165,7 +212,7 @@ func FuzzKeyAndHeaders(f *testing.F) {
 	f.Add([]byte{0xff, 0}, "\x01", "")
 	f.Fuzz(func(t *testing.T, key []byte, name, value string) {
 		m := &connect.Message{Key: key, Headers: connect.Headers{name: value}}
-		if _, _, err := properties(m); err != nil {
+		if _, _, err := properties(m, false, nil); err != nil {
 			return
 		}
 		gotKey, h := roundTrip(t, m)
@@ -175,5 +222,117 @@ func FuzzKeyAndHeaders(f *testing.F) {
 		if !maps.Equal(h, m.Headers) {
 			t.Errorf("headers %q, want %q", h, m.Headers)
 		}
+		gotKey, h = received(legacyProperties(m), nil)
+		if !bytes.Equal(gotKey, key) || !maps.Equal(h, m.Headers) {
+			t.Errorf("written by the previous version: key %q headers %q, want %q %q", gotKey, h, key, m.Headers)
+		}
 	})
+}
+
+// BenchmarkCodec measures what a message's key and headers cost on the
+// way through the client, per message: properties, the client's wire
+// encoding (a batch's, as Publish sends) and decoding (plus the two
+// properties it adds to every pulled message and the one ACK adds), and
+// decode. "legacy" is the previous version's property per header.
+func BenchmarkCodec(b *testing.B) {
+	m := &connect.Message{Key: []byte("key-123"), Value: make([]byte, 150), Headers: connect.Headers{
+		"connect.key.format": "string", "connect.value.format": "bytes",
+	}}
+	for _, c := range []struct {
+		name  string
+		props func(*connect.Message) map[string]string
+	}{
+		{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false, nil); return p }},
+		{"legacy", legacyProperties},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				pm := &primitive.Message{Topic: "t", Body: m.Value}
+				pm.WithProperties(c.props(m))
+				pm.WithProperty(primitive.PropertyUniqueClientMessageIdKeyIndex, "C0000202768F0000000007829f680001")
+				wire := pm.Marshal()
+				ext := &primitive.MessageExt{Message: primitive.Message{Body: m.Value}}
+				ext.UnmarshalProperties(wire[len(wire)-len(pm.MarshallProperties()):])
+				ext.WithProperty(primitive.PropertyCluster, "DefaultCluster")
+				ext.WithProperty(primitive.PropertyMsgRegion, "DefaultRegion")
+				ext.WithProperty(primitive.PropertyTraceSwitch, "true")
+				ext.WithProperty(primitive.PropertyMinOffset, "0")
+				ext.WithProperty(primitive.PropertyMaxOffset, "123456")
+				key, _, h := decode(ext, nil)
+				ext.WithProperty(primitive.PropertyConsumeStartTime, "1700000000000")
+				if len(key) == 0 || len(h) != 2 {
+					b.Fatalf("key %q headers %q", key, h)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecode measures decode alone on pulled messages as the client
+// hands them over: the previous version's properties and packed headers.
+func BenchmarkDecode(b *testing.B) {
+	m := &connect.Message{Key: []byte("key-123"), Value: make([]byte, 150), Headers: connect.Headers{
+		"connect.key.format": "string", "connect.value.format": "bytes",
+	}}
+	for _, c := range []struct {
+		name  string
+		props func(*connect.Message) map[string]string
+	}{
+		{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false, nil); return p }},
+		{"legacy", legacyProperties},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			pm := &primitive.Message{Topic: "t", Body: m.Value}
+			pm.WithProperties(c.props(m))
+			for k, v := range map[string]string{"UNIQ_KEY": "C0000202768F0000000007829f680001", "CLUSTER": "DefaultCluster",
+				"MSG_REGION": "DefaultRegion", "TRACE_ON": "true"} {
+				pm.WithProperty(k, v)
+			}
+			wire := []byte(pm.MarshallProperties())
+			exts := make([]*primitive.MessageExt, b.N)
+			for i := range exts {
+				ext := &primitive.MessageExt{Message: primitive.Message{Body: m.Value}}
+				ext.UnmarshalProperties(wire)
+				ext.WithProperty(primitive.PropertyMinOffset, "0")
+				ext.WithProperty(primitive.PropertyMaxOffset, "123456")
+				exts[i] = ext
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if key, _, h := decode(exts[i], nil); len(key) == 0 || len(h) != 2 {
+					b.Fatalf("key %q headers %q", key, h)
+				}
+			}
+		})
+	}
+}
+
+// A batch's messages with the same headers pack and unpack them once.
+func TestHeaderCache(t *testing.T) {
+	var c headerCache
+	a := connect.Headers{"connect.value.format": "bytes", "x": "1"}
+	p1 := c.pack(a)
+	p2 := c.pack(maps.Clone(a))
+	if p1 != p2 || unsafe.StringData(p1) != unsafe.StringData(p2) {
+		t.Errorf("equal headers packed anew: %q, %q", p1, p2)
+	}
+	b := connect.Headers{"connect.value.format": "bytes", "x": "2"}
+	if p3 := c.pack(b); p3 == p1 || !maps.Equal(unpackHeaders(p3), b) {
+		t.Errorf("other headers packed as %q", p3)
+	}
+
+	var u headerCache
+	h1, h2 := u.unpack(p1), u.unpack(strings.Clone(p1))
+	if !maps.Equal(h1, a) || reflect.ValueOf(h1).UnsafePointer() != reflect.ValueOf(h2).UnsafePointer() {
+		t.Errorf("equal packed headers unpacked anew, or wrong: %q", h1)
+	}
+	if h3 := u.unpack(c.pack(b)); !maps.Equal(h3, b) || !maps.Equal(h1, a) {
+		t.Errorf("other packed headers: %q (and the first became %q)", h3, h1)
+	}
+	var none *headerCache
+	if !maps.Equal(none.unpack(none.pack(a)), a) {
+		t.Error("a nil cache does not round trip")
+	}
 }

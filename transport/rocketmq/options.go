@@ -41,6 +41,7 @@ type config struct {
 	broadcastPrefix string
 	accessKey       string
 	secretKey       string
+	headerPerProp   bool
 }
 
 func defaultConfig() config {
@@ -184,6 +185,17 @@ func WithPullBatchSize(n int) Option {
 			c.pullBatchSize = n
 		}
 	})
+}
+
+// WithPropertyPerHeader makes Publish write each header as a property of
+// its own, "h:"+NAME, as versions of this transport before headers
+// traveled together in the property CONNECT_HEADERS did. Subscriptions
+// read both forms whatever this says; older versions read only this one.
+// Use it while workers of an older version read topics that newer ones
+// write (a rolling upgrade), and drop it once none is left: every property
+// costs the client allocations per message on both sides. Default off.
+func WithPropertyPerHeader() Option {
+	return optionFunc(func(c *config) { c.headerPerProp = true })
 }
 
 // WithFetchBuffer sets how many received messages a subscription holds

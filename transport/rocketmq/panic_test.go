@@ -123,9 +123,13 @@ func TestClientPanicInPullerFailsFetch(t *testing.T) {
 // unexported submitToConsume before Start.
 func panicInPuller(t *testing.T, pc pullConsumer, topic string, n int) {
 	t.Helper()
-	field := reflect.ValueOf(pc).Elem().FieldByName("submitToConsume")
+	var client any = pc
+	if c, ok := pc.(pullClient); ok {
+		client = c.PullConsumer
+	}
+	field := reflect.ValueOf(client).Elem().FieldByName("submitToConsume")
 	if !field.IsValid() || field.Kind() != reflect.Func {
-		t.Fatalf("the pull consumer %T has no submitToConsume func any more", pc)
+		t.Fatalf("the pull consumer %T has no submitToConsume func any more", client)
 	}
 	f := reflect.NewAt(field.Type(), unsafe.Pointer(field.UnsafeAddr())).Elem()
 	orig := reflect.ValueOf(f.Interface())

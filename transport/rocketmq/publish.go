@@ -90,9 +90,10 @@ type sendGroup struct {
 // prepare converts msgs and splits them by topic, keeping their order.
 func (t *Transport) prepare(msgs []*connect.Message) ([]*topicMsgs, error) {
 	var (
-		out   []*topicMsgs
-		index = map[string]*topicMsgs{}
-		slab  = make([]primitive.Message, len(msgs)) // one allocation for the batch
+		out     []*topicMsgs
+		index   = map[string]*topicMsgs{}
+		slab    = make([]primitive.Message, len(msgs)) // one allocation for the batch
+		headers headerCache
 	)
 	for i, m := range msgs {
 		if m == nil {
@@ -102,7 +103,7 @@ func (t *Transport) prepare(msgs []*connect.Message) ([]*topicMsgs, error) {
 			return nil, fmt.Errorf("rocketmq: publish: message %d to %s: value of %d bytes exceeds the %d allowed (WithMaxMessageBytes)",
 				i, m.Topic, len(m.Value), t.cfg.maxMessageBytes)
 		}
-		props, psize, err := properties(m)
+		props, psize, err := properties(m, t.cfg.headerPerProp, &headers)
 		if err != nil {
 			return nil, fmt.Errorf("rocketmq: publish: message %d to %s: %w", i, m.Topic, err)
 		}

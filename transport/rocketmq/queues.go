@@ -3,7 +3,6 @@ package rocketmq
 import (
 	"cmp"
 	"encoding/base64"
-	"hash/fnv"
 	"slices"
 	"sync"
 
@@ -89,9 +88,15 @@ func (r *routeCache) index(topic, broker string, id int) int {
 // pick returns the queue index of key among n queues: FNV-1a, like the
 // in-memory transport, so a key's queue depends only on the queue count.
 func pick(key []byte, n int) int {
-	h := fnv.New32a()
-	h.Write(key)
-	return int(h.Sum32() % uint32(n))
+	// hash/fnv's New32a, inline: the hash.Hash32 it returns is a heap
+	// allocation per keyed message.
+	const offset32, prime32 = 2166136261, 16777619
+	h := uint32(offset32)
+	for _, c := range key {
+		h ^= uint32(c)
+		h *= prime32
+	}
+	return int(h % uint32(n))
 }
 
 // queueSelector is the producer's producer.QueueSelector. Publish plans the

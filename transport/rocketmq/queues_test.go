@@ -3,6 +3,7 @@ package rocketmq
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"sync"
@@ -272,5 +273,20 @@ func TestRetryDelays(t *testing.T) {
 	}
 	if len(firsts) < 2 {
 		t.Errorf("first delays %v: no jitter", firsts)
+	}
+}
+
+// pick is FNV-1a, as the in-memory transport's: a key's queue depends on
+// the queue count only.
+func TestPickIsFNV1a(t *testing.T) {
+	for i := range 1000 {
+		k := []byte("key-" + strconv.Itoa(i*7919))
+		h := fnv.New32a()
+		h.Write(k)
+		for _, n := range []int{1, 3, 4, 16} {
+			if got, want := pick(k, n), int(h.Sum32()%uint32(n)); got != want {
+				t.Fatalf("pick(%q, %d) = %d, want %d", k, n, got, want)
+			}
+		}
 	}
 }

@@ -84,7 +84,7 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		what = "broadcast " + topics[0]
 	}
 	log := t.log.With("group", group, "instance", instance)
-	alloc := newAllocator(log)
+	alloc := newAllocator(log, len(topics))
 	pc, err := t.newConsumer(group, instance, alloc.allocate)
 	if err != nil {
 		return nil, connect.Retriable(fmt.Errorf("rocketmq: %s: new consumer: %w", what, err))
@@ -123,6 +123,7 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 		space:     make(chan struct{}, 1),
 		inflight:  map[*connect.Message]*delivery{},
 		lags:      map[queueID]*queueLag{},
+		sought:    map[primitive.MessageQueue]soughtOffset{},
 		linger:    fetchLinger,
 	}
 	t.mu.Lock()
@@ -134,6 +135,18 @@ func (t *Transport) subscribe(ctx context.Context, group string, topics []string
 	}
 	t.subs[s] = struct{}{}
 	t.mu.Unlock()
+	if !broadcast {
+		// Owned is to list the member's queues from the start. The client
+		// allocates them at once after Start.
+		t := time.NewTimer(firstBalanceWait)
+		select {
+		case <-alloc.balanced:
+		case <-t.C:
+			log.Debug("queues not allocated yet; going on", "waited", firstBalanceWait)
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
 	go s.pump()
 	if broadcast {
 		close(s.committer)
@@ -175,6 +188,7 @@ type subscription struct {
 
 	linger     time.Duration // fetchLinger; tests change it
 	closeOnce  sync.Once
+	seekMu     sync.Mutex   // one Seek at a time
 	clientMu   sync.RWMutex // held to call the consumer; Close takes it to shut it down
 	shutdown   bool         // under clientMu
 	mu         sync.Mutex
@@ -184,7 +198,8 @@ type subscription struct {
 	ready      []*delivery
 	readyBytes int
 	inflight   map[*connect.Message]*delivery
-	lags       map[queueID]*queueLag // by queue taken from; see Lag
+	lags       map[queueID]*queueLag                   // by queue taken from; see Lag
+	sought     map[primitive.MessageQueue]soughtOffset // offsets Seek set, see assertSought
 }
 
 // maxReadyBytes bounds the values a subscription holds before Fetch takes
@@ -247,6 +262,12 @@ func (s *subscription) pump() {
 			}
 			continue
 		}
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			continue // see Close
+		}
 		ds := s.deliveries(cr)
 		if s.broadcast {
 			// Offsets of a throwaway group do not matter; acknowledging at
@@ -284,6 +305,7 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 	ds := make([]*delivery, len(exts))
 	queue := queueID{mq.Topic, mq.BrokerName, mq.QueueId}
 	index := s.t.routes.index(mq.Topic, mq.BrokerName, mq.QueueId)
+	var headers headerCache
 	for i, ext := range exts {
 		topic := ext.Topic
 		if strings.HasPrefix(topic, "%RETRY%") {
@@ -292,12 +314,7 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 				topic = orig
 			}
 		}
-		props := ext.GetProperties()
-		if len(props) == smallMapEntries {
-			trimProperties(ext)
-		}
-		val := value(ext.Body, props)
-		key, headers := keyAndHeaders(props) // takes props
+		key, val, hs := decode(ext, &headers)
 		slab[i] = delivery{
 			req:   req,
 			queue: queue,
@@ -305,7 +322,7 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 				Topic:       topic,
 				Key:         key,
 				Value:       val,
-				Headers:     headers,
+				Headers:     hs,
 				Queue:       index,
 				Offset:      ext.QueueOffset,
 				Redelivered: int(ext.ReconsumeTimes),
@@ -314,22 +331,6 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 		ds[i] = &slab[i]
 	}
 	return ds
-}
-
-// smallMapEntries is how many entries a Go map holds before it outgrows
-// its first table.
-const smallMapEntries = 8
-
-// trimProperties removes from a received message properties the broker
-// adds that nothing reads once the message is decoded. The client's ACK
-// adds one property to every message (CONSUME_START_TIME): on a message of
-// smallMapEntries properties (one with a key and the converter's two
-// headers, say) that makes the client's map grow, an allocation and a copy
-// per message.
-func trimProperties(ext *primitive.MessageExt) {
-	for _, p := range [...]string{primitive.PropertyCluster, primitive.PropertyMsgRegion, primitive.PropertyTraceSwitch} {
-		ext.RemoveProperty(p)
-	}
 }
 
 // Fetch returns up to max messages, waiting until at least one is there,
@@ -536,6 +537,12 @@ func (s *subscription) commit() {
 	if s.shutdown {
 		return
 	}
+	s.persist()
+}
+
+// persist does commit's work, under s.clientMu.
+func (s *subscription) persist() {
+	s.assertSought()
 	err := guard("PersistOffset", func() error {
 		return s.pc.PersistOffset(context.Background(), "")
 	})
@@ -610,17 +617,21 @@ func (s *subscription) Close() error {
 			stop()
 		}
 		close(s.closing)
-		s.stopPump()
-		<-s.pumpDone
-		<-s.committer
 		// Let a rebalance in flight finish before the client shuts down: see
 		// allocator. Passing through the allocator's lock afterwards also
 		// orders the client's unsynchronised reads of its closed flag, made
 		// by rebalances before they call the allocator, before Shutdown
-		// writes it, which the race detector otherwise reports.
+		// writes it, which the race detector otherwise reports. Meanwhile
+		// the pump goes on taking (and dropping) what the client pulled:
+		// Shutdown closes the client's channels without synchronising with
+		// the pulls that send on them, so a batch pulled after the pump
+		// stopped would be a data race.
 		quiet := s.alloc.close()
 		time.Sleep(max(settleTime-quiet, minSettleTime))
 		s.alloc.close()
+		s.stopPump()
+		<-s.pumpDone
+		<-s.committer
 		s.clientMu.Lock()
 		s.shutdown = true
 		err = guard("shut down consumer", s.pc.Shutdown)
@@ -633,6 +644,10 @@ func (s *subscription) Close() error {
 	}
 	return nil
 }
+
+// firstBalanceWait bounds how long Subscribe waits for the client's first
+// allocation of the member's queues.
+const firstBalanceWait = 5 * time.Second
 
 // settleTime is how long Close lets a rebalance that changed the queues
 // finish before it shuts the consumer down (see allocator); minSettleTime

@@ -75,6 +75,11 @@ type (
 		Poll(ctx context.Context, timeout time.Duration) (*consumer.ConsumeRequest, error)
 		ACK(ctx context.Context, cr *consumer.ConsumeRequest, result consumer.ConsumeResult)
 		PersistOffset(ctx context.Context, topic string) error
+		// For Seek.
+		Rebalance()
+		UpdateOffset(mq *primitive.MessageQueue, offset int64) error
+		CurrentOffset(mq *primitive.MessageQueue) (int64, error)
+		Pulling(mq primitive.MessageQueue) bool
 	}
 )
 
@@ -352,8 +357,35 @@ func (t *Transport) newPullConsumer(group, instance string, strategy consumer.Al
 	if c, ok := t.credentials(); ok {
 		opts = append(opts, consumer.WithCredentials(c))
 	}
-	return rmq.NewPullConsumer(opts...)
+	// consumer.NewPullConsumer, not rmq's: its concrete type has the
+	// methods Seek needs besides the PullConsumer interface's.
+	c, err := consumer.NewPullConsumer(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return pullClient{
+		PullConsumer: c,
+		rebalance:    c.Rebalance,
+		pulling: func(mq primitive.MessageQueue) bool {
+			pq, ok := c.GetConsumerRunningInfo(false).MQTable[mq]
+			return ok && !pq.Dropped
+		},
+	}, nil
 }
+
+// pullClient is the client's pull consumer with the methods of its
+// concrete type that Seek uses.
+type pullClient struct {
+	rmq.PullConsumer
+	rebalance func()
+	pulling   func(primitive.MessageQueue) bool
+}
+
+// Rebalance runs a rebalance of the consumer now, on the calling goroutine.
+func (c pullClient) Rebalance() { c.rebalance() }
+
+// Pulling reports whether the consumer has a pull of mq running.
+func (c pullClient) Pulling(mq primitive.MessageQueue) bool { return c.pulling(mq) }
 
 // call runs f, a call of the producer or the admin client, unless t is
 // closed.
