@@ -97,19 +97,40 @@ func (q *queueTracker) applySeeks(ctx context.Context) error {
 	q.mu.Unlock()
 	for ref, off := range seeks {
 		if !slices.Contains(q.owned, ref) {
+			delete(seeks, ref)
 			continue // moved away: its new owner resumes it
 		}
 		if err := q.owner.Seek(ctx, ref, off); err != nil {
 			if errors.Is(err, connect.ErrConflict) {
+				delete(seeks, ref)
 				continue // moved away since Owned
 			}
+			q.requeue(seeks)
 			return fmt.Errorf("seek %s/%d to %d: %w", ref.Topic, ref.Queue, off, err)
 		}
+		delete(seeks, ref)
 		if q.onSeek != nil {
 			q.onSeek(ref)
 		}
 	}
 	return nil
+}
+
+// requeue puts seeks that were not applied back for the next sync, unless
+// the task asked again for the same queue meanwhile: a failed seek is
+// tried again, never dropped, so that the task's records do not arrive
+// from where it did not ask.
+func (q *queueTracker) requeue(seeks map[connect.QueueRef]int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.seeks == nil {
+		q.seeks = make(map[connect.QueueRef]int64, len(seeks))
+	}
+	for ref, off := range seeks {
+		if _, newer := q.seeks[ref]; !newer {
+			q.seeks[ref] = off
+		}
+	}
 }
 
 // moved reports whether the member's queues changed since the last sync:

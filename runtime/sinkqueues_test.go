@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/connecttest"
 	"github.com/openmessaging/connect-go/runtime"
+	"github.com/openmessaging/connect-go/transport/memory"
 )
 
 // target is the external system of exactSink: rows and, in the same
@@ -137,6 +139,50 @@ func TestQueueSeekAfterFailedFlushAppliesEachRecordOnce(t *testing.T) {
 	}
 }
 
+// A seek the transport fails to apply (a retriable error: the broker did
+// not answer) is tried again, not dropped: dropped, the records of a
+// Flush that failed after applying them would be applied again.
+func TestQueueSeekRetriedAfterTransportError(t *testing.T) {
+	tr := &flakySeeks{Broker: memory.New()}
+	runExactSink(t, 1, false, 0, runtime.WithTransport(tr))
+	if tr.failed.Load() == 0 {
+		t.Error("no seek failed: the test did not test anything")
+	}
+	t.Logf("%d seeks failed, %d applied", tr.failed.Load(), tr.applied.Load())
+}
+
+// flakySeeks is the memory transport whose subscriptions fail every
+// fourth Seek with a retriable error before applying it.
+type flakySeeks struct {
+	*memory.Broker
+	calls, failed, applied atomic.Int64
+}
+
+func (f *flakySeeks) Subscribe(ctx context.Context, group string, topics ...string) (connect.Subscription, error) {
+	sub, err := f.Broker.Subscribe(ctx, group, topics...)
+	if err != nil {
+		return nil, err
+	}
+	return &flakySeekSub{Subscription: sub, owner: sub.(connect.QueueOwner), f: f}, nil
+}
+
+type flakySeekSub struct {
+	connect.Subscription
+	owner connect.QueueOwner
+	f     *flakySeeks
+}
+
+func (s *flakySeekSub) Owned() ([]connect.QueueRef, uint64) { return s.owner.Owned() }
+
+func (s *flakySeekSub) Seek(ctx context.Context, q connect.QueueRef, offset int64) error {
+	if s.f.calls.Add(1)%4 == 0 {
+		s.f.failed.Add(1)
+		return connect.Retriable(errors.New("flakySeeks: the broker did not answer"))
+	}
+	s.f.applied.Add(1)
+	return s.owner.Seek(ctx, q, offset)
+}
+
 // Through rebalances (tasks restarted while data flows) a sink task is
 // opened on the queues it gets before any of their records, closed on
 // those it loses, and, fencing in its target what a queue's previous
@@ -149,18 +195,18 @@ func TestQueueAwareSinkThroughRebalances(t *testing.T) {
 // runExactSink runs the sink until every record is applied, checks that
 // each was applied once, and returns the flushes and fenced records so
 // far (the tasks keep running until the test ends).
-func runExactSink(t *testing.T, tasks int, fence bool, restarts int) (flushes, fenced int) {
+func runExactSink(t *testing.T, tasks int, fence bool, restarts int, opts ...runtime.Option) (flushes, fenced int) {
 	const total = 3000
 	tg := &target{rows: map[int64]int{}, next: map[connect.QueueRef]int64{}}
-	rt := startRuntime(t,
+	rt := startRuntime(t, append([]runtime.Option{
 		runtime.WithPlugin("gen", func() connect.Connector {
 			return connecttest.NewGenerator(seqRecord("exact", 50), total)
 		}),
 		runtime.WithPlugin("exact", func() connect.Connector {
 			return connect.NewSink(connect.Spec{Name: "Exact"}, func() connect.SinkTask { return &exactSink{tg: tg, fence: fence} }, connect.WithParallelTasks())
 		}),
-	)
-	create(t, rt, "exact", connect.Config{"connector.class": "exact", "topics": "exact", "tasks.max": fmt.Sprint(tasks), "batch.size": "40"})
+	}, opts...)...)
+	create(t, rt, "exact", connect.Config{"connector.class": "exact", "topics": "exact", "tasks.max": fmt.Sprint(tasks), "batch.size.max": "40"})
 	create(t, rt, "gen", connect.Config{"connector.class": "gen", "batch.size": "20"})
 	applied := func() int {
 		tg.mu.Lock()
