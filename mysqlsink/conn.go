@@ -22,14 +22,17 @@ import (
 // sessionParams are set on every connection: times are written in UTC
 // (a TIMESTAMP's instant and a DATETIME's wall clock as the records carry
 // them); strict mode makes a value that does not fit an error instead of a
-// silent truncation; a zero in an AUTO_INCREMENT column stays zero, as in
-// the source row; lock waits are bounded, so that a locked table is
-// reported (and retried) instead of hanging the task.
+// silent truncation, except for zero and invalid dates (0000-00-00,
+// 2024-00-10, 2023-02-30: ALLOW_INVALID_DATES, and no NO_ZERO_DATE or
+// NO_ZERO_IN_DATE), which a source server under a relaxed sql_mode stores
+// and a replica must hold too; a zero in an AUTO_INCREMENT column stays
+// zero, as in the source row; lock waits are bounded, so that a locked
+// table is reported (and retried) instead of hanging the task.
 func sessionParams(s *settings) map[string]string {
 	lock := strconv.Itoa(int(s.lockTimeout / time.Second))
 	return map[string]string{
 		"time_zone":                "'+00:00'",
-		"sql_mode":                 "'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
+		"sql_mode":                 "'STRICT_ALL_TABLES,ALLOW_INVALID_DATES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
 		"lock_wait_timeout":        lock,
 		"innodb_lock_wait_timeout": lock,
 	}

@@ -131,8 +131,12 @@
 // lost connection, a server restart, a lock wait beyond lock.timeout, a
 // deadlock, KILL) rolls the transaction back and is connect.Retriable: the
 // runtime delivers the batch again. The session runs with time_zone
-// +00:00 and sql_mode STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO. Errors name
-// the server and never the password.
+// +00:00 and sql_mode STRICT_ALL_TABLES,ALLOW_INVALID_DATES,
+// NO_AUTO_VALUE_ON_ZERO: a value that does not fit is an error, but zero
+// and invalid dates ("0000-00-00", "2024-00-10", "2023-02-30"), which
+// connect-go's MySQL source passes on as the server's text when the
+// source server stored them, are written as they are. Errors name the
+// server and never the password.
 //
 // # Settings
 //

@@ -178,3 +178,44 @@ func TestAutoEvolveAndUntypedCreate(t *testing.T) {
 		t.Fatalf("untyped row for a missing table: %v, want a record error naming the table and the missing schema", err)
 	}
 }
+
+// Zero and invalid dates, which a source under a relaxed sql_mode stores
+// and passes on as the server's text (connect.IsDateText), are written
+// back as they are: the replicated row equals the source's.
+func TestZeroAndInvalidDates(t *testing.T) {
+	db := newTestDB(t)
+	s := func(t connect.Type, fraction int, zoned bool) *connect.Schema {
+		return &connect.Schema{Type: t, Fraction: fraction, Zoned: zoned}
+	}
+	cases := []typeCase{
+		{"d_zero", s(connect.TypeDate, 0, false), "0000-00-00", "DATE NOT NULL", "'0000-00-00'", "CAST(%s AS CHAR)", "0000-00-00"},
+		{"d_month0", s(connect.TypeDate, 0, false), "2024-00-10", "DATE NOT NULL", "'2024-00-10'", "CAST(%s AS CHAR)", "2024-00-10"},
+		{"d_feb30", s(connect.TypeDate, 0, false), "2023-02-30", "DATE NOT NULL", "'2023-02-30'", "CAST(%s AS CHAR)", "2023-02-30"},
+		{"dt_zero", s(connect.TypeTimestamp, 6, false), "0000-00-00 00:00:00.000000", "DATETIME(6) NOT NULL", "'0000-00-00 00:00:00'", "CAST(%s AS CHAR)", "0000-00-00 00:00:00.000000"},
+		{"dt_feb30", s(connect.TypeTimestamp, 0, false), "2023-02-30 10:00:00", "DATETIME NOT NULL", "'2023-02-30 10:00:00'", "CAST(%s AS CHAR)", "2023-02-30 10:00:00"},
+		{"ts_zero", s(connect.TypeTimestamp, 0, true), "0000-00-00 00:00:00", "TIMESTAMP NOT NULL DEFAULT 0", "'0000-00-00 00:00:00'", "CAST(%s AS CHAR)", "0000-00-00 00:00:00"},
+	}
+	var defs, lits []string
+	for _, c := range cases {
+		defs = append(defs, c.name+" "+c.ddl)
+		lits = append(lits, c.literal)
+	}
+	ddl := "(id BIGINT PRIMARY KEY, " + strings.Join(defs, ", ") + ")"
+	db.exec("CREATE TABLE src "+ddl, "CREATE TABLE dst "+ddl,
+		"SET STATEMENT sql_mode='ALLOW_INVALID_DATES' FOR INSERT INTO src VALUES (1, "+strings.Join(lits, ", ")+")")
+	if err := typedRow(cases, 1).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	task := startTask(t, "dates", db.config("table.name.format", "dst"))
+	task.write(origins("dates", 0, 0, &connect.Record{Key: row("id", int64(1)), Value: typedRow(cases, 1)})...)
+	src := db.rows("SELECT " + selectList(cases) + " FROM src")
+	dst := db.rows("SELECT " + selectList(cases) + " FROM dst")
+	for i, c := range cases {
+		if src[0][i] != c.want {
+			t.Errorf("%s: source holds %q, the test expects %q", c.name, src[0][i], c.want)
+		}
+		if dst[0][i] != src[0][i] {
+			t.Errorf("%s (%s): sink wrote %q, source holds %q", c.name, c.ddl, dst[0][i], src[0][i])
+		}
+	}
+}
