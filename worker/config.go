@@ -21,14 +21,17 @@ type config struct {
 	DataDir         string
 	RocketMQNamesrv string
 	RocketMQBroker  string
-	WorkerID        string
-	LogFormat       string
-	LogLevel        slog.Level
-	AuthToken       string
-	AuthBasicUser   string
-	AuthBasicPass   string
-	ShutdownTimeout time.Duration
-	ClusterID       string
+	// RocketMQPerHeader writes each header as a property of its own, the
+	// form workers before CONNECT_HEADERS read (rocketmq-header-format).
+	RocketMQPerHeader bool
+	WorkerID          string
+	LogFormat         string
+	LogLevel          slog.Level
+	AuthToken         string
+	AuthBasicUser     string
+	AuthBasicPass     string
+	ShutdownTimeout   time.Duration
+	ClusterID         string
 }
 
 // setting is one configuration key: its flag name (also its key in the
@@ -65,6 +68,19 @@ var settings = []setting{
 	{"rocketmq-broker", "CONNECTD_ROCKETMQ_BROKER", "",
 		"RocketMQ broker master addresses (host:port;...) on which missing topics are created; without it topics must exist or be auto-created by the broker",
 		func(c *config, v string) error { c.RocketMQBroker = v; return nil }},
+	{"rocketmq-header-format", "CONNECTD_ROCKETMQ_HEADER_FORMAT", "packed",
+		"how record headers travel in RocketMQ messages: packed (one property, CONNECT_HEADERS) or per-property (one property each, the only form connect-go before 2026-12 reads: use it while such workers share the topics, in a rolling upgrade); both are read",
+		func(c *config, v string) error {
+			switch v {
+			case "packed":
+				c.RocketMQPerHeader = false
+			case "per-property":
+				c.RocketMQPerHeader = true
+			default:
+				return fmt.Errorf("want packed or per-property, got %q", v)
+			}
+			return nil
+		}},
 	{"cluster-id", "CONNECTD_CLUSTER_ID", "",
 		"id of the cluster this worker joins: workers with the same id on the same RocketMQ share their connectors (needs --rocketmq-namesrv); empty runs standalone",
 		func(c *config, v string) error { c.ClusterID = strings.TrimSpace(v); return nil }},

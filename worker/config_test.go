@@ -60,6 +60,11 @@ auth-token = file=token:with=signs
 	if c.DataDir != "/from/flag" || c.Listen != "0.0.0.0:1" || c.AuthToken != "env-token" || c.WorkerID != "file-worker" || c.ShutdownTimeout != 5*time.Second {
 		t.Errorf("precedence: %+v", c)
 	}
+	// The header format of a rolling upgrade.
+	c, err = loadConfig(nil, env("CONNECTD_ROCKETMQ_HEADER_FORMAT", "per-property"), &bytes.Buffer{}, usage{name: "connectd"})
+	if err != nil || !c.RocketMQPerHeader {
+		t.Errorf("rocketmq-header-format=per-property: %+v, %v", c, err)
+	}
 	// An empty environment variable does not override.
 	c, _ = loadConfig([]string{"--config", file}, env("CONNECTD_LISTEN", ""), &bytes.Buffer{}, usage{name: "connectd"})
 	if c.Listen != "127.0.0.1:9000" {
@@ -86,6 +91,7 @@ func TestConfigErrors(t *testing.T) {
 		{"repeated key", nil, nil, "listen=127.0.0.1:1\nlisten=127.0.0.1:2\n", "set twice"},
 		{"no separator", nil, nil, "listen\n", ":1: want key=value"},
 		{"bad value in file", nil, nil, "log-format=xml\n", "from config file"},
+		{"bad header format", []string{"--rocketmq-header-format", "json"}, nil, "", "rocketmq-header-format (from flag --rocketmq-header-format): want packed or per-property"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := tc.args

@@ -46,6 +46,9 @@
 //	--data-dir          CONNECTD_DATA_DIR           connectd-data
 //	--rocketmq-namesrv  CONNECTD_ROCKETMQ_NAMESRV   (none: in-memory transport)
 //	--rocketmq-broker   CONNECTD_ROCKETMQ_BROKER    (none)
+//	--rocketmq-header-format CONNECTD_ROCKETMQ_HEADER_FORMAT packed (or per-property:
+//	                                                the form workers of earlier versions
+//	                                                read; set it during a rolling upgrade)
 //	--worker-id         CONNECTD_WORKER_ID          host name and REST port
 //	--log-format        CONNECTD_LOG_FORMAT         text (or json)
 //	--log-level         CONNECTD_LOG_LEVEL          info (debug, info, warn, error): the

@@ -19,11 +19,15 @@ func newTransport(c config, log *slog.Logger) (connect.MessageTransport, func() 
 	}
 	// The runtime opens it in Start (connect.Opener); an unreachable name
 	// server fails the start.
-	t := rocketmq.New(
+	opts := []rocketmq.Option{
 		rocketmq.WithNameServers(splitAddrs(c.RocketMQNamesrv)),
 		rocketmq.WithBrokerAddrs(splitAddrs(c.RocketMQBroker)),
 		rocketmq.WithLogger(log),
-	)
+	}
+	if c.RocketMQPerHeader {
+		opts = append(opts, rocketmq.WithPropertyPerHeader())
+	}
+	t := rocketmq.New(opts...)
 	log.Info("transport: RocketMQ", "name_servers", c.RocketMQNamesrv, "brokers", c.RocketMQBroker)
 	return t, t.Close, nil
 }
