@@ -1,12 +1,12 @@
 package mysqlsource
 
 import (
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/buildinfo"
 )
 
 // Source block fields (Debezium's names), in the order of Debezium's
@@ -120,27 +120,12 @@ func SourceSchema(flavor string) *connect.Schema {
 // when the build info has none (a build inside the module, a test).
 func SourceVersion() string { return sourceVersion() }
 
-var sourceVersion = sync.OnceValue(func() string {
-	const module = "github.com/openmessaging/connect-go"
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return Version
+func sourceVersion() string {
+	if v, _ := buildinfo.Module(); v != "" && v != "(devel)" {
+		return v
 	}
-	v := ""
-	if bi.Main.Path == module {
-		v = bi.Main.Version
-	} else {
-		for _, d := range bi.Deps {
-			if d.Path == module {
-				v = d.Version
-			}
-		}
-	}
-	if v == "" || v == "(devel)" {
-		return Version
-	}
-	return v
-})
+	return Version
+}
 
 // topicOwners remembers which table's events each topic carries, to warn
 // when topic.naming=table gives tables of two databases one topic.

@@ -53,7 +53,7 @@ func newInstruments(mp metric.MeterProvider, tp trace.TracerProvider, transport 
 	if tp == nil {
 		tp = otel.GetTracerProvider()
 	}
-	version, _ := buildVersion()
+	version, _ := Version()
 	m := mp.Meter(scopeName, metric.WithInstrumentationVersion(version))
 	in := &instruments{
 		tracer: tp.Tracer(scopeName, trace.WithInstrumentationVersion(version)),
