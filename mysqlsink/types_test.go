@@ -101,30 +101,7 @@ func selectList(cases []typeCase) string {
 // with SQL.
 func TestTypeRoundTripExactTable(t *testing.T) {
 	db := newTestDB(t)
-	cases := typeCases()
-	var defs, lits []string
-	for _, c := range cases {
-		defs = append(defs, c.name+" "+c.ddl)
-		lits = append(lits, c.literal)
-	}
-	ddl := "(id BIGINT PRIMARY KEY, " + strings.Join(defs, ", ") + ")"
-	db.exec("CREATE TABLE src "+ddl, "CREATE TABLE dst "+ddl,
-		"INSERT INTO src VALUES (1, "+strings.Join(lits, ", ")+")")
-	if err := typedRow(cases, 1).Validate(); err != nil {
-		t.Fatal(err)
-	}
-	task := startTask(t, "types", db.config("table.name.format", "dst"))
-	task.write(origins("types", 0, 0, &connect.Record{Key: row("id", int64(1)), Value: typedRow(cases, 1)})...)
-	src := db.rows("SELECT " + selectList(cases) + " FROM src")
-	dst := db.rows("SELECT " + selectList(cases) + " FROM dst")
-	for i, c := range cases {
-		if src[0][i] != c.want {
-			t.Errorf("%s: source holds %q, the test expects %q", c.name, src[0][i], c.want)
-		}
-		if dst[0][i] != src[0][i] {
-			t.Errorf("%s (%s): sink wrote %q, source holds %q", c.name, c.ddl, dst[0][i], src[0][i])
-		}
-	}
+	compareWithSource(t, db, typeCases(), "INSERT")
 	sums := db.rows("CHECKSUM TABLE src, dst")
 	if sums[0][1] != sums[1][1] {
 		t.Errorf("CHECKSUM TABLE: src %s, dst %s", sums[0][1], sums[1][1])
@@ -195,6 +172,15 @@ func TestZeroAndInvalidDates(t *testing.T) {
 		{"dt_feb30", s(connect.TypeTimestamp, 0, false), "2023-02-30 10:00:00", "DATETIME NOT NULL", "'2023-02-30 10:00:00'", "CAST(%s AS CHAR)", "2023-02-30 10:00:00"},
 		{"ts_zero", s(connect.TypeTimestamp, 0, true), "0000-00-00 00:00:00", "TIMESTAMP NOT NULL DEFAULT 0", "'0000-00-00 00:00:00'", "CAST(%s AS CHAR)", "0000-00-00 00:00:00"},
 	}
+	compareWithSource(t, db, cases, "SET STATEMENT sql_mode='ALLOW_INVALID_DATES' FOR INSERT")
+}
+
+// compareWithSource makes tables src and dst of the cases' column types,
+// inserts the cases' literals into src with insert ("INSERT", or a
+// statement prefix ending in it), has the sink write the same row as a
+// typed record into dst, and checks that both hold what the cases want.
+func compareWithSource(t *testing.T, db *testDB, cases []typeCase, insert string) {
+	t.Helper()
 	var defs, lits []string
 	for _, c := range cases {
 		defs = append(defs, c.name+" "+c.ddl)
@@ -202,12 +188,12 @@ func TestZeroAndInvalidDates(t *testing.T) {
 	}
 	ddl := "(id BIGINT PRIMARY KEY, " + strings.Join(defs, ", ") + ")"
 	db.exec("CREATE TABLE src "+ddl, "CREATE TABLE dst "+ddl,
-		"SET STATEMENT sql_mode='ALLOW_INVALID_DATES' FOR INSERT INTO src VALUES (1, "+strings.Join(lits, ", ")+")")
+		insert+" INTO src VALUES (1, "+strings.Join(lits, ", ")+")")
 	if err := typedRow(cases, 1).Validate(); err != nil {
 		t.Fatal(err)
 	}
-	task := startTask(t, "dates", db.config("table.name.format", "dst"))
-	task.write(origins("dates", 0, 0, &connect.Record{Key: row("id", int64(1)), Value: typedRow(cases, 1)})...)
+	task := startTask(t, "types", db.config("table.name.format", "dst"))
+	task.write(origins("types", 0, 0, &connect.Record{Key: row("id", int64(1)), Value: typedRow(cases, 1)})...)
 	src := db.rows("SELECT " + selectList(cases) + " FROM src")
 	dst := db.rows("SELECT " + selectList(cases) + " FROM dst")
 	for i, c := range cases {
