@@ -302,11 +302,15 @@ func dateText(s string, dateOnly bool, fsp int) string {
 	if len(s) > 20 && s[19] == '.' {
 		frac = s[20:]
 	}
+	return withFraction(day+" "+rest, frac, fsp)
+}
+
+// withFraction returns whole, a point and exactly fsp digits of frac
+// (cut, or padded with zeros).
+func withFraction(whole, frac string, fsp int) string {
 	var b strings.Builder
-	b.Grow(20 + fsp)
-	b.WriteString(day)
-	b.WriteByte(' ')
-	b.WriteString(rest)
+	b.Grow(len(whole) + 1 + fsp)
+	b.WriteString(whole)
 	b.WriteByte('.')
 	for i := range fsp {
 		if i < len(frac) {
@@ -394,18 +398,7 @@ func formatTime(s string, fsp int) string {
 	if len(frac) == fsp {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(whole) + 1 + fsp)
-	b.WriteString(whole)
-	b.WriteByte('.')
-	for i := range fsp {
-		if i < len(frac) {
-			b.WriteByte(frac[i])
-		} else {
-			b.WriteByte('0')
-		}
-	}
-	return b.String()
+	return withFraction(whole, frac, fsp)
 }
 
 // sameValue reports whether two canonical values are equal (used to detect
