@@ -25,18 +25,11 @@ type colCache struct {
 	tb    *table
 	names []string
 	cols  []*column
-	slab  []any // converted values are cut from it: one allocation for many rows
+	slab  slab // converted values are cut from it
 }
 
 // values returns room for n converted values.
-func (cc *colCache) values(n int) []any {
-	if len(cc.slab) < n {
-		cc.slab = make([]any, max(n, 8192))
-	}
-	out := cc.slab[:n:n]
-	cc.slab = cc.slab[n:]
-	return out
-}
+func (cc *colCache) values(n int) []any { return cc.slab.take(n) }
 
 func (cc *colCache) columns(tb *table, names []string) ([]*column, error) {
 	if cc.tb == tb && len(names) > 0 && len(cc.names) == len(names) && &cc.names[0] == &names[0] {
