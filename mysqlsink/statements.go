@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // prepared is an op whose table is known and whose values are converted
@@ -123,6 +125,85 @@ type writer struct {
 	batchSize int
 	buf       strings.Builder
 	args      []any
+	scratch   []byte // a literal being formatted
+	hint      int    // the room a text is begun with
+}
+
+// arg writes v into the statement being built: as a literal when it is a
+// value the driver's client-side interpolation would write the same way
+// with nothing to escape, else as a placeholder, with v appended to the
+// arguments for the driver to interpolate. So most statements reach the
+// driver without arguments, which spares database/sql's conversion of
+// each of them and the driver's pass over the text.
+//
+// A literal is safe among placeholders: a string is inlined only when
+// it holds no quote, backslash or byte the driver escapes, so the
+// driver's scan of the text sees it as the quoted string it is, and it
+// reads the same whether or not the session has NO_BACKSLASH_ESCAPES.
+func (w *writer) arg(v any) {
+	b := &w.buf
+	lit := w.scratch[:0]
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("NULL")
+		return
+	case int64:
+		lit = strconv.AppendInt(lit, v, 10)
+	case uint64:
+		lit = strconv.AppendUint(lit, v, 10)
+	case string:
+		if !plainString(v) {
+			break
+		}
+		b.WriteByte('\'')
+		b.WriteString(v)
+		b.WriteByte('\'')
+		return
+	case time.Time:
+		lit = appendDateTime(lit, v)
+	}
+	if len(lit) == 0 {
+		b.WriteByte('?')
+		w.args = append(w.args, v)
+		return
+	}
+	b.Write(lit)
+	w.scratch = lit[:0]
+}
+
+// plainString reports whether s needs no escaping in a quoted SQL string
+// literal, under either escaping mode: it has none of the bytes
+// go-sql-driver/mysql escapes (NUL, LF, CR, SUB, quotes, backslash).
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 0, '\n', '\r', 0x1a, '\'', '"', '\\':
+			return false
+		}
+	}
+	return true
+}
+
+// appendDateTime appends t as go-sql-driver/mysql's interpolation writes
+// a time.Time on the task's connections (Loc UTC, no truncation), quoted:
+// the date alone at midnight, else with the time and the fraction's
+// significant digits. It appends nothing for a zero time or a year
+// outside 1-9999 (the driver's own rules apply to those: a placeholder).
+func appendDateTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	t = t.In(time.UTC) // the connection's Loc
+	if y := t.Year(); y < 1 || y > 9999 {
+		return b
+	}
+	b = append(b, '\'')
+	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
+		b = t.AppendFormat(b, "2006-01-02")
+	} else {
+		b = t.AppendFormat(b, "2006-01-02 15:04:05.999999999")
+	}
+	return append(b, '\'')
 }
 
 // plan groups ops into statements in their order. With merge false, each
@@ -211,9 +292,47 @@ func (w *writer) exec(ctx context.Context, tx execer, s *stmt) error {
 // build returns the text and arguments of s, "" when s changes nothing.
 // The arguments are the writer's until the next build.
 func (w *writer) build(s *stmt) (string, []any) {
-	b := &w.buf
-	b.Reset()
+	if s.noop() {
+		return "", nil
+	}
+	w.start()
+	w.write(s)
+	return w.end()
+}
+
+// start begins a text in buf, with room for one like the last ones.
+func (w *writer) start() {
+	w.buf.Reset()
+	w.buf.Grow(w.hint)
 	w.args = w.args[:0]
+}
+
+// end returns the text begun by start and its arguments (the writer's
+// until the next start), and remembers its length to size the next.
+func (w *writer) end() (string, []any) {
+	n := w.buf.Len()
+	w.hint = max(n+n/8, w.hint-w.hint/4)
+	return w.buf.String(), w.args
+}
+
+// noop reports whether s changes nothing: an update of the key columns
+// alone.
+func (s *stmt) noop() bool {
+	if s.kind != stmtUpdate {
+		return false
+	}
+	keys := s.ops[0].op.key.names
+	for _, c := range s.cols {
+		if !slices.Contains(keys, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// write appends s (not noop) to the text begun by start.
+func (w *writer) write(s *stmt) {
+	b := &w.buf
 	switch s.kind {
 	case stmtTruncate:
 		b.WriteString("DELETE FROM ")
@@ -234,14 +353,13 @@ func (w *writer) build(s *stmt) (string, []any) {
 				b.WriteByte(',')
 			}
 			b.WriteByte('(')
-			for j := range r {
+			for j, v := range r {
 				if j > 0 {
 					b.WriteByte(',')
 				}
-				b.WriteByte('?')
+				w.arg(v)
 			}
 			b.WriteByte(')')
-			w.args = append(w.args, r...)
 		}
 		if s.kind == stmtUpsert {
 			b.WriteString(" ON DUPLICATE KEY UPDATE ")
@@ -276,11 +394,8 @@ func (w *writer) build(s *stmt) (string, []any) {
 			}
 			n++
 			b.WriteString(quoteName(c))
-			b.WriteString("=?")
-			w.args = append(w.args, s.rows[0][i])
-		}
-		if n == 0 {
-			return "", nil // nothing but the key: the row is as it is
+			b.WriteByte('=')
+			w.arg(s.rows[0][i])
 		}
 		b.WriteString(" WHERE ")
 		for i, k := range keys {
@@ -288,8 +403,8 @@ func (w *writer) build(s *stmt) (string, []any) {
 				b.WriteString(" AND ")
 			}
 			b.WriteString(quoteName(k))
-			b.WriteString("=?")
-			w.args = append(w.args, s.ops[0].key[i])
+			b.WriteByte('=')
+			w.arg(s.ops[0].key[i])
 		}
 	case stmtDelete:
 		b.WriteString("DELETE FROM ")
@@ -302,8 +417,7 @@ func (w *writer) build(s *stmt) (string, []any) {
 				if i > 0 {
 					b.WriteByte(',')
 				}
-				b.WriteByte('?')
-				w.args = append(w.args, r[0])
+				w.arg(r[0])
 			}
 			b.WriteByte(')')
 			break
@@ -318,11 +432,10 @@ func (w *writer) build(s *stmt) (string, []any) {
 					b.WriteString(" AND ")
 				}
 				b.WriteString(quoteName(c))
-				b.WriteString("=?")
+				b.WriteByte('=')
+				w.arg(r[j])
 			}
 			b.WriteByte(')')
-			w.args = append(w.args, r...)
 		}
 	}
-	return b.String(), w.args
 }

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -53,9 +52,8 @@ type task struct {
 	last map[queueKey]int64
 	// ahead: the transaction is begun by the next statement, with the
 	// locking read of aheadQs (none without exactly_once).
-	ahead     bool
-	aheadQs   []queueKey
-	aheadArgs []any // execAhead's arguments, reused
+	ahead   bool
+	aheadQs []queueKey
 
 	written, skipped, failed int64
 
@@ -484,13 +482,24 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	qs := t.aheadQs
 	t.ahead, t.aheadQs = false, nil
 	t.inTx = true // when it fails, the rollback makes sure
-	q, args := "", []any(nil)
-	if s != nil {
-		q, args = t.w.build(s)
-		defer clear(t.w.args)
+	if s != nil && s.noop() {
+		s = nil
 	}
+	// One text: the begin, the locking read (when any) and s.
+	w := &t.w
+	w.start()
+	defer clear(w.args)
+	w.buf.WriteString("START TRANSACTION")
+	if len(qs) > 0 {
+		w.buf.WriteString("; ")
+		t.offs.writeLockQuery(w, qs)
+	}
+	if s != nil {
+		w.buf.WriteString("; ")
+		w.write(s)
+	}
+	q, args := w.end()
 	if len(qs) == 0 {
-		q = strings.TrimSuffix("START TRANSACTION; "+q, "; ")
 		if _, err := t.conn.ExecContext(ctx, q, args...); err != nil {
 			if s != nil {
 				return err // write tells a record's failure from the target's
@@ -499,15 +508,7 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 		}
 		return nil
 	}
-	lq, largs := t.offs.lockQuery(qs)
-	lq = "START TRANSACTION; " + lq
-	if q != "" {
-		lq += "; " + q
-		// Both lists in a buffer the task keeps: the statement's are many.
-		largs = append(append(t.aheadArgs[:0], largs...), args...)
-		t.aheadArgs = largs
-		defer clear(largs)
-	}
+	lq, largs := q, args
 	rows, err := t.conn.QueryContext(ctx, lq, largs...)
 	if err != nil {
 		return t.lockErr(fmt.Errorf("lock the stored offsets: %w", err))
@@ -525,7 +526,7 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 			return errStale
 		}
 	}
-	if q == "" {
+	if s == nil {
 		return nil
 	}
 	// The statement's result follows the offsets'.
