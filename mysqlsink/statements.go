@@ -194,16 +194,44 @@ func appendDateTime(b []byte, t time.Time) []byte {
 		return b
 	}
 	t = t.In(time.UTC) // the connection's Loc
-	if y := t.Year(); y < 1 || y > 9999 {
+	year, month, day := t.Date()
+	if year < 1 || year > 9999 {
 		return b
 	}
+	hour, minute, sec := t.Clock()
+	nsec := t.Nanosecond()
 	b = append(b, '\'')
-	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
-		b = t.AppendFormat(b, "2006-01-02")
-	} else {
-		b = t.AppendFormat(b, "2006-01-02 15:04:05.999999999")
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	if hour != 0 || minute != 0 || sec != 0 || nsec != 0 {
+		b = append(b, ' ')
+		b = appendDigits(b, hour, 2)
+		b = append(b, ':')
+		b = appendDigits(b, minute, 2)
+		b = append(b, ':')
+		b = appendDigits(b, sec, 2)
+		if nsec != 0 {
+			b = append(b, '.')
+			b = appendDigits(b, nsec, 9)
+			for b[len(b)-1] == '0' {
+				b = b[:len(b)-1] // the fraction's significant digits
+			}
+		}
 	}
 	return append(b, '\'')
+}
+
+// appendDigits appends v (not negative) in n decimal digits, zero-padded.
+func appendDigits(b []byte, v, n int) []byte {
+	b = append(b, "000000000"[:n]...)
+	for i := len(b) - 1; i >= len(b)-n; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
 }
 
 // plan groups ops into statements in their order. With merge false, each
