@@ -127,6 +127,11 @@ type writer struct {
 	args      []any
 	scratch   []byte // a literal being formatted
 	hint      int    // the room a text is begun with
+	// The statements of plan, reused: pool[:used] are the last plan's,
+	// out lists them.
+	pool []*stmt
+	used int
+	out  []*stmt
 }
 
 // arg writes v into the statement being built: as a literal when it is a
@@ -236,8 +241,11 @@ func appendDigits(b []byte, v, n int) []byte {
 
 // plan groups ops into statements in their order. With merge false, each
 // op gets statements of its own (to find the records that fail).
+// The statements are the writer's until the next plan or reset.
 func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
-	var out []*stmt
+	w.reset()
+	out := w.out[:0]
+	defer func() { w.out = out }()
 	add := func(kind stmtKind, p *prepared, cols []string, row []any) {
 		if merge && len(out) > 0 {
 			last := out[len(out)-1]
@@ -251,7 +259,7 @@ func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
 				return
 			}
 		}
-		out = append(out, &stmt{kind: kind, tb: p.tb, cols: cols, rows: [][]any{row}, ops: []*prepared{p}, bytes: size(row)})
+		out = append(out, w.stmt(kind, p, cols, row))
 	}
 	for _, p := range ops {
 		switch p.kind {
@@ -274,6 +282,30 @@ func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
 		}
 	}
 	return out
+}
+
+// stmt returns a statement of the first row of op p, reusing one of an
+// earlier plan.
+func (w *writer) stmt(kind stmtKind, p *prepared, cols []string, row []any) *stmt {
+	if w.used == len(w.pool) {
+		w.pool = append(w.pool, &stmt{})
+	}
+	s := w.pool[w.used]
+	w.used++
+	*s = stmt{kind: kind, tb: p.tb, cols: cols, rows: append(s.rows[:0], row), ops: append(s.ops[:0], p), bytes: size(row)}
+	return s
+}
+
+// reset makes the statements of the last plan reusable, dropping what
+// they refer to.
+func (w *writer) reset() {
+	for _, s := range w.pool[:w.used] {
+		clear(s.rows)
+		clear(s.ops)
+		s.tb, s.cols = nil, nil
+	}
+	clear(w.out)
+	w.used = 0
 }
 
 // sameNames compares column lists, at once when they share an array

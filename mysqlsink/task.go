@@ -96,6 +96,7 @@ func (t *task) release(n int) {
 	clear(b.batch[:n])
 	t.lay.slab.reset()
 	t.cols.slab.reset()
+	t.w.reset()
 }
 
 // Start parses the config, connects, and creates the offsets table under
