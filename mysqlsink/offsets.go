@@ -81,9 +81,18 @@ func (o *offsets) ensure(ctx context.Context, qs []queueKey) error {
 // (sorted): until the transaction that runs it ends, no other transaction
 // can write records of these queues.
 func (o *offsets) lockQuery(qs []queueKey) (string, []any) {
-	var b strings.Builder
-	args := []any{o.connector}
-	b.WriteString("SELECT topic, queue, `offset` FROM " + o.table + " WHERE connector = ? AND (")
+	var w writer
+	w.start()
+	o.writeLockQuery(&w, qs)
+	return w.end()
+}
+
+// writeLockQuery appends lockQuery's text to w's.
+func (o *offsets) writeLockQuery(w *writer, qs []queueKey) {
+	b := &w.buf
+	b.WriteString("SELECT topic, queue, `offset` FROM " + o.table + " WHERE connector = ")
+	w.arg(o.connector)
+	b.WriteString(" AND (")
 	for i := 0; i < len(qs); {
 		j := i
 		for j < len(qs) && qs[j].topic == qs[i].topic {
@@ -92,20 +101,19 @@ func (o *offsets) lockQuery(qs []queueKey) (string, []any) {
 		if i > 0 {
 			b.WriteString(" OR ")
 		}
-		b.WriteString("(topic = ? AND queue IN (")
-		args = append(args, qs[i].topic)
+		b.WriteString("(topic = ")
+		w.arg(qs[i].topic)
+		b.WriteString(" AND queue IN (")
 		for k := i; k < j; k++ {
 			if k > i {
 				b.WriteByte(',')
 			}
-			b.WriteByte('?')
-			args = append(args, qs[k].queue)
+			w.arg(int64(qs[k].queue))
 		}
 		b.WriteString("))")
 		i = j
 	}
 	b.WriteString(") ORDER BY topic, queue FOR UPDATE")
-	return b.String(), args
 }
 
 // lock runs the lockQuery q on conn, after START TRANSACTION in the same

@@ -65,17 +65,42 @@ type layouts struct {
 	next   int
 	// structs holds the field lists of struct schemas.
 	structs map[*connect.Schema]fields
-	slab    []any // map rows' values are cut from it: one allocation for many rows
+	slab    slab // map rows' values are cut from it
 }
 
 // values returns room for n values, capacity n.
-func (l *layouts) values(n int) []any {
-	if len(l.slab) < n {
-		l.slab = make([]any, max(n, 8192))
+func (l *layouts) values(n int) []any { return l.slab.take(n) }
+
+// slab hands out value slices cut from one reused allocation: the slices
+// of a batch live until reset, when the batch is done with them, and the
+// next batch reuses the memory.
+type slab struct {
+	buf  []any
+	used int // of buf
+	need int // values taken since reset, in buf and before it
+}
+
+// take returns room for n values, capacity n, valid until reset.
+func (s *slab) take(n int) []any {
+	s.need += n
+	if len(s.buf)-s.used < n {
+		// The slices already cut keep the old buf alive until reset.
+		s.buf, s.used = make([]any, max(n, s.need, 8192)), 0
 	}
-	out := l.slab[:n:n]
-	l.slab = l.slab[n:]
+	out := s.buf[s.used : s.used+n : s.used+n]
+	s.used += n
 	return out
+}
+
+// reset makes the memory reusable: nothing may use the slices taken
+// since the last reset any more.
+func (s *slab) reset() {
+	clear(s.buf[:s.used])
+	if s.need > len(s.buf) {
+		// The batch outgrew buf: the next gets room for all of it at once.
+		s.buf = make([]any, s.need)
+	}
+	s.used, s.need = 0, 0
 }
 
 // fieldsOf is the function fieldsOf with the map rows' key lists and the

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // prepared is an op whose table is known and whose values are converted
@@ -25,18 +27,11 @@ type colCache struct {
 	tb    *table
 	names []string
 	cols  []*column
-	slab  []any // converted values are cut from it: one allocation for many rows
+	slab  slab // converted values are cut from it
 }
 
 // values returns room for n converted values.
-func (cc *colCache) values(n int) []any {
-	if len(cc.slab) < n {
-		cc.slab = make([]any, max(n, 8192))
-	}
-	out := cc.slab[:n:n]
-	cc.slab = cc.slab[n:]
-	return out
-}
+func (cc *colCache) values(n int) []any { return cc.slab.take(n) }
 
 func (cc *colCache) columns(tb *table, names []string) ([]*column, error) {
 	if cc.tb == tb && len(names) > 0 && len(cc.names) == len(names) && &cc.names[0] == &names[0] {
@@ -130,12 +125,127 @@ type writer struct {
 	batchSize int
 	buf       strings.Builder
 	args      []any
+	scratch   []byte // a literal being formatted
+	hint      int    // the room a text is begun with
+	// The statements of plan, reused: pool[:used] are the last plan's,
+	// out lists them.
+	pool []*stmt
+	used int
+	out  []*stmt
+}
+
+// arg writes v into the statement being built: as a literal when it is a
+// value the driver's client-side interpolation would write the same way
+// with nothing to escape, else as a placeholder, with v appended to the
+// arguments for the driver to interpolate. So most statements reach the
+// driver without arguments, which spares database/sql's conversion of
+// each of them and the driver's pass over the text.
+//
+// A literal is safe among placeholders: a string is inlined only when
+// it holds no quote, backslash or byte the driver escapes, so the
+// driver's scan of the text sees it as the quoted string it is, and it
+// reads the same whether or not the session has NO_BACKSLASH_ESCAPES.
+func (w *writer) arg(v any) {
+	b := &w.buf
+	lit := w.scratch[:0]
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("NULL")
+		return
+	case int64:
+		lit = strconv.AppendInt(lit, v, 10)
+	case uint64:
+		lit = strconv.AppendUint(lit, v, 10)
+	case string:
+		if !plainString(v) {
+			break
+		}
+		b.WriteByte('\'')
+		b.WriteString(v)
+		b.WriteByte('\'')
+		return
+	case time.Time:
+		lit = appendDateTime(lit, v)
+	}
+	if len(lit) == 0 {
+		b.WriteByte('?')
+		w.args = append(w.args, v)
+		return
+	}
+	b.Write(lit)
+	w.scratch = lit[:0]
+}
+
+// plainString reports whether s needs no escaping in a quoted SQL string
+// literal, under either escaping mode: it has none of the bytes
+// go-sql-driver/mysql escapes (NUL, LF, CR, SUB, quotes, backslash).
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 0, '\n', '\r', 0x1a, '\'', '"', '\\':
+			return false
+		}
+	}
+	return true
+}
+
+// appendDateTime appends t as go-sql-driver/mysql's interpolation writes
+// a time.Time on the task's connections (Loc UTC, no truncation), quoted:
+// the date alone at midnight, else with the time and the fraction's
+// significant digits. It appends nothing for a zero time or a year
+// outside 1-9999 (the driver's own rules apply to those: a placeholder).
+func appendDateTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return b
+	}
+	t = t.In(time.UTC) // the connection's Loc
+	year, month, day := t.Date()
+	if year < 1 || year > 9999 {
+		return b
+	}
+	hour, minute, sec := t.Clock()
+	nsec := t.Nanosecond()
+	b = append(b, '\'')
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	if hour != 0 || minute != 0 || sec != 0 || nsec != 0 {
+		b = append(b, ' ')
+		b = appendDigits(b, hour, 2)
+		b = append(b, ':')
+		b = appendDigits(b, minute, 2)
+		b = append(b, ':')
+		b = appendDigits(b, sec, 2)
+		if nsec != 0 {
+			b = append(b, '.')
+			b = appendDigits(b, nsec, 9)
+			for b[len(b)-1] == '0' {
+				b = b[:len(b)-1] // the fraction's significant digits
+			}
+		}
+	}
+	return append(b, '\'')
+}
+
+// appendDigits appends v (not negative) in n decimal digits, zero-padded.
+func appendDigits(b []byte, v, n int) []byte {
+	b = append(b, "000000000"[:n]...)
+	for i := len(b) - 1; i >= len(b)-n; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
 }
 
 // plan groups ops into statements in their order. With merge false, each
 // op gets statements of its own (to find the records that fail).
+// The statements are the writer's until the next plan or reset.
 func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
-	var out []*stmt
+	w.reset()
+	out := w.out[:0]
+	defer func() { w.out = out }()
 	add := func(kind stmtKind, p *prepared, cols []string, row []any) {
 		if merge && len(out) > 0 {
 			last := out[len(out)-1]
@@ -149,7 +259,7 @@ func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
 				return
 			}
 		}
-		out = append(out, &stmt{kind: kind, tb: p.tb, cols: cols, rows: [][]any{row}, ops: []*prepared{p}, bytes: size(row)})
+		out = append(out, w.stmt(kind, p, cols, row))
 	}
 	for _, p := range ops {
 		switch p.kind {
@@ -172,6 +282,30 @@ func (w *writer) plan(ops []*prepared, merge bool) []*stmt {
 		}
 	}
 	return out
+}
+
+// stmt returns a statement of the first row of op p, reusing one of an
+// earlier plan.
+func (w *writer) stmt(kind stmtKind, p *prepared, cols []string, row []any) *stmt {
+	if w.used == len(w.pool) {
+		w.pool = append(w.pool, &stmt{})
+	}
+	s := w.pool[w.used]
+	w.used++
+	*s = stmt{kind: kind, tb: p.tb, cols: cols, rows: append(s.rows[:0], row), ops: append(s.ops[:0], p), bytes: size(row)}
+	return s
+}
+
+// reset makes the statements of the last plan reusable, dropping what
+// they refer to.
+func (w *writer) reset() {
+	for _, s := range w.pool[:w.used] {
+		clear(s.rows)
+		clear(s.ops)
+		s.tb, s.cols = nil, nil
+	}
+	clear(w.out)
+	w.used = 0
 }
 
 // sameNames compares column lists, at once when they share an array
@@ -218,9 +352,47 @@ func (w *writer) exec(ctx context.Context, tx execer, s *stmt) error {
 // build returns the text and arguments of s, "" when s changes nothing.
 // The arguments are the writer's until the next build.
 func (w *writer) build(s *stmt) (string, []any) {
-	b := &w.buf
-	b.Reset()
+	if s.noop() {
+		return "", nil
+	}
+	w.start()
+	w.write(s)
+	return w.end()
+}
+
+// start begins a text in buf, with room for one like the last ones.
+func (w *writer) start() {
+	w.buf.Reset()
+	w.buf.Grow(w.hint)
 	w.args = w.args[:0]
+}
+
+// end returns the text begun by start and its arguments (the writer's
+// until the next start), and remembers its length to size the next.
+func (w *writer) end() (string, []any) {
+	n := w.buf.Len()
+	w.hint = max(n+n/8, w.hint-w.hint/4)
+	return w.buf.String(), w.args
+}
+
+// noop reports whether s changes nothing: an update of the key columns
+// alone.
+func (s *stmt) noop() bool {
+	if s.kind != stmtUpdate {
+		return false
+	}
+	keys := s.ops[0].op.key.names
+	for _, c := range s.cols {
+		if !slices.Contains(keys, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// write appends s (not noop) to the text begun by start.
+func (w *writer) write(s *stmt) {
+	b := &w.buf
 	switch s.kind {
 	case stmtTruncate:
 		b.WriteString("DELETE FROM ")
@@ -241,14 +413,13 @@ func (w *writer) build(s *stmt) (string, []any) {
 				b.WriteByte(',')
 			}
 			b.WriteByte('(')
-			for j := range r {
+			for j, v := range r {
 				if j > 0 {
 					b.WriteByte(',')
 				}
-				b.WriteByte('?')
+				w.arg(v)
 			}
 			b.WriteByte(')')
-			w.args = append(w.args, r...)
 		}
 		if s.kind == stmtUpsert {
 			b.WriteString(" ON DUPLICATE KEY UPDATE ")
@@ -283,11 +454,8 @@ func (w *writer) build(s *stmt) (string, []any) {
 			}
 			n++
 			b.WriteString(quoteName(c))
-			b.WriteString("=?")
-			w.args = append(w.args, s.rows[0][i])
-		}
-		if n == 0 {
-			return "", nil // nothing but the key: the row is as it is
+			b.WriteByte('=')
+			w.arg(s.rows[0][i])
 		}
 		b.WriteString(" WHERE ")
 		for i, k := range keys {
@@ -295,8 +463,8 @@ func (w *writer) build(s *stmt) (string, []any) {
 				b.WriteString(" AND ")
 			}
 			b.WriteString(quoteName(k))
-			b.WriteString("=?")
-			w.args = append(w.args, s.ops[0].key[i])
+			b.WriteByte('=')
+			w.arg(s.ops[0].key[i])
 		}
 	case stmtDelete:
 		b.WriteString("DELETE FROM ")
@@ -309,8 +477,7 @@ func (w *writer) build(s *stmt) (string, []any) {
 				if i > 0 {
 					b.WriteByte(',')
 				}
-				b.WriteByte('?')
-				w.args = append(w.args, r[0])
+				w.arg(r[0])
 			}
 			b.WriteByte(')')
 			break
@@ -325,11 +492,10 @@ func (w *writer) build(s *stmt) (string, []any) {
 					b.WriteString(" AND ")
 				}
 				b.WriteString(quoteName(c))
-				b.WriteString("=?")
+				b.WriteByte('=')
+				w.arg(r[j])
 			}
 			b.WriteByte(')')
-			w.args = append(w.args, r...)
 		}
 	}
-	return b.String(), w.args
 }

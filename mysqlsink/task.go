@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strings"
 
 	connect "github.com/openmessaging/connect-go"
 )
@@ -57,6 +56,47 @@ type task struct {
 	aheadQs []queueKey
 
 	written, skipped, failed int64
+
+	// pb holds putOnce's per-record slices, reused by every batch.
+	pb putBufs
+}
+
+// putBufs are the slices putOnce needs per record. They, and the slabs the
+// rows' values are cut from, are reused from batch to batch: nothing holds
+// them once putOnce returns (the statements are run, the failures
+// formatted).
+type putBufs struct {
+	ops   []op
+	errs  []error
+	tbs   []*table
+	fresh []bool
+	preps []prepared
+	batch []*prepared
+}
+
+// get returns the slices for n records: ops, errs, tbs and fresh of
+// length n and zero, preps and batch empty with capacity n.
+func (b *putBufs) get(n int) (ops []op, errs []error, tbs []*table, fresh []bool, preps []prepared, batch []*prepared) {
+	if cap(b.ops) < n {
+		*b = putBufs{ops: make([]op, n), errs: make([]error, n), tbs: make([]*table, n), fresh: make([]bool, n),
+			preps: make([]prepared, 0, n), batch: make([]*prepared, 0, n)}
+	}
+	return b.ops[:n], b.errs[:n], b.tbs[:n], b.fresh[:n], b.preps[:0], b.batch[:0]
+}
+
+// release clears what the batch of n records left in the buffers and the
+// slabs, for the next.
+func (t *task) release(n int) {
+	b := &t.pb
+	clear(b.ops[:n])
+	clear(b.errs[:n])
+	clear(b.tbs[:n])
+	clear(b.fresh[:n])
+	clear(b.preps[:n])
+	clear(b.batch[:n])
+	t.lay.slab.reset()
+	t.cols.slab.reset()
+	t.w.reset()
 }
 
 // Start parses the config, connects, and creates the offsets table under
@@ -120,8 +160,8 @@ func (t *task) put(ctx context.Context, records []*connect.Record) error {
 }
 
 func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
-	ops := make([]op, len(records))
-	errs := make([]error, len(records))
+	ops, errs, tbs, fresh, preps, batch := t.pb.get(len(records))
+	defer t.release(len(records))
 	for i, r := range records {
 		ops[i], errs[i] = t.decode(i, r)
 		if errs[i] == nil && t.offs != nil && r.Origin.IsZero() {
@@ -131,7 +171,6 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 	// Tables first: creating or altering one commits implicitly, so it
 	// happens before the transaction begins (after committing one that
 	// an earlier Put left open).
-	tbs := make([]*table, len(records))
 	for i := range ops {
 		if errs[i] != nil || ops[i].kind == opSkip {
 			continue
@@ -152,7 +191,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		}
 		tbs[i] = tb
 	}
-	fresh := make([]bool, len(records)) // not at or before a stored offset
+	// fresh: not at or before a stored offset
 	skipped := 0
 	if t.offs != nil {
 		if err := t.lockQueues(ctx, records); err != nil {
@@ -180,8 +219,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		}
 	}
 	var failed []connect.RecordError
-	batch := make([]*prepared, 0, len(records))
-	preps := make([]prepared, 0, len(records)) // batch's, in one allocation: never grown
+	// preps holds batch's, in one allocation: never grown
 	for i := range ops {
 		if !fresh[i] {
 			continue
@@ -445,13 +483,24 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	qs := t.aheadQs
 	t.ahead, t.aheadQs = false, nil
 	t.inTx = true // when it fails, the rollback makes sure
-	q, args := "", []any(nil)
-	if s != nil {
-		q, args = t.w.build(s)
-		defer clear(t.w.args)
+	if s != nil && s.noop() {
+		s = nil
 	}
+	// One text: the begin, the locking read (when any) and s.
+	w := &t.w
+	w.start()
+	defer clear(w.args)
+	w.buf.WriteString("START TRANSACTION")
+	if len(qs) > 0 {
+		w.buf.WriteString("; ")
+		t.offs.writeLockQuery(w, qs)
+	}
+	if s != nil {
+		w.buf.WriteString("; ")
+		w.write(s)
+	}
+	q, args := w.end()
 	if len(qs) == 0 {
-		q = strings.TrimSuffix("START TRANSACTION; "+q, "; ")
 		if _, err := t.conn.ExecContext(ctx, q, args...); err != nil {
 			if s != nil {
 				return err // write tells a record's failure from the target's
@@ -460,12 +509,7 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 		}
 		return nil
 	}
-	lq, largs := t.offs.lockQuery(qs)
-	lq = "START TRANSACTION; " + lq
-	if q != "" {
-		lq += "; " + q
-		largs = append(largs, args...)
-	}
+	lq, largs := q, args
 	rows, err := t.conn.QueryContext(ctx, lq, largs...)
 	if err != nil {
 		return t.lockErr(fmt.Errorf("lock the stored offsets: %w", err))
@@ -483,7 +527,7 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 			return errStale
 		}
 	}
-	if q == "" {
+	if s == nil {
 		return nil
 	}
 	// The statement's result follows the offsets'.

@@ -36,6 +36,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	goruntime "runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -60,6 +61,7 @@ var (
 	tasks  = flag.Int("tasks", 1, "sink tasks (tasks.max); the baseline has one connection")
 	only   = flag.String("only", "", "run only this measurement (baseline, exactly_once, at_least_once, e2e)")
 	cpu    = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	mem    = flag.String("memprofile", "", "write the allocations of the sink measurements (not their publishing) to this file")
 )
 
 const tableDDL = `(id BIGINT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(10,2) NOT NULL,
@@ -331,6 +333,7 @@ func sink(srv server, database, table, delivery string) (float64, float64, error
 	}
 	defer rt.Stop(ctx)
 	debug.FreeOSMemory() // the publishing's garbage is not the sink's
+	stopMem := memProfile()
 	began, cpu0 := time.Now(), cpuTime()
 	if err := rt.CreateConnector(ctx, "bench-"+table, connect.Config{"connector.class": "MySQLSink", "topics": table,
 		"host": srv.host, "port": srv.port, "user": srv.user, "password": srv.password, "database": database,
@@ -339,5 +342,39 @@ func sink(srv server, database, table, delivery string) (float64, float64, error
 		return 0, 0, err
 	}
 	rate, err := waitWritten(rt, "bench-"+table, began)
-	return rate, perRow(cpu0), err
+	cpuRow := perRow(cpu0)
+	if err == nil {
+		err = stopMem()
+	}
+	return rate, cpuRow, err
+}
+
+// memProfile, for -memprofile, writes the allocations so far to
+// -memprofile.base when the first sink measurement starts, and the
+// function it returns writes them to -memprofile when one ends: go tool
+// pprof -base x.base x shows those of the sink measurements (with -only,
+// of nothing else).
+func memProfile() func() error {
+	if *mem == "" {
+		return func() error { return nil }
+	}
+	if !memBase {
+		memBase = true
+		if err := writeAllocs(*mem + ".base"); err != nil {
+			return func() error { return err }
+		}
+	}
+	return func() error { return writeAllocs(*mem) }
+}
+
+var memBase bool
+
+func writeAllocs(name string) error {
+	goruntime.GC() // the profile is as of the last GC
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("allocs").WriteTo(f, 0)
 }
