@@ -338,6 +338,16 @@ func unpackHeaders(packed string) connect.Headers {
 func decode(ext *primitive.MessageExt, cache *headerCache) (key, value []byte, headers connect.Headers) {
 	packed := ext.GetProperty(headersProperty)
 	if packed == "" {
+		if props, mu := lockProperties(&ext.Message); mu != nil {
+			value = messageValue(ext.Body, props)
+			key, headers = keyAndHeadersOf(props)
+			n := len(props)
+			mu.RUnlock()
+			if n == smallMapEntries {
+				trimProperties(ext)
+			}
+			return key, value, headers
+		}
 		props := ext.GetProperties()
 		if len(props) == smallMapEntries {
 			trimProperties(ext)
@@ -436,6 +446,50 @@ func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 		props[r.to] = r.value
 	}
 	return key, props
+}
+
+// keyAndHeadersOf is keyAndHeaders without taking props: props stays as
+// it is, and a map is made only for a message that has headers (most
+// messages of other producers have none, nor do this transport's messages
+// without headers).
+func keyAndHeadersOf(props map[string]string) ([]byte, connect.Headers) {
+	var key []byte
+	if b64, ok := props[keyBase64Property]; ok {
+		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
+			key = k
+		}
+	} else if k := props[primitive.PropertyKeys]; k != "" {
+		key = []byte(k)
+	}
+	foreign, prefixed := false, false
+	for k := range props {
+		if strings.HasPrefix(k, headerPrefix) {
+			prefixed = true
+		} else if !systemProperties[k] {
+			foreign = true
+		}
+	}
+	if !foreign && !prefixed {
+		return key, nil
+	}
+	h := make(connect.Headers, len(props))
+	if foreign {
+		for k, v := range props {
+			if !strings.HasPrefix(k, headerPrefix) && !systemProperties[k] {
+				h[k] = v
+			}
+		}
+	}
+	// After the others, as keyAndHeaders does: a header written as "h:x"
+	// wins over a property named x.
+	if prefixed {
+		for k, v := range props {
+			if name, ok := strings.CutPrefix(k, headerPrefix); ok {
+				h[unescape(name)] = unescapeValue(v)
+			}
+		}
+	}
+	return key, h
 }
 
 // headersOf returns the headers in props in a new map.

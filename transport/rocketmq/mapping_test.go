@@ -200,6 +200,36 @@ func TestForeignMessage(t *testing.T) {
 	}
 }
 
+// keyAndHeadersOf reads what keyAndHeaders reads, without changing props,
+// and the client's Message is read in place.
+func TestForeignMessageInPlace(t *testing.T) {
+	if !inPlaceProperties {
+		t.Fatal("primitive.Message's properties cannot be read in place: decode copies them")
+	}
+	for _, props := range []map[string]string{
+		{"KEYS": "k1", "UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "TAGS": "t", "orderId": "42", "h:x": "y", "x": "z"},
+		{"UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "CLUSTER": "c", "TRACE_ON": "true"},
+		{"CONNECT_KEY_BASE64": "/w==", "h:a%3D": "%", "UNIQ_KEY": "abc"},
+		{"other": "1"},
+	} {
+		before := maps.Clone(props)
+		key, h := keyAndHeadersOf(props)
+		if !maps.Equal(props, before) {
+			t.Errorf("keyAndHeadersOf changed %q", before)
+		}
+		wantKey, wantH := keyAndHeaders(maps.Clone(props))
+		if string(key) != string(wantKey) || !maps.Equal(h, wantH) {
+			t.Errorf("%q: key %q headers %q, want %q %q", props, key, h, wantKey, wantH)
+		}
+		ext := &primitive.MessageExt{Message: primitive.Message{Body: []byte("v")}}
+		ext.WithProperties(maps.Clone(props))
+		key, _, h = decode(ext, nil)
+		if string(key) != string(wantKey) || !maps.Equal(h, wantH) {
+			t.Errorf("decode %q: key %q headers %q, want %q %q", props, key, h, wantKey, wantH)
+		}
+	}
+}
+
 func TestPropertiesTooLarge(t *testing.T) {
 	h := connect.Headers{"big": strings.Repeat("x", maxPropertiesBytes)}
 	if _, _, err := properties(&connect.Message{Headers: h}, false, nil); err == nil {
