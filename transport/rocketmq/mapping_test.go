@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -364,5 +365,41 @@ func TestHeaderCache(t *testing.T) {
 	var none *headerCache
 	if !maps.Equal(none.unpack(none.pack(a)), a) {
 		t.Error("a nil cache does not round trip")
+	}
+}
+
+// isSystemProperty's shortcut names only system properties.
+func TestIsSystemProperty(t *testing.T) {
+	for _, name := range []string{"UNIQ_KEY", "CLUSTER", "MSG_REGION", "TRACE_ON", "MIN_OFFSET", "MAX_OFFSET", "KEYS", "TAGS", "WAIT", "CONSUME_START_TIME"} {
+		if !isSystemProperty(name) || !systemProperties[name] {
+			t.Errorf("%s: isSystemProperty %v, systemProperties %v", name, isSystemProperty(name), systemProperties[name])
+		}
+	}
+	for _, name := range []string{"orderId", "h:x", "", "keys", "UNIQ_KEY2"} {
+		if isSystemProperty(name) {
+			t.Errorf("%s: a system property", name)
+		}
+	}
+}
+
+// BenchmarkDecodeRaw measures decode on messages of the raw client's
+// producer as pulled: no headers, the client's and broker's properties.
+func BenchmarkDecodeRaw(b *testing.B) {
+	exts := make([]*primitive.MessageExt, 1024)
+	for i := range exts {
+		ext := &primitive.MessageExt{Message: primitive.Message{Body: make([]byte, 150)}}
+		for k, v := range map[string]string{"UNIQ_KEY": "C0000202768F0000000007829f68" + strconv.Itoa(1000+i), "CLUSTER": "DefaultCluster",
+			"MSG_REGION": "DefaultRegion", "TRACE_ON": "true", "MIN_OFFSET": "0", "MAX_OFFSET": "123456"} {
+			ext.WithProperty(k, v)
+		}
+		exts[i] = ext
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if key, v, h := decode(exts[i%len(exts)], nil); key != nil || h != nil || len(v) != 150 {
+			b.Fatalf("key %q headers %q", key, h)
+		}
+		i++
 	}
 }
