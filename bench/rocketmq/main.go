@@ -290,6 +290,7 @@ type result struct {
 	cpuPerRecord       time.Duration // of this process
 	brokerPerRecord    time.Duration // of the broker, with -broker-pid
 	allocPerRecord     float64       // bytes allocated on the heap by this process
+	objectsPerRecord   float64       // heap allocations of this process
 	took               time.Duration
 	note               string
 }
@@ -306,8 +307,8 @@ func (r result) print(what string, base result, of string) {
 	if base.rate > 0 {
 		share = fmt.Sprintf("%4.0f%%", 100*r.rate/base.rate)
 	}
-	fmt.Printf("  %-34s %9.0f records/s %7.1f MB/s  %s %s  peak heap %5.1f MB  alloc %5.2f KB/record  cpu %5.1fµs/record",
-		what, r.rate, r.mbps, share, of, r.peakMB, r.allocPerRecord/1e3, float64(r.cpuPerRecord)/1e3)
+	fmt.Printf("  %-34s %9.0f records/s %7.1f MB/s  %s %s  peak heap %5.1f MB  alloc %5.2f KB %4.1f objects/record  cpu %5.1fµs/record",
+		what, r.rate, r.mbps, share, of, r.peakMB, r.allocPerRecord/1e3, r.objectsPerRecord, float64(r.cpuPerRecord)/1e3)
 	if r.brokerPerRecord > 0 {
 		fmt.Printf(" (broker %4.1fµs)", float64(r.brokerPerRecord)/1e3)
 	}
@@ -324,19 +325,23 @@ func (b *bench) measure(what string, n, size int, f func(topic string)) result {
 func (b *bench) measureOn(what, topic string, n, size int, f func(topic string)) result {
 	goruntime.GC()
 	peak := heapwatch.Start()
-	cpu, brokerCPU, allocs := cpuTime(), procCPUTime(b.brokerPID), allocated()
+	cpu, brokerCPU := cpuTime(), procCPUTime(b.brokerPID)
+	allocs, objects := allocated()
 	began := time.Now()
 	pprof.Do(context.Background(), pprof.Labels("measure", what), func(context.Context) { f(topic) })
 	took := time.Since(began)
-	return result{
+	r := result{
 		rate:            float64(n) / took.Seconds(),
 		mbps:            float64(n) * float64(size) / took.Seconds() / 1e6,
 		peakMB:          peak() / 1e6,
 		cpuPerRecord:    (cpuTime() - cpu) / time.Duration(n),
 		brokerPerRecord: (procCPUTime(b.brokerPID) - brokerCPU) / time.Duration(n),
-		allocPerRecord:  float64(allocated()-allocs) / float64(n),
 		took:            took,
 	}
+	allocsAfter, objectsAfter := allocated()
+	r.allocPerRecord = float64(allocsAfter-allocs) / float64(n)
+	r.objectsPerRecord = float64(objectsAfter-objects) / float64(n)
+	return r
 }
 
 // procCPUTime is the user and system CPU time process pid used so far,
@@ -361,11 +366,12 @@ func procCPUTime(pid int) time.Duration {
 	return time.Duration(utime+stime) * time.Second / ticksPerSecond
 }
 
-// allocated is how many bytes this process allocated on the heap so far.
-func allocated() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+// allocated is how many bytes, and objects, this process allocated on the
+// heap so far.
+func allocated() (bytes, objects uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/allocs:objects"}}
 	metrics.Read(s)
-	return s[0].Value.Uint64()
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
 }
 
 // cpuTime is the user and system CPU time this process used so far.

@@ -479,3 +479,70 @@ func TestReadsMessagesOfThePreviousVersion(t *testing.T) {
 		}
 	}
 }
+
+// A Nack delivers new values, with the Offset and Redelivered the
+// transport set, whatever the consumer did to the values it had; an Ack of
+// those old values does nothing.
+func TestNackRedeliversNewValues(t *testing.T) {
+	tr := open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	topic, group := uniqueName("nackvalues"), uniqueName("g")
+	if err := tr.CreateTopic(ctx, topic, 1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := tr.Publish(ctx, &connect.Message{Topic: topic, Value: []byte(strconv.Itoa(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub, err := tr.Subscribe(ctx, group, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	var first []*connect.Message
+	for len(first) < 5 {
+		msgs, err := sub.Fetch(ctx, 5-len(first))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first = append(first, msgs...)
+	}
+	offsets := make([]int64, len(first))
+	for i, m := range first {
+		if m.Redelivered != 0 {
+			t.Errorf("message %d: Redelivered %d on first delivery", i, m.Redelivered)
+		}
+		offsets[i] = m.Offset
+		m.Offset, m.Redelivered = -1, 99
+	}
+	if err := sub.Nack(ctx, first...); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Ack(ctx, first...); err != nil { // not in flight any more: ignored
+		t.Fatal(err)
+	}
+	var again []*connect.Message
+	for len(again) < 5 {
+		msgs, err := sub.Fetch(ctx, 5-len(again))
+		if err != nil {
+			t.Fatal(err)
+		}
+		again = append(again, msgs...)
+	}
+	for i, m := range again {
+		if m == first[i] {
+			t.Errorf("message %d: redelivered as the same value", i)
+		}
+		if m.Offset != offsets[i] || m.Redelivered != 1 || string(m.Value) != strconv.Itoa(i) {
+			t.Errorf("message %d: offset %d Redelivered %d value %q, want %d 1 %q", i, m.Offset, m.Redelivered, m.Value, offsets[i], strconv.Itoa(i))
+		}
+	}
+	if err := sub.Ack(ctx, again...); err != nil {
+		t.Fatal(err)
+	}
+	if lag := sub.(interface{ Lag() int64 }).Lag(); lag != 0 {
+		t.Errorf("lag %d after acknowledging everything", lag)
+	}
+}

@@ -76,6 +76,18 @@ func init() {
 	systemProperties[emptyBodyProperty] = true
 }
 
+// isSystemProperty is systemProperties[name], faster for the properties
+// every received message has.
+func isSystemProperty(name string) bool {
+	switch name {
+	case primitive.PropertyUniqueClientMessageIdKeyIndex, primitive.PropertyCluster, primitive.PropertyMsgRegion,
+		primitive.PropertyTraceSwitch, primitive.PropertyMinOffset, primitive.PropertyMaxOffset, primitive.PropertyKeys,
+		primitive.PropertyTags, primitive.PropertyWaitStoreMsgOk, primitive.PropertyConsumeStartTime:
+		return true
+	}
+	return systemProperties[name]
+}
+
 // body returns what travels as the message body for value.
 func body(value []byte, props *map[string]string) []byte {
 	if len(value) > 0 {
@@ -332,10 +344,59 @@ func unpackHeaders(packed string) connect.Headers {
 	return h
 }
 
-// decode returns the key, value and headers of a received message. Its
-// properties map is copied only for a message without headersProperty
-// (one written before it, by another producer, or without headers).
+// decode returns the key, value and headers of a received message. It
+// reads the message's properties in place, under the message's lock once
+// (see lockProperties), and makes a map only for headers.
 func decode(ext *primitive.MessageExt, cache *headerCache) (key, value []byte, headers connect.Headers) {
+	props, mu := lockProperties(&ext.Message)
+	if mu == nil {
+		return decodeCopy(ext, cache)
+	}
+	packed := props[headersProperty]
+	if packed == "" {
+		value = messageValue(ext.Body, props)
+		key, headers = keyAndHeadersOf(props)
+		n := len(props)
+		mu.RUnlock()
+		if n == smallMapEntries {
+			trimProperties(ext)
+		}
+		return key, value, headers
+	}
+	b64, plain, empty := props[keyBase64Property], props[primitive.PropertyKeys], props[emptyBodyProperty] != ""
+	_, trace := props[primitive.PropertyTraceSwitch]
+	mu.RUnlock()
+	if trace {
+		// See decodeCopy.
+		ext.RemoveProperty(primitive.PropertyTraceSwitch)
+	}
+	value = ext.Body
+	if empty {
+		value = nil
+	}
+	return packedKey(b64, plain), value, cache.unpack(packed)
+}
+
+// packedKey returns the key of a message written with headersProperty,
+// from its keyBase64Property and KEYS.
+func packedKey(b64, plain string) []byte {
+	if b64 != "" {
+		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
+			return k
+		}
+		return nil
+	}
+	if plain != "" {
+		return []byte(plain)
+	}
+	return nil
+}
+
+// decodeCopy is decode through the client's accessors, for a client whose
+// properties cannot be read in place. The properties map is copied only
+// for a message without headersProperty (one written before it, by another
+// producer, or without headers).
+func decodeCopy(ext *primitive.MessageExt, cache *headerCache) (key, value []byte, headers connect.Headers) {
 	packed := ext.GetProperty(headersProperty)
 	if packed == "" {
 		props := ext.GetProperties()
@@ -351,13 +412,7 @@ func decode(ext *primitive.MessageExt, cache *headerCache) (key, value []byte, h
 	// CLUSTER, MSG_REGION and TRACE_ON, the client's UNIQ_KEY, MIN_OFFSET
 	// and MAX_OFFSET); one less leaves room for the one ACK adds.
 	ext.RemoveProperty(primitive.PropertyTraceSwitch)
-	if b64 := ext.GetProperty(keyBase64Property); b64 != "" {
-		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
-			key = k
-		}
-	} else if k := ext.GetProperty(primitive.PropertyKeys); k != "" {
-		key = []byte(k)
-	}
+	key = packedKey(ext.GetProperty(keyBase64Property), ext.GetProperty(primitive.PropertyKeys))
 	value = ext.Body
 	if ext.GetProperty(emptyBodyProperty) != "" {
 		value = nil
@@ -436,6 +491,50 @@ func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 		props[r.to] = r.value
 	}
 	return key, props
+}
+
+// keyAndHeadersOf is keyAndHeaders without taking props: props stays as
+// it is, and a map is made only for a message that has headers (most
+// messages of other producers have none, nor do this transport's messages
+// without headers).
+func keyAndHeadersOf(props map[string]string) ([]byte, connect.Headers) {
+	var key []byte
+	if b64, ok := props[keyBase64Property]; ok {
+		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
+			key = k
+		}
+	} else if k := props[primitive.PropertyKeys]; k != "" {
+		key = []byte(k)
+	}
+	foreign, prefixed := false, false
+	for k := range props {
+		if strings.HasPrefix(k, headerPrefix) {
+			prefixed = true
+		} else if !isSystemProperty(k) {
+			foreign = true
+		}
+	}
+	if !foreign && !prefixed {
+		return key, nil
+	}
+	h := make(connect.Headers, len(props))
+	if foreign {
+		for k, v := range props {
+			if !strings.HasPrefix(k, headerPrefix) && !isSystemProperty(k) {
+				h[k] = v
+			}
+		}
+	}
+	// After the others, as keyAndHeaders does: a header written as "h:x"
+	// wins over a property named x.
+	if prefixed {
+		for k, v := range props {
+			if name, ok := strings.CutPrefix(k, headerPrefix); ok {
+				h[unescape(name)] = unescapeValue(v)
+			}
+		}
+	}
+	return key, h
 }
 
 // headersOf returns the headers in props in a new map.

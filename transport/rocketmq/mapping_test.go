@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -200,6 +201,36 @@ func TestForeignMessage(t *testing.T) {
 	}
 }
 
+// keyAndHeadersOf reads what keyAndHeaders reads, without changing props,
+// and the client's Message is read in place.
+func TestForeignMessageInPlace(t *testing.T) {
+	if !inPlaceProperties {
+		t.Fatal("primitive.Message's properties cannot be read in place: decode copies them")
+	}
+	for _, props := range []map[string]string{
+		{"KEYS": "k1", "UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "TAGS": "t", "orderId": "42", "h:x": "y", "x": "z"},
+		{"UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "CLUSTER": "c", "TRACE_ON": "true"},
+		{"CONNECT_KEY_BASE64": "/w==", "h:a%3D": "%", "UNIQ_KEY": "abc"},
+		{"other": "1"},
+	} {
+		before := maps.Clone(props)
+		key, h := keyAndHeadersOf(props)
+		if !maps.Equal(props, before) {
+			t.Errorf("keyAndHeadersOf changed %q", before)
+		}
+		wantKey, wantH := keyAndHeaders(maps.Clone(props))
+		if string(key) != string(wantKey) || !maps.Equal(h, wantH) {
+			t.Errorf("%q: key %q headers %q, want %q %q", props, key, h, wantKey, wantH)
+		}
+		ext := &primitive.MessageExt{Message: primitive.Message{Body: []byte("v")}}
+		ext.WithProperties(maps.Clone(props))
+		key, _, h = decode(ext, nil)
+		if string(key) != string(wantKey) || !maps.Equal(h, wantH) {
+			t.Errorf("decode %q: key %q headers %q, want %q %q", props, key, h, wantKey, wantH)
+		}
+	}
+}
+
 func TestPropertiesTooLarge(t *testing.T) {
 	h := connect.Headers{"big": strings.Repeat("x", maxPropertiesBytes)}
 	if _, _, err := properties(&connect.Message{Headers: h}, false, nil); err == nil {
@@ -334,5 +365,41 @@ func TestHeaderCache(t *testing.T) {
 	var none *headerCache
 	if !maps.Equal(none.unpack(none.pack(a)), a) {
 		t.Error("a nil cache does not round trip")
+	}
+}
+
+// isSystemProperty's shortcut names only system properties.
+func TestIsSystemProperty(t *testing.T) {
+	for _, name := range []string{"UNIQ_KEY", "CLUSTER", "MSG_REGION", "TRACE_ON", "MIN_OFFSET", "MAX_OFFSET", "KEYS", "TAGS", "WAIT", "CONSUME_START_TIME"} {
+		if !isSystemProperty(name) || !systemProperties[name] {
+			t.Errorf("%s: isSystemProperty %v, systemProperties %v", name, isSystemProperty(name), systemProperties[name])
+		}
+	}
+	for _, name := range []string{"orderId", "h:x", "", "keys", "UNIQ_KEY2"} {
+		if isSystemProperty(name) {
+			t.Errorf("%s: a system property", name)
+		}
+	}
+}
+
+// BenchmarkDecodeRaw measures decode on messages of the raw client's
+// producer as pulled: no headers, the client's and broker's properties.
+func BenchmarkDecodeRaw(b *testing.B) {
+	exts := make([]*primitive.MessageExt, 1024)
+	for i := range exts {
+		ext := &primitive.MessageExt{Message: primitive.Message{Body: make([]byte, 150)}}
+		for k, v := range map[string]string{"UNIQ_KEY": "C0000202768F0000000007829f68" + strconv.Itoa(1000+i), "CLUSTER": "DefaultCluster",
+			"MSG_REGION": "DefaultRegion", "TRACE_ON": "true", "MIN_OFFSET": "0", "MAX_OFFSET": "123456"} {
+			ext.WithProperty(k, v)
+		}
+		exts[i] = ext
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if key, v, h := decode(exts[i%len(exts)], nil); key != nil || h != nil || len(v) != 150 {
+			b.Fatalf("key %q headers %q", key, h)
+		}
+		i++
 	}
 }

@@ -171,7 +171,7 @@ func (s *subscription) forgetDropped(id queueID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dropped := func(d *delivery) bool {
-		return d.queue == id && d.req != nil && d.req.cr != nil && d.req.cr.GetPQ().IsDroppd()
+		return d.req != nil && d.req.queue == id && d.req.cr != nil && d.req.cr.GetPQ().IsDroppd()
 	}
 	for m, d := range s.inflight {
 		if dropped(d) {

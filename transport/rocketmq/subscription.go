@@ -206,18 +206,23 @@ type subscription struct {
 // them, next to WithFetchBuffer's message count.
 const maxReadyBytes = 64 << 20
 
-// delivery is one received message.
+// delivery is one received message. The first Fetch of it hands out msg
+// itself; a redelivery hands out a copy, a value of its own, with Offset
+// and Redelivered set again from offset and redelivered (a consumer may
+// have changed those of the value it had).
 type delivery struct {
-	req   *request // nil for broadcast readers
-	queue queueID
-	msg   connect.Message // as decoded, Redelivered aside
-	count int             // times handed out by Fetch
+	req         *request // nil for broadcast readers
+	offset      int64    // msg.Offset as received
+	redelivered int32    // msg.Redelivered as received
+	count       int32    // times handed out by Fetch
+	msg         connect.Message
 }
 
 // request is a ConsumeRequest of the client and how many of its messages
 // are not acknowledged yet.
 type request struct {
 	cr    *consumer.ConsumeRequest
+	queue queueID
 	left  int
 	first int64     // offset of its first message
 	lag   *queueLag // its queue's state, see Lag
@@ -297,13 +302,12 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 	mq := cr.GetMQ()
 	var req *request
 	if !s.broadcast {
-		req = &request{cr: cr, left: len(exts)}
+		req = &request{cr: cr, queue: queueID{mq.Topic, mq.BrokerName, mq.QueueId}, left: len(exts)}
 	}
 	// One allocation for the batch's deliveries: they live and die
 	// together (the request is acknowledged as a whole).
 	slab := make([]delivery, len(exts))
 	ds := make([]*delivery, len(exts))
-	queue := queueID{mq.Topic, mq.BrokerName, mq.QueueId}
 	index := s.t.routes.index(mq.Topic, mq.BrokerName, mq.QueueId)
 	var headers headerCache
 	for i, ext := range exts {
@@ -316,8 +320,9 @@ func (s *subscription) deliveries(cr *consumer.ConsumeRequest) []*delivery {
 		}
 		key, val, hs := decode(ext, &headers)
 		slab[i] = delivery{
-			req:   req,
-			queue: queue,
+			req:         req,
+			offset:      ext.QueueOffset,
+			redelivered: ext.ReconsumeTimes,
 			msg: connect.Message{
 				Topic:       topic,
 				Key:         key,
@@ -439,13 +444,12 @@ func (s *subscription) takeMore(out []*connect.Message, max int) []*connect.Mess
 	if n <= 0 {
 		return out
 	}
-	// The messages handed out are copies (a redelivery is a new value), made
-	// in one allocation.
-	slab := make([]connect.Message, n)
+	// A message's first delivery is the delivery's own; redeliveries are
+	// copies (a redelivery is a new value), made in one allocation.
+	var slab []connect.Message
 	if out == nil {
 		out = make([]*connect.Message, 0, n)
 	}
-	slab = slab[:0]
 	i := 0
 	for ; i < len(s.ready) && len(out) < max; i++ {
 		d := s.ready[i]
@@ -453,9 +457,15 @@ func (s *subscription) takeMore(out []*connect.Message, max int) []*connect.Mess
 		if d.req != nil && d.req.cr.GetPQ().IsDroppd() {
 			continue
 		}
-		slab = append(slab, d.msg)
-		m := &slab[len(slab)-1]
-		m.Redelivered += d.count
+		m := &d.msg
+		if d.count > 0 {
+			if slab == nil {
+				slab = make([]connect.Message, 0, n) // never grows: m stays valid
+			}
+			slab = append(slab, d.msg)
+			m = &slab[len(slab)-1]
+			m.Offset, m.Redelivered = d.offset, int(d.redelivered)+int(d.count)
+		}
 		d.count++
 		out = append(out, m)
 		if d.req != nil {
@@ -576,20 +586,21 @@ func (s *subscription) Nack(ctx context.Context, msgs ...*connect.Message) error
 		if !ok {
 			continue
 		}
-		if off, ok := from[d.queue]; !ok || d.msg.Offset < off {
-			from[d.queue] = d.msg.Offset
+		if off, ok := from[d.req.queue]; !ok || d.offset < off {
+			from[d.req.queue] = d.offset
 		}
 	}
 	var back []*delivery
 	for m, d := range s.inflight {
-		if off, ok := from[d.queue]; ok && d.msg.Offset >= off {
+		if off, ok := from[d.req.queue]; ok && d.offset >= off {
 			back = append(back, d)
 			delete(s.inflight, m)
 		}
 	}
 	slices.SortFunc(back, func(a, b *delivery) int {
-		return cmp.Or(cmp.Compare(a.queue.topic, b.queue.topic), cmp.Compare(a.queue.broker, b.queue.broker),
-			cmp.Compare(a.queue.id, b.queue.id), cmp.Compare(a.msg.Offset, b.msg.Offset))
+		qa, qb := a.req.queue, b.req.queue
+		return cmp.Or(cmp.Compare(qa.topic, qb.topic), cmp.Compare(qa.broker, qb.broker),
+			cmp.Compare(qa.id, qb.id), cmp.Compare(a.offset, b.offset))
 	})
 	s.ready = append(back, s.ready...)
 	for _, d := range back {
