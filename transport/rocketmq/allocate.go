@@ -1,11 +1,8 @@
 package rocketmq
 
 import (
-	"bytes"
 	"log/slog"
-	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -43,8 +40,6 @@ type allocator struct {
 	lastChange time.Time
 	topics     int           // subscribed to
 	balanced   chan struct{} // closed once every topic was allocated
-	seeker     uint64        // goroutine running a Seek, 0 when none
-	seekDone   chan struct{} // closed when it ends
 }
 
 func newAllocator(log *slog.Logger, topics int) *allocator {
@@ -75,15 +70,6 @@ func (a *allocator) allocate(group, self string, mqAll []*primitive.MessageQueue
 	topic := mqAll[0].Topic
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for a.seeker != 0 && a.seeker != goid() {
-		// The client's own rebalances are serialised among themselves,
-		// not with those a Seek runs: two running at once could both
-		// start a pull of the queue sought.
-		done := a.seekDone
-		a.mu.Unlock()
-		<-done
-		a.mu.Lock()
-	}
 	a.noteBalanced(topic)
 	held := a.held[topic]
 	if a.closing {
@@ -164,36 +150,6 @@ func (a *allocator) exclude(mq primitive.MessageQueue, in bool) {
 		delete(a.excluded, mq)
 	}
 	a.lastChange = time.Now()
-}
-
-// beginSeek makes the allocations of every goroutine but the caller's
-// wait until endSeek.
-func (a *allocator) beginSeek() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.seeker = goid()
-	a.seekDone = make(chan struct{})
-}
-
-func (a *allocator) endSeek() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.seeker = 0
-	close(a.seekDone)
-}
-
-// goid returns the id of the calling goroutine, from its stack trace's
-// first line ("goroutine 42 [running]:"). Only Seeks and the allocations
-// that run during one need it.
-func goid() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, _ := strconv.ParseUint(string(b), 10, 64)
-	return id
 }
 
 // close freezes the allocation and returns how long ago it last changed.

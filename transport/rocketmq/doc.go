@@ -170,8 +170,9 @@
 // what its allocation strategy gives the client and rebalances (the client
 // stops its pull and writes the offset to the broker), gives it back and
 // rebalances again (a new pull starts from the broker's offset), checks
-// where the new pull starts and tries again if elsewhere. Other rebalances
-// of the member wait meanwhile; a Seek takes a few broker round trips.
+// where the new pull starts and tries again if elsewhere. Its rebalances
+// take the client's rebalance lock, as the client's own do, so that no two
+// run at once; a Seek takes a few broker round trips.
 // The member keeps owning the queue throughout, messages of the queue
 // fetched before are forgotten (Ack and Nack ignore them), and the
 // subscription writes the offset sought on its next commit, so that the

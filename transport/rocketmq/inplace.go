@@ -48,3 +48,36 @@ func lockProperties(m *primitive.Message) (props map[string]string, mu *sync.RWM
 	mu.RLock()
 	return *(*map[string]string)(unsafe.Add(base, propertiesOffset)), mu
 }
+
+// serialRebalance returns a function running a rebalance of pc (the value
+// consumer.NewPullConsumer returned) the way the client runs its own: the
+// client's RebalanceImmediately, which holds the client's rebalance lock
+// (rbMutex) for the whole rebalance, so that a Seek's rebalances and the
+// client's (every 20 s, and when the broker says the group's members
+// changed) never run at once. The pull consumer's own Rebalance skips
+// that lock: two rebalances at once race on the consumer's queue list
+// (messageQueueChanged) and could both start a pull of one queue.
+//
+// The client is the unexported field client of the consumer's embedded
+// defaultConsumer; reached by name and checked for the method, else ok is
+// false and the caller falls back.
+func serialRebalance(pc any) (rebalance func(), ok bool) {
+	v := reflect.ValueOf(pc)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil, false
+	}
+	dc := v.Elem().FieldByName("defaultConsumer")
+	if !dc.IsValid() || dc.Kind() != reflect.Pointer || dc.IsNil() || dc.Elem().Kind() != reflect.Struct {
+		return nil, false
+	}
+	f := dc.Elem().FieldByName("client")
+	if !f.IsValid() || f.Kind() != reflect.Interface || f.IsNil() {
+		return nil, false
+	}
+	client := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface()
+	r, ok := client.(interface{ RebalanceImmediately() })
+	if !ok {
+		return nil, false
+	}
+	return r.RebalanceImmediately, true
+}

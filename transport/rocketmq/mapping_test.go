@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	connect "github.com/openmessaging/connect-go"
 )
@@ -401,5 +402,23 @@ func BenchmarkDecodeRaw(b *testing.B) {
 			b.Fatalf("key %q headers %q", key, h)
 		}
 		i++
+	}
+}
+
+// Seek's rebalances take the client's rebalance lock: serialRebalance
+// reaches it in the pinned client (a fallback would let a Seek's
+// rebalance and the client's run at once, which the race detector
+// catches in TestQueueSeekingSinkAppliesEachRecordOnce).
+func TestSerialRebalanceReachesTheClient(t *testing.T) {
+	c, err := consumer.NewPullConsumer(consumer.WithNameServer([]string{"127.0.0.1:1"}), consumer.WithGroupName("serial-rebalance"),
+		consumer.WithInstance("serial-rebalance-test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := serialRebalance(c); !ok {
+		t.Fatal("serialRebalance cannot reach the client's RebalanceImmediately")
+	}
+	if _, ok := serialRebalance(struct{}{}); ok {
+		t.Error("serialRebalance of a value that is no pull consumer: ok")
 	}
 }

@@ -105,8 +105,6 @@ func (s *subscription) Seek(ctx context.Context, q connect.QueueRef, offset int6
 
 // restartPull makes the client pull mq from offset: see Seek.
 func (s *subscription) restartPull(ctx context.Context, mq primitive.MessageQueue, offset int64) error {
-	s.alloc.beginSeek()
-	defer s.alloc.endSeek()
 	// A rebalance of the client's that gave the member q may still be
 	// starting its pull: wait for it, so that it does not start a second.
 	for wait := 0; !s.pc.Pulling(mq) && wait < 300; wait++ {

@@ -363,9 +363,14 @@ func (t *Transport) newPullConsumer(group, instance string, strategy consumer.Al
 	if err != nil {
 		return nil, err
 	}
+	rebalance, ok := serialRebalance(c)
+	if !ok {
+		t.log.Warn("rocketmq: cannot reach the client's rebalance lock; Seek rebalances without it")
+		rebalance = c.Rebalance
+	}
 	return pullClient{
 		PullConsumer: c,
-		rebalance:    c.Rebalance,
+		rebalance:    rebalance,
 		pulling: func(mq primitive.MessageQueue) bool {
 			pq, ok := c.GetConsumerRunningInfo(false).MQTable[mq]
 			return ok && !pq.Dropped
@@ -381,7 +386,8 @@ type pullClient struct {
 	pulling   func(primitive.MessageQueue) bool
 }
 
-// Rebalance runs a rebalance of the consumer now, on the calling goroutine.
+// Rebalance runs a rebalance of the consumer now, on the calling goroutine,
+// under the client's rebalance lock (see serialRebalance).
 func (c pullClient) Rebalance() { c.rebalance() }
 
 // Pulling reports whether the consumer has a pull of mq running.
