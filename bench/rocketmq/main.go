@@ -36,7 +36,13 @@
 // round is reported, and then, since the load of a shared machine changes
 // from round to round, the share of each end-to-end case (and of the sink
 // task alone) against the baselines of its own round: median, lowest and
-// highest over the rounds. Peak heap is the largest live heap sampled during the
+// highest over the rounds. The same shares are also given against the
+// shared-CPU bound 1/(1/raw publish + 1/raw consume): a pipeline whose
+// publishing and consuming each cost what the raw baselines cost, on one
+// machine whose cores the broker and both sides share, cannot run faster.
+// When the baselines are CPU-bound (150-byte records on a small machine)
+// that bound is below 70% of min(raw publish, raw consume). Peak heap is
+// the largest live heap sampled during the
 // measurement (the whole process: runtime, transport and client).
 // Absolute figures on a shared machine are noisy: read the ratios.
 //
@@ -172,8 +178,15 @@ func main() {
 		// machine's load changes between rounds more than within one.
 		var sinkShare []float64
 		e2eShare := make([][]float64, len(cases))
+		e2eBound := make([][]float64, len(cases))
 		for range *rounds {
 			var base float64 // min(raw publish, raw consume) of this round
+			// bound is the rate of a pipeline whose publishing and
+			// consuming cost what the raw baselines cost and share one
+			// machine: 1/(1/publish + 1/consume). On a machine where the
+			// broker and both clients compete for the same cores (this
+			// bench's usual setting) end to end cannot pass it.
+			var bound float64
 			if runRaw {
 				var filled string
 				pub := b.measure("raw publish", *n, size, func(topic string) {
@@ -192,6 +205,7 @@ func main() {
 				sinkShare = append(sinkShare, r.rate/cons.rate)
 				prof.pause()
 				base = min(pub.rate, cons.rate)
+				bound = 1 / (1/pub.rate + 1/cons.rate)
 				if runPublish {
 					trR = best(trR, b.measure("transport publish", *n, size, func(topic string) { b.publishTransport(topic, payload, *n, *batch, false) }))
 					rawKeyedR = best(rawKeyedR, b.measure("raw keyed publish", *n, size, func(topic string) { b.publishRawKeyed(rawManual, topic, payload, *n, *batch) }))
@@ -207,6 +221,7 @@ func main() {
 					e2eR[i] = best(e2eR[i], r)
 					if base > 0 {
 						e2eShare[i] = append(e2eShare[i], r.rate/base)
+						e2eBound[i] = append(e2eBound[i], r.rate/bound)
 					}
 				}
 				prof.pause()
@@ -247,6 +262,12 @@ func main() {
 			for i, c := range cases {
 				if len(e2eShare[i]) > 0 {
 					fmt.Printf("    %-40s %s of min(raw publish, consume)\n", c.name, shares(e2eShare[i]))
+				}
+			}
+			fmt.Printf("  per round, against the shared-CPU bound 1/(1/raw publish + 1/raw consume) of the same round\n")
+			for i, c := range cases {
+				if len(e2eBound[i]) > 0 {
+					fmt.Printf("    %-40s %s of the bound\n", c.name, shares(e2eBound[i]))
 				}
 			}
 		}
