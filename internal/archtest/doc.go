@@ -19,8 +19,9 @@
 //  6. cmd/..., examples/... and bench/...: programs, imported by nothing,
 //     tests included.
 //
-// The test kits (connecttest, transport/transporttest, internal/testenv) are
-// imported only by tests, by each other and by the programs.
+// The test kits (connecttest, transport/transporttest, internal/testenv,
+// internal/exactsink) are imported only by tests, by each other and by the
+// programs.
 //
 // Tests may import upwards (a transport's end-to-end test runs the runtime).
 // A package under runtime/internal or worker/internal belongs to the layer

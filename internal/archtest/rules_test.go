@@ -34,7 +34,7 @@ var layers = []struct {
 	{"bench", programs},
 }
 
-var testKits = []string{"connecttest", "transport/transporttest", "internal/testenv"}
+var testKits = []string{"connecttest", "transport/transporttest", "internal/testenv", "internal/exactsink"}
 
 const direction = "connect <- converter, offset, transport/..., connectors, connecttest, internal/... <- runtime <- runtime/rest <- worker <- cmd, examples, bench"
 
