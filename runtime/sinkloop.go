@@ -325,8 +325,16 @@ func (t *taskRunner) deliver(ctx context.Context, task connect.SinkTask, sub con
 	rt := t.c.rt
 	began := time.Now()
 	msgs := b.msgs
-	ctx, span := rt.inst.tracer.Start(ctx, "connect.sink.batch", trace.WithAttributes(t.stats.kv...), trace.WithLinks(traceLinks(msgs)...))
+	ctx, span := rt.inst.tracer.Start(ctx, "connect.sink.batch", trace.WithAttributes(t.stats.kv...))
 	defer span.End()
+	if span.IsRecording() {
+		// Links to the spans that published the batch, read from the
+		// messages' headers only when the span is recorded: without a
+		// tracer they would cost a header lookup per message.
+		for _, l := range traceLinks(msgs) {
+			span.AddLink(l)
+		}
+	}
 
 	records := make([]*connect.Record, 0, len(msgs))
 	origin := make([]*connect.Message, 0, len(msgs)) // origin[i] produced records[i]
