@@ -442,14 +442,7 @@ func trimProperties(ext *primitive.MessageExt) {
 // props itself, rid of the other properties and with the header names
 // decoded, which saves a map per message.
 func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
-	var key []byte
-	if b64, ok := props[keyBase64Property]; ok {
-		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
-			key = k
-		}
-	} else if k := props[primitive.PropertyKeys]; k != "" {
-		key = []byte(k)
-	}
+	key := keyOf(props)
 	// Changed after the loop, and only when there are headers: a decoded
 	// name must not be taken for a property (a header named KEYS, or one
 	// named h:x).
@@ -493,19 +486,27 @@ func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
 	return key, props
 }
 
+// keyOf returns the record key a message's properties carry: the
+// base64 property when set (an undecodable one gives no key), else KEYS.
+func keyOf(props map[string]string) []byte {
+	if b64, ok := props[keyBase64Property]; ok {
+		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
+			return k
+		}
+		return nil
+	}
+	if k := props[primitive.PropertyKeys]; k != "" {
+		return []byte(k)
+	}
+	return nil
+}
+
 // keyAndHeadersOf is keyAndHeaders without taking props: props stays as
 // it is, and a map is made only for a message that has headers (most
 // messages of other producers have none, nor do this transport's messages
 // without headers).
 func keyAndHeadersOf(props map[string]string) ([]byte, connect.Headers) {
-	var key []byte
-	if b64, ok := props[keyBase64Property]; ok {
-		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
-			key = k
-		}
-	} else if k := props[primitive.PropertyKeys]; k != "" {
-		key = []byte(k)
-	}
+	key := keyOf(props)
 	foreign, prefixed := false, false
 	for k := range props {
 		if strings.HasPrefix(k, headerPrefix) {
