@@ -404,7 +404,7 @@ func decodeCopy(ext *primitive.MessageExt, cache *headerCache) (key, value []byt
 			trimProperties(ext)
 		}
 		value = messageValue(ext.Body, props)
-		key, headers = keyAndHeaders(props) // takes props
+		key, headers = keyAndHeadersOf(props)
 		return key, value, headers
 	}
 	// Written by this transport: no other property is a header. With a
@@ -435,76 +435,18 @@ func trimProperties(ext *primitive.MessageExt) {
 	}
 }
 
-// keyAndHeaders decodes the key and headers of a received message's
-// properties: the inverse of properties for messages of this transport, and
-// KEYS plus every non-system property as they are for others. props is
-// the caller's to give away (a copy of the message's): the headers are
-// props itself, rid of the other properties and with the header names
-// decoded, which saves a map per message.
-func keyAndHeaders(props map[string]string) ([]byte, connect.Headers) {
-	key := keyOf(props)
-	// Changed after the loop, and only when there are headers: a decoded
-	// name must not be taken for a property (a header named KEYS, or one
-	// named h:x).
-	type rename struct{ from, to, value string }
-	var (
-		renameBuf [8]rename
-		dropBuf   [16]string
-		renames   = renameBuf[:0]
-		drops     = dropBuf[:0]
-		foreign   = false
-	)
-	for k, v := range props {
-		name, ok := strings.CutPrefix(k, headerPrefix)
-		switch {
-		case ok:
-			if len(renames) == cap(renames) {
-				return key, headersOf(props) // many headers: the general way
-			}
-			renames = append(renames, rename{k, unescape(name), unescapeValue(v)})
-		case systemProperties[k]:
-			if len(drops) == cap(drops) {
-				return key, headersOf(props)
-			}
-			drops = append(drops, k)
-		default:
-			foreign = true
-		}
-	}
-	if len(renames) == 0 && !foreign {
-		return key, nil
-	}
-	for _, k := range drops {
-		delete(props, k)
-	}
-	for _, r := range renames {
-		delete(props, r.from)
-	}
-	for _, r := range renames {
-		props[r.to] = r.value
-	}
-	return key, props
-}
-
-// keyOf returns the record key a message's properties carry: the
-// base64 property when set (an undecodable one gives no key), else KEYS.
+// keyOf returns the record key a message's properties carry (see
+// packedKey).
 func keyOf(props map[string]string) []byte {
-	if b64, ok := props[keyBase64Property]; ok {
-		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
-			return k
-		}
-		return nil
-	}
-	if k := props[primitive.PropertyKeys]; k != "" {
-		return []byte(k)
-	}
-	return nil
+	return packedKey(props[keyBase64Property], props[primitive.PropertyKeys])
 }
 
-// keyAndHeadersOf is keyAndHeaders without taking props: props stays as
-// it is, and a map is made only for a message that has headers (most
-// messages of other producers have none, nor do this transport's messages
-// without headers).
+// keyAndHeadersOf decodes the key and headers of a received message's
+// properties: the inverse of properties for messages of this transport
+// written before headersProperty, and KEYS plus every non-system property
+// as they are for others. props is not changed, and a map is made only for
+// a message that has headers (most messages of other producers have none,
+// nor do this transport's messages without headers).
 func keyAndHeadersOf(props map[string]string) ([]byte, connect.Headers) {
 	key := keyOf(props)
 	foreign, prefixed := false, false
@@ -526,8 +468,8 @@ func keyAndHeadersOf(props map[string]string) ([]byte, connect.Headers) {
 			}
 		}
 	}
-	// After the others, as keyAndHeaders does: a header written as "h:x"
-	// wins over a property named x.
+	// After the others: a header written as "h:x" wins over a property
+	// named x.
 	if prefixed {
 		for k, v := range props {
 			if name, ok := strings.CutPrefix(k, headerPrefix); ok {
@@ -536,25 +478,4 @@ func keyAndHeadersOf(props map[string]string) ([]byte, connect.Headers) {
 		}
 	}
 	return key, h
-}
-
-// headersOf returns the headers in props in a new map.
-func headersOf(props map[string]string) connect.Headers {
-	var h connect.Headers
-	for k, v := range props {
-		name, ok := strings.CutPrefix(k, headerPrefix)
-		switch {
-		case ok:
-			name, v = unescape(name), unescapeValue(v)
-		case systemProperties[k]:
-			continue
-		default:
-			name = k
-		}
-		if h == nil {
-			h = make(connect.Headers, len(props))
-		}
-		h[name] = v
-	}
-	return h
 }

@@ -190,7 +190,7 @@ func TestKeyUsesKeysPropertyWhenPlain(t *testing.T) {
 // Messages of other producers keep their user properties as headers and
 // their KEYS as key; RocketMQ's own properties are not headers.
 func TestForeignMessage(t *testing.T) {
-	key, h := keyAndHeaders(map[string]string{
+	key, h := keyAndHeadersOf(map[string]string{
 		"KEYS": "k1", "UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "CONSUME_START_TIME": "1",
 		"TAGS": "t", "orderId": "42", "h:x": "y",
 	})
@@ -202,32 +202,37 @@ func TestForeignMessage(t *testing.T) {
 	}
 }
 
-// keyAndHeadersOf reads what keyAndHeaders reads, without changing props,
-// and the client's Message is read in place.
+// keyAndHeadersOf leaves props as they are, and decode, which reads the
+// client's Message in place, gives the same key and headers.
 func TestForeignMessageInPlace(t *testing.T) {
 	if !inPlaceProperties {
 		t.Fatal("primitive.Message's properties cannot be read in place: decode copies them")
 	}
-	for _, props := range []map[string]string{
-		{"KEYS": "k1", "UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "TAGS": "t", "orderId": "42", "h:x": "y", "x": "z"},
-		{"UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "CLUSTER": "c", "TRACE_ON": "true"},
-		{"CONNECT_KEY_BASE64": "/w==", "h:a%3D": "%", "UNIQ_KEY": "abc"},
-		{"other": "1"},
+	for _, c := range []struct {
+		props   map[string]string
+		wantKey string
+		wantH   connect.Headers
+	}{
+		{map[string]string{"KEYS": "k1", "UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "TAGS": "t", "orderId": "42", "h:x": "y", "x": "z"},
+			"k1", connect.Headers{"orderId": "42", "x": "y"}},
+		{map[string]string{"UNIQ_KEY": "abc", "MIN_OFFSET": "0", "MAX_OFFSET": "9", "CLUSTER": "c", "TRACE_ON": "true"}, "", nil},
+		{map[string]string{"CONNECT_KEY_BASE64": "/w==", "h:a%3D": "%", "UNIQ_KEY": "abc"}, "\xff", connect.Headers{"a=": ""}},
+		{map[string]string{"other": "1"}, "", connect.Headers{"other": "1"}},
 	} {
+		props := c.props
 		before := maps.Clone(props)
 		key, h := keyAndHeadersOf(props)
 		if !maps.Equal(props, before) {
 			t.Errorf("keyAndHeadersOf changed %q", before)
 		}
-		wantKey, wantH := keyAndHeaders(maps.Clone(props))
-		if string(key) != string(wantKey) || !maps.Equal(h, wantH) {
-			t.Errorf("%q: key %q headers %q, want %q %q", props, key, h, wantKey, wantH)
+		if string(key) != c.wantKey || !maps.Equal(h, c.wantH) {
+			t.Errorf("%q: key %q headers %q, want %q %q", props, key, h, c.wantKey, c.wantH)
 		}
 		ext := &primitive.MessageExt{Message: primitive.Message{Body: []byte("v")}}
 		ext.WithProperties(maps.Clone(props))
 		key, _, h = decode(ext, nil)
-		if string(key) != string(wantKey) || !maps.Equal(h, wantH) {
-			t.Errorf("decode %q: key %q headers %q, want %q %q", props, key, h, wantKey, wantH)
+		if string(key) != c.wantKey || !maps.Equal(h, c.wantH) {
+			t.Errorf("decode %q: key %q headers %q, want %q %q", props, key, h, c.wantKey, c.wantH)
 		}
 	}
 }
