@@ -1,13 +1,11 @@
 package mysqlsink_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -98,28 +96,7 @@ func kill9(t *testing.T, delivery string) {
 
 	run := func(until func()) {
 		t.Helper()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKill9$", "-test.count=1")
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %s %s", crashEnv, topic, db.name, delivery))
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			cmd.Process.Kill() // SIGKILL
-			cmd.Wait()
-		}()
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() && sc.Text() != "ready" {
-		}
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		until()
+		testenv.KillChild(t, "TestKill9", []string{fmt.Sprintf("%s=%s %s %s", crashEnv, topic, db.name, delivery)}, until)
 	}
 	rows := func() int {
 		c, _ := strconv.Atoi(db.rows("SELECT COUNT(*) FROM audit")[0][0])

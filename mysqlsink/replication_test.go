@@ -1,13 +1,11 @@
 package mysqlsink_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/testenv"
 	"github.com/openmessaging/connect-go/mysqlsink"
 	"github.com/openmessaging/connect-go/mysqlsource"
 	"github.com/openmessaging/connect-go/offset"
@@ -160,28 +159,7 @@ func replicate(t *testing.T, delivery string, killSource bool) {
 
 	start := func(until func()) {
 		t.Helper()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestReplicationKill9$", "-test.count=1")
-		cmd.Env = append(os.Environ(), replEnv+"="+child)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			cmd.Process.Kill() // SIGKILL
-			cmd.Wait()
-		}()
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() && sc.Text() != "ready" {
-		}
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		until()
+		testenv.KillChild(t, "TestReplicationKill9", []string{replEnv + "=" + child}, until)
 	}
 	count := func(db *testDB, q string) int {
 		n, _ := strconv.Atoi(db.rows(q)[0][0])

@@ -1,12 +1,10 @@
 package runtime_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/connecttest"
 	"github.com/openmessaging/connect-go/filestream"
+	"github.com/openmessaging/connect-go/internal/testenv"
 	"github.com/openmessaging/connect-go/offset"
 	"github.com/openmessaging/connect-go/runtime"
 )
@@ -66,28 +65,8 @@ func TestKillWhileSinkPausedLosesNothing(t *testing.T) {
 	out := filepath.Join(dir, "out.txt")
 	run := func(paused bool, until func()) {
 		t.Helper()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKillWhileSinkPausedLosesNothing$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CONNECT_CRASH_DIR="+dir, "CONNECT_CRASH_PAUSED="+map[bool]string{true: "1", false: "0"}[paused])
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			cmd.Process.Kill() // kill -9
-			cmd.Wait()
-		}()
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() && sc.Text() != "ready" {
-		}
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		until()
+		testenv.KillChild(t, "TestKillWhileSinkPausedLosesNothing",
+			[]string{"CONNECT_CRASH_DIR=" + dir, "CONNECT_CRASH_PAUSED=" + map[bool]string{true: "1", false: "0"}[paused]}, until)
 	}
 	for round := range 10 {
 		paused := round%2 == 0 || rand.IntN(3) == 0
