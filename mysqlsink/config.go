@@ -43,6 +43,7 @@ const (
 	KeyBatchSize       = "batch.size"
 	KeyDelivery        = "delivery"
 	KeyOffsetsTable    = "offsets.table"
+	KeySourceDedupe    = "source.dedupe"
 )
 
 // Insert modes.
@@ -127,6 +128,8 @@ func configSpec() connect.ConfigSpec {
 			Description: "exactly_once: the consumed transport positions are stored in offsets.table in the transaction that writes the rows, and records at or before a stored position are skipped; it needs transport offsets that outlive the process (RocketMQ, not the in-memory transport). at_least_once: rows only, a redelivered record is written again (idempotent with upsert)."},
 		{Name: KeyOffsetsTable, Default: "connect_sink_offsets", Validate: validTableName,
 			Description: "Table of the consumed positions under exactly_once ([database.]table; default in database); created when missing."},
+		{Name: KeySourceDedupe, Type: connect.FieldBool,
+			Description: "Default true under exactly_once, where it applies: also skip the change events of MySQL and MariaDB sources (connect-go's or Debezium's) that a restarted source published again, by remembering per transport queue the binlog position of the last one applied (stored with the queue's offset). Streamed events with a key only; snapshot reads are always applied. Set to false when the source's binlog positions are not comparable (see the package documentation)."},
 	}
 }
 
@@ -308,6 +311,7 @@ type settings struct {
 	autoEvolve     bool
 	batchSize      int
 	exactlyOnce    bool
+	dedupe         bool // source.dedupe, under exactly_once
 	offsetsDB      string
 	offsetsTable   string
 }
@@ -341,6 +345,13 @@ func parseSettings(spec connect.ConfigSpec, cfg connect.Config) (*settings, erro
 		autoEvolve:     cfg.Bool(KeyAutoEvolve),
 		batchSize:      cfg.Int(KeyBatchSize),
 		exactlyOnce:    cfg.Get(KeyDelivery) == DeliveryExactlyOnce,
+	}
+	// Unset means true under exactly_once: a default of true would be
+	// indistinguishable from a true set with at_least_once, which cannot
+	// honour it.
+	s.dedupe = s.exactlyOnce && (cfg.Get(KeySourceDedupe) == "" || cfg.Bool(KeySourceDedupe))
+	if cfg.Get(KeySourceDedupe) != "" && cfg.Bool(KeySourceDedupe) && !s.exactlyOnce {
+		errs.Add(KeySourceDedupe, "is true but it needs %s=%s (the positions are stored with the transport offsets)", KeyDelivery, DeliveryExactlyOnce)
 	}
 	if raw := cfg.Get(KeyConnectionURL); raw != "" {
 		if u, err := parseURL(raw); err == nil {

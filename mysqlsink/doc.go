@@ -65,12 +65,47 @@
 // it; under exactly_once the acknowledgement only shortens what comes
 // again after a crash, as the offsets in the target decide.
 //
-// Exactly once holds from the transport to the target. A source that is
-// killed publishes again, after a restart, what it published after its
-// last stored position: new messages with new offsets, which the sink
-// applies again. Change events applied again in order leave a replicated
-// table as the source has it (TestReplicationKill9 kills the source too),
-// but an append-only table gets those events twice.
+// # A source restarted
+//
+// The transport offsets cover the way from the transport to the target. A
+// source that is killed publishes again, after a restart, what it
+// published after its last stored position: new messages with new
+// offsets. For the change events of MySQL and MariaDB sources (connect-go's
+// mysqlsource and Debezium's connectors, read from the source block's
+// connector, name, server_id, file, pos and row), source.dedupe (default
+// true under exactly_once) skips those copies too: each queue's offset row
+// also holds, per source name, the binlog position (server_id, file, pos,
+// row) of the last streamed event applied, written in the same
+// transaction, and a streamed event at or before it is skipped (counted as
+// "replayed" in the task's progress). It holds because a queue carries its
+// source's events in binlog order (the runtime publishes a source task's
+// batches one after another, a queue's messages in order, and a failed
+// publish fails the task before anything later is sent) and a copy lands
+// in the queue of its first copy (the queue of a keyed message is fixed by
+// its key). So TestReplicationKill9 kills a worker running the source and
+// the sinks five times, and an insert-only audit table still holds each
+// event once. Where the position cannot tell, the event is applied:
+//
+//	events without a key        applied (a copy may go to another queue, so its
+//	                            queue's position says nothing about it)
+//	snapshot reads (op r)       applied, and the mark set to their position (the
+//	                            binlog position the stream starts at): a snapshot
+//	                            cut by a kill emits its last rows again, so an
+//	                            insert-only table can get those twice
+//	another server_id or        applied, the mark replaced: after a failover to
+//	binlog base name            another server (binlog.resume=gtid) copies of the
+//	                            events around it may be applied twice
+//	other sources, transforms   not read: a record without a MySQL/MariaDB source
+//	that drop the envelope      block (ExtractNewRecordState) is never skipped
+//
+// Binlog files compare by their number (mysql-bin.999999 before
+// mysql-bin.1000000). After RESET MASTER (or RESET BINARY LOGS) on the
+// source the positions start again from the first file, and a new stream
+// would be taken for copies: reset the sink's offset rows along with the
+// source's positions, or set source.dedupe=false. A queue count change of
+// a topic moves keys to other queues: reset the offset rows then too (as
+// for the transport offsets). source.dedupe=true with at_least_once is a
+// field error: the positions are stored with the transport offsets.
 //
 // # Records
 //
@@ -164,6 +199,8 @@
 //	delivery              at_least_once (default), exactly_once (needs transport offsets that
 //	                      outlive the process: RocketMQ)
 //	offsets.table         connect_sink_offsets ([database.]table), created when missing
+//	source.dedupe         true under exactly_once: skip the change events a restarted MySQL
+//	                      source published again (see "A source restarted")
 //
 // The runtime's own settings (topics, tasks.max, batch.size.max,
 // errors.tolerance, errors.deadletterqueue.topic.name, errors.retry.*)
@@ -181,6 +218,7 @@
 //
 //	setting or behaviour               Kafka JDBC sink / Debezium JDBC sink        here
 //	delivery                           at least once                               also exactly_once (offsets in the target)
+//	a restarted source's copies        applied again                               skipped by binlog position (source.dedupe)
 //	insert.mode default (New)          insert                                      upsert; NewDebezium: insert
 //	primary.key.mode default (New)     none                                        record_key; NewDebezium: none
 //	delete.enabled default (New)       false                                       true; NewDebezium: false

@@ -21,7 +21,8 @@ func compareQueues(a, b queueKey) int {
 
 // offsets keeps the consumed positions of exactly_once in a table of the
 // target database, one row per connector, topic and queue: the offset of
-// the last record applied (or dead-lettered). The rows of a batch's queues
+// the last record applied (or dead-lettered), and the marks of
+// source.dedupe (see sourcepos.go). The rows of a batch's queues
 // are read with SELECT ... FOR UPDATE in the transaction that writes the
 // batch and updated in it, so that whoever holds a queue's row decides
 // what of it is new: a redelivery after a crash, or a second task holding
@@ -29,21 +30,37 @@ func compareQueues(a, b queueKey) int {
 // skips what is at or before it.
 type offsets struct {
 	db        *sql.DB
+	name      tableName
 	table     string // quoted db.table
 	connector string
 	known     map[queueKey]bool // rows known to exist
 }
 
-// create makes the offsets table when missing.
+// create makes the offsets table when missing, and adds the
+// source_positions column to a table of an earlier version.
 func (o *offsets) create(ctx context.Context) error {
 	_, err := o.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+o.table+` (
   connector VARCHAR(255) NOT NULL,
   topic VARCHAR(255) NOT NULL,
   queue INT NOT NULL,
   `+"`offset`"+` BIGINT NOT NULL,
+  source_positions TEXT NULL,
   updated TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   PRIMARY KEY (connector, topic, queue)
 ) ENGINE=InnoDB`)
+	if err != nil {
+		return err
+	}
+	var n int
+	err = o.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = 'source_positions'",
+		o.name.db, o.name.table).Scan(&n)
+	if err != nil || n > 0 {
+		return err
+	}
+	_, err = o.db.ExecContext(ctx, "ALTER TABLE "+o.table+" ADD COLUMN source_positions TEXT NULL AFTER `offset`")
+	if code(err) == errDupFieldName { // another task added it
+		err = nil
+	}
 	return err
 }
 
@@ -90,7 +107,7 @@ func (o *offsets) lockQuery(qs []queueKey) (string, []any) {
 // writeLockQuery appends lockQuery's text to w's.
 func (o *offsets) writeLockQuery(w *writer, qs []queueKey) {
 	b := &w.buf
-	b.WriteString("SELECT topic, queue, `offset` FROM " + o.table + " WHERE connector = ")
+	b.WriteString("SELECT topic, queue, `offset`, source_positions FROM " + o.table + " WHERE connector = ")
 	w.arg(o.connector)
 	b.WriteString(" AND (")
 	for i := 0; i < len(qs); {
@@ -117,8 +134,9 @@ func (o *offsets) writeLockQuery(w *writer, qs []queueKey) {
 }
 
 // lock runs the lockQuery q on conn, after START TRANSACTION in the same
-// round trip when begin is set, and reads the stored offsets into stored.
-func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]int64) error {
+// round trip when begin is set, and reads the stored offsets into stored
+// and the marks into ms.
+func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]int64, ms map[queueKey]marks) error {
 	q, args := o.lockQuery(qs)
 	if begin {
 		q = "START TRANSACTION; " + q
@@ -128,7 +146,7 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 		return fmt.Errorf("lock the stored offsets: %w", err)
 	}
 	defer rows.Close()
-	found, err := o.scan(rows, stored)
+	found, err := o.scan(rows, stored, ms)
 	if err != nil {
 		return err
 	}
@@ -141,8 +159,9 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 }
 
 // scan reads the result of a lockQuery (after START TRANSACTION's, when
-// it began one) into stored and returns how many rows it read.
-func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64) (int, error) {
+// it began one) into stored and ms (the queues with marks) and returns how
+// many rows it read.
+func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKey]marks) (int, error) {
 	if cols, _ := rows.Columns(); len(cols) == 0 && !rows.NextResultSet() {
 		// START TRANSACTION's empty result first, with some servers.
 		return 0, fmt.Errorf("lock the stored offsets: no result (%v)", rows.Err())
@@ -151,10 +170,20 @@ func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64) (int, error) {
 	for rows.Next() {
 		var q queueKey
 		var off int64
-		if err := rows.Scan(&q.topic, &q.queue, &off); err != nil {
+		var src sql.NullString
+		if err := rows.Scan(&q.topic, &q.queue, &off, &src); err != nil {
 			return found, fmt.Errorf("read the stored offsets: %w", err)
 		}
+		m, err := decodeMarks(src)
+		if err != nil {
+			return found, fmt.Errorf("read the stored offsets of %s queue %d: %w", q.topic, q.queue, err)
+		}
 		stored[q] = off
+		if m != nil {
+			ms[q] = m
+		} else {
+			delete(ms, q)
+		}
 		found++
 	}
 	if err := rows.Err(); err != nil {
@@ -163,20 +192,21 @@ func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64) (int, error) {
 	return found, nil
 }
 
-// storeQuery returns the statement that writes the offsets of qs.
-func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64) (string, []any) {
+// storeQuery returns the statement that writes the offsets and marks of
+// qs.
+func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64, ms map[queueKey]marks) (string, []any) {
 	slices.SortFunc(qs, compareQueues)
 	var b strings.Builder
-	args := make([]any, 0, 4*len(qs))
-	b.WriteString("INSERT INTO " + o.table + " (connector, topic, queue, `offset`) VALUES ")
+	args := make([]any, 0, 5*len(qs))
+	b.WriteString("INSERT INTO " + o.table + " (connector, topic, queue, `offset`, source_positions) VALUES ")
 	for i, q := range qs {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?)")
-		args = append(args, o.connector, q.topic, q.queue, stored[q])
+		b.WriteString("(?,?,?,?,?)")
+		args = append(args, o.connector, q.topic, q.queue, stored[q], ms[q].encode())
 	}
-	b.WriteString(" ON DUPLICATE KEY UPDATE `offset` = VALUES(`offset`)")
+	b.WriteString(" ON DUPLICATE KEY UPDATE `offset` = VALUES(`offset`), source_positions = VALUES(source_positions)")
 	return b.String(), args
 }
 
@@ -195,7 +225,8 @@ func (o *offsets) read(ctx context.Context, qs []queueKey) (map[queueKey]int64, 
 	for rows.Next() {
 		var k queueKey
 		var off int64
-		if err := rows.Scan(&k.topic, &k.queue, &off); err != nil {
+		var src sql.NullString
+		if err := rows.Scan(&k.topic, &k.queue, &off, &src); err != nil {
 			return nil, fmt.Errorf("read the stored offsets: %w", err)
 		}
 		stored[k] = off

@@ -194,6 +194,9 @@ type op struct {
 	// old row is deleted before the new one is written.
 	moveFrom *fields
 	origin   connect.Origin
+	// source and change are a change event's source block and op.
+	source any
+	change connect.Operation
 }
 
 // decode turns a record into its operation. Its errors are the record's
@@ -208,6 +211,7 @@ func (t *task) decode(i int, r *connect.Record) (op, error) {
 	var source any
 	if ch != nil {
 		source = ch.Source
+		o.source, o.change = ch.Source, ch.Op
 	}
 	var err error
 	if o.table, err = t.tableOf(r.Topic, source); err != nil {

@@ -43,7 +43,12 @@ type task struct {
 	// stored holds, for the queues locked in tx, the offset of the last
 	// record applied, including those of tx itself.
 	stored map[queueKey]int64
-	dirty  []queueKey // queues of stored to write before commit
+	// marks holds, for the queues locked in tx, the positions of the
+	// last change events applied by source (source.dedupe; sourcepos.go),
+	// including those of tx itself. lastMarks are those of last.
+	marks     map[queueKey]marks
+	lastMarks map[queueKey]marks
+	dirty     []queueKey // queues of stored to write before commit
 	// last holds the offsets of the queues the task's last commit held:
 	// unless another task wrote them since, what the next transaction
 	// finds. A batch of those queues alone assumes them, and the
@@ -56,6 +61,7 @@ type task struct {
 	aheadQs []queueKey
 
 	written, skipped, failed int64
+	replayed                 int64 // skipped by source.dedupe
 
 	// pb holds putOnce's per-record slices, reused by every batch.
 	pb putBufs
@@ -115,7 +121,8 @@ func (t *task) Start(ctx context.Context, tc connect.SinkTaskContext, cfg connec
 		return err
 	}
 	if s.exactlyOnce {
-		t.offs = &offsets{db: t.db, table: tableName{s.offsetsDB, s.offsetsTable}.quoted(), connector: tc.Connector(), known: map[queueKey]bool{}}
+		name := tableName{s.offsetsDB, s.offsetsTable}
+		t.offs = &offsets{db: t.db, name: name, table: name.quoted(), connector: tc.Connector(), known: map[queueKey]bool{}}
 		if err := t.offs.create(ctx); err != nil {
 			t.db.Close()
 			t.txCancel()
@@ -191,8 +198,8 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		}
 		tbs[i] = tb
 	}
-	// fresh: not at or before a stored offset
-	skipped := 0
+	// fresh: not at or before a stored offset (nor a source's mark)
+	skipped, replayed := 0, 0
 	if t.offs != nil {
 		if err := t.lockQueues(ctx, records); err != nil {
 			return err
@@ -207,11 +214,21 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 				skipped++
 				continue
 			}
-			fresh[i] = true
 			if !slices.Contains(t.dirty, q) {
 				t.dirty = append(t.dirty, q)
 			}
 			t.stored[q] = r.Origin.Offset
+			if t.s.dedupe && errs[i] == nil && r.Key != nil {
+				if ev, ok := sourceEventOf(ops[i].change, ops[i].source); ok {
+					dup, ms := t.marks[q].apply(ev)
+					t.marks[q] = ms
+					if dup {
+						replayed++
+						continue
+					}
+				}
+			}
+			fresh[i] = true
 		}
 	} else {
 		for i := range fresh {
@@ -243,7 +260,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		if err := t.session(ctx); err != nil {
 			return err
 		}
-		t.stored, t.dirty = map[queueKey]int64{}, t.dirty[:0]
+		t.stored, t.marks, t.dirty = map[queueKey]int64{}, map[queueKey]marks{}, t.dirty[:0]
 		t.ahead, t.aheadQs = true, nil
 	}
 	if t.ahead && (len(batch) == 0 || slices.ContainsFunc(batch, func(p *prepared) bool { return p.moveFrom != nil })) {
@@ -257,6 +274,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		return err
 	}
 	t.skipped += int64(skipped)
+	t.replayed += int64(replayed)
 	for _, p := range bad {
 		failed = append(failed, connect.RecordError{Index: p.p.index, Err: fmt.Errorf("mysqlsink: write to %s: %w", p.p.tb.name, p.err)})
 	}
@@ -302,9 +320,12 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 		if err := t.session(ctx); err != nil {
 			return err
 		}
-		t.stored, t.dirty = make(map[queueKey]int64, len(qs)), t.dirty[:0]
+		t.stored, t.marks, t.dirty = make(map[queueKey]int64, len(qs)), make(map[queueKey]marks, len(qs)), t.dirty[:0]
 		for _, q := range qs {
 			t.stored[q] = t.last[q]
+			if m := t.lastMarks[q]; m != nil {
+				t.marks[q] = m
+			}
 		}
 		t.ahead, t.aheadQs = true, qs
 		return nil
@@ -315,7 +336,7 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 	if !t.inTx {
 		return t.begin(ctx, qs)
 	}
-	if err := t.offs.lock(ctx, t.conn, qs, false, t.stored); err != nil {
+	if err := t.offs.lock(ctx, t.conn, qs, false, t.stored, t.marks); err != nil {
 		if code(err) == 0 && !isConnErr(err) {
 			return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
 		}
@@ -438,7 +459,7 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 	if err := t.session(ctx); err != nil {
 		return err
 	}
-	t.stored, t.dirty = map[queueKey]int64{}, t.dirty[:0]
+	t.stored, t.marks, t.dirty = map[queueKey]int64{}, map[queueKey]marks{}, t.dirty[:0]
 	if len(qs) == 0 {
 		if _, err := t.conn.ExecContext(ctx, "START TRANSACTION"); err != nil {
 			t.dropConn()
@@ -448,7 +469,7 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 		return nil
 	}
 	t.inTx = true // when it fails, the rollback makes sure
-	if err := t.offs.lock(ctx, t.conn, qs, true, t.stored); err != nil {
+	if err := t.offs.lock(ctx, t.conn, qs, true, t.stored, t.marks); err != nil {
 		if code(err) == 0 && !isConnErr(err) {
 			return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
 		}
@@ -516,7 +537,7 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	}
 	defer rows.Close()
 	found := make(map[queueKey]int64, len(qs))
-	if _, err := t.offs.scan(rows, found); err != nil {
+	if _, err := t.offs.scan(rows, found, map[queueKey]marks{}); err != nil {
 		return t.lockErr(err)
 	}
 	if len(found) != len(qs) {
@@ -547,26 +568,38 @@ func (t *task) lockErr(err error) error {
 func (t *task) commit() error {
 	q, args := "COMMIT", []any(nil)
 	if t.offs != nil && len(t.dirty) > 0 {
-		q, args = t.offs.storeQuery(t.dirty, t.stored)
+		q, args = t.offs.storeQuery(t.dirty, t.stored, t.marks)
 		q += "; COMMIT"
 	}
 	_, err := t.conn.ExecContext(t.txCtx, q, args...)
-	stored := t.stored
-	t.inTx, t.stored = false, nil
+	stored, ms := t.stored, t.marks
+	t.inTx, t.stored, t.marks = false, nil, nil
 	t.dirty = t.dirty[:0]
 	if err != nil {
 		// Whether it committed is unknown: the records come again, and
 		// under exactly_once the stored offsets tell.
 		clear(t.last)
+		clear(t.lastMarks)
 		return classify(fmt.Errorf("mysqlsink: commit on %s: %w", t.s.addr, err))
 	}
 	if t.offs != nil {
 		if t.last == nil {
-			t.last = make(map[queueKey]int64, len(stored))
+			t.last, t.lastMarks = make(map[queueKey]int64, len(stored)), make(map[queueKey]marks, len(stored))
 		}
 		maps.Copy(t.last, stored)
+		for q := range stored {
+			if m := ms[q]; m != nil {
+				t.lastMarks[q] = m
+			} else {
+				delete(t.lastMarks, q)
+			}
+		}
 	}
-	t.tc.SetProgress(map[string]any{"written": t.written, "skipped": t.skipped, "failed": t.failed})
+	progress := map[string]any{"written": t.written, "skipped": t.skipped, "failed": t.failed}
+	if t.s.dedupe {
+		progress["replayed"] = t.replayed
+	}
+	t.tc.SetProgress(progress)
 	return nil
 }
 
@@ -586,10 +619,11 @@ func (t *task) rollback() {
 			t.dropConn()
 		}
 	}
-	t.inTx, t.stored = false, nil
+	t.inTx, t.stored, t.marks = false, nil, nil
 	t.dirty = t.dirty[:0]
 	t.ahead, t.aheadQs = false, nil
 	clear(t.last)
+	clear(t.lastMarks)
 }
 
 // dropConn closes the session's connection for good (not back to the

@@ -1,0 +1,259 @@
+package mysqlsink_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/mysqlsink"
+)
+
+// binlogEvent is a streamed insert of audit row seq, as the MySQL source
+// writes it: keyed by seq, at binlog position file:pos, row row of the
+// event, of server 1 named srv.
+func binlogEvent(seq int64, file string, pos, rowInEvent int64) *connect.Record {
+	return &connect.Record{Key: row("seq", seq), Change: &connect.Change{Op: connect.OpCreate,
+		After: row("seq", seq, "ev", seq),
+		Source: map[string]any{"connector": "mysql", "name": "srv", "server_id": int64(1), "file": file,
+			"pos": pos, "row": rowInEvent, "snapshot": "false", "db": "a", "table": "audit"}}}
+}
+
+// republish returns the events with new transport offsets from off on
+// queue q of topic t: what a restarted source publishes again.
+func republish(topic string, q int, off int64, evs ...*connect.Record) []*connect.Record {
+	out := make([]*connect.Record, len(evs))
+	for i, e := range evs {
+		c := *e
+		out[i] = &c
+	}
+	return origins(topic, q, off, out...)
+}
+
+// auditLogConfig appends every change event's after image to audit_log.
+func auditLogConfig(db *testDB, kv ...string) connect.Config {
+	return db.config(append([]string{"table.name.format", "audit_log", "insert.mode", "insert",
+		"primary.key.mode", "none", "delete.enabled", "false"}, kv...)...)
+}
+
+// seqCounts returns how often each seq is in audit_log.
+func seqCounts(db *testDB) map[string]int {
+	counts := map[string]int{}
+	for _, r := range db.rows("SELECT seq, COUNT(*) FROM audit_log GROUP BY seq") {
+		var n int
+		fmt.Sscan(r[1], &n)
+		counts[r[0]] = n
+	}
+	return counts
+}
+
+// A source restarted after a crash publishes again what it published
+// after its last stored position: new messages, with new transport
+// offsets, in the queues of their keys. Under exactly_once the sink skips
+// them by their binlog positions, in the task that applied the first
+// copies (marks kept in memory) and in a new task (marks read from the
+// offsets table), and applies what is new after them.
+func TestSourceDedupeSkipsRepublishedEvents(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	// Events 0..29 of one binlog: three rows per row event, the files
+	// rolling over from mysql-bin.999999 to mysql-bin.1000000 at 15 (the
+	// numbers compare as numbers). Queue of event i: i%2.
+	evs := make([]*connect.Record, 30)
+	for i := range evs {
+		file := "mysql-bin.999999"
+		if i >= 15 {
+			file = "mysql-bin.1000000"
+		}
+		evs[i] = binlogEvent(int64(i), file, int64(100+100*(i/3)), int64(i%3))
+	}
+	byQueue := func(from, to int, q int) []*connect.Record {
+		var out []*connect.Record
+		for i := from; i < to; i++ {
+			if i%2 == q {
+				out = append(out, evs[i])
+			}
+		}
+		return out
+	}
+	next := [2]int64{}
+	send := func(task *sinkTask, from, to int) {
+		t.Helper()
+		for q := range 2 {
+			b := republish("t", q, next[q], byQueue(from, to, q)...)
+			next[q] += int64(len(b))
+			task.write(b...)
+		}
+	}
+	a := startTask(t, "dedupe", auditLogConfig(db))
+	send(a, 0, 20) // the first run: 0..19 published and applied
+	send(a, 8, 24) // restarted from 8: 8..19 again, then 20..23
+	a.Stop(context.Background())
+	b := startTask(t, "dedupe", auditLogConfig(db))
+	send(b, 12, 30) // restarted again from 12, read by a new task
+	counts := seqCounts(db)
+	for i := range 30 {
+		if c := counts[fmt.Sprint(i)]; c != 1 {
+			t.Errorf("event %d written %d times, want once", i, c)
+		}
+	}
+	st := db.rows("SELECT queue, source_positions FROM connect_sink_offsets WHERE connector = 'dedupe' ORDER BY queue")
+	if len(st) != 2 || !strings.Contains(st[1][1], `"file":"mysql-bin.1000000","pos":1000,"row":2`) {
+		t.Errorf("stored source positions: %v", st)
+	}
+
+	// Without source.dedupe the copies are new records.
+	db.exec("TRUNCATE audit_log")
+	next = [2]int64{}
+	off := startTask(t, "nodedupe", auditLogConfig(db, "source.dedupe", "false"))
+	send(off, 0, 10)
+	send(off, 5, 10)
+	if c := seqCounts(db)["6"]; c != 2 {
+		t.Errorf("source.dedupe=false: event 6 written %d times, want 2", c)
+	}
+}
+
+// The cases where the sink cannot tell a copy by position apply the
+// event: no event is ever skipped for a position that is not comparable.
+func TestSourceDedupeAppliesWhatItCannotCompare(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	task := startTask(t, "cmp", auditLogConfig(db))
+	var off int64
+	send := func(rs ...*connect.Record) {
+		t.Helper()
+		task.write(republish("t", 0, off, rs...)...)
+		off += int64(len(rs))
+	}
+	send(binlogEvent(1, "mysql-bin.000007", 5000, 0))
+
+	// Another server (a failover): its lower position is applied.
+	failover := binlogEvent(2, "mysql-bin.000001", 200, 0)
+	failover.Change.Source.(map[string]any)["server_id"] = int64(2)
+	send(failover)
+	// A snapshot read is applied again, and sets the mark to its
+	// position: the streamed event after it is applied too.
+	snap := binlogEvent(3, "mysql-bin.000001", 100, 0)
+	snap.Change.Op = connect.OpRead
+	snap.Change.Source.(map[string]any)["snapshot"] = "true"
+	snap.Change.Source.(map[string]any)["server_id"] = int64(2)
+	send(snap, snap)
+	after := binlogEvent(4, "mysql-bin.000001", 150, 0)
+	after.Change.Source.(map[string]any)["server_id"] = int64(2)
+	send(after)
+	// An event without a key may be published again to another queue:
+	// never skipped.
+	keyless := binlogEvent(5, "mysql-bin.000001", 100, 0)
+	keyless.Key = nil
+	keyless.Change.Source.(map[string]any)["server_id"] = int64(2)
+	send(keyless)
+	// Another source name has marks of its own.
+	other := binlogEvent(6, "mysql-bin.000001", 1, 0)
+	other.Change.Source.(map[string]any)["name"] = "other"
+	send(other)
+	// And a copy of the last streamed event is skipped.
+	send(after)
+
+	got := seqCounts(db)
+	want := map[string]int{"1": 1, "2": 1, "3": 2, "4": 1, "5": 1, "6": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events written %v, want %v", got, want)
+	}
+}
+
+// A primary key change is a delete and a create at the same binlog row:
+// with both keys in one queue, the create is not taken for a copy of the
+// delete; both copies of a re-published change are skipped.
+func TestSourceDedupePrimaryKeyChange(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))")
+	task := startTask(t, "pk", db.config("table.name.format", "items"))
+	src := func(pos int64) map[string]any {
+		return map[string]any{"connector": "mariadb", "name": "srv", "server_id": int64(1), "file": "mysql-bin.000003",
+			"pos": pos, "row": int64(0), "snapshot": "false", "db": "a", "table": "items"}
+	}
+	ins := &connect.Record{Key: row("id", int64(1)), Change: &connect.Change{Op: connect.OpCreate, After: row("id", int64(1), "name", "one"), Source: src(10)}}
+	del := &connect.Record{Key: row("id", int64(1)), Change: &connect.Change{Op: connect.OpDelete, Before: row("id", int64(1), "name", "one"), Source: src(20)}}
+	cre := &connect.Record{Key: row("id", int64(2)), Change: &connect.Change{Op: connect.OpCreate, After: row("id", int64(2), "name", "two"), Source: src(20)}}
+	task.write(origins("t", 0, 0, ins, del, cre)...)
+	if got := fmt.Sprint(db.rows("SELECT * FROM items")); got != "[[2 two]]" {
+		t.Fatalf("after the key change: %s, want [[2 two]]", got)
+	}
+	// The first insert again: skipped, so the moved row stays alone.
+	task.write(republish("t", 0, 3, ins)...)
+	if got := fmt.Sprint(db.rows("SELECT * FROM items")); got != "[[2 two]]" {
+		t.Fatalf("after the copy of the insert: %s, want [[2 two]]", got)
+	}
+}
+
+// Debezium's own JSON events (numbers as JSON numbers) are read the same.
+func TestSourceDedupeDebeziumJSON(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	task := startTask(t, "dbz", auditLogConfig(db))
+	event := func(seq int) *connect.Record {
+		var v any
+		raw := fmt.Sprintf(`{"before":null,"after":{"seq":%d,"ev":%d},"source":{"version":"3.0.0.Final","connector":"mysql","name":"dbserver1",
+			"ts_ms":0,"snapshot":"false","db":"a","table":"audit","server_id":223344,"gtid":null,"file":"mysql-bin.000003","pos":%d,"row":0,"thread":7,"query":null},
+			"op":"c","ts_ms":1}`, seq, seq, 1000+seq*100)
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			t.Fatal(err)
+		}
+		return &connect.Record{Key: map[string]any{"seq": float64(seq)}, Value: v}
+	}
+	var first, again []*connect.Record
+	for i := range 6 {
+		first = append(first, event(i))
+	}
+	for i := 3; i < 8; i++ {
+		again = append(again, event(i))
+	}
+	task.write(origins("t", 0, 0, first...)...)
+	task.write(origins("t", 0, 6, again...)...)
+	got := seqCounts(db)
+	for i := range 8 {
+		if c := got[fmt.Sprint(i)]; c != 1 {
+			t.Errorf("event %d written %d times, want once", i, c)
+		}
+	}
+}
+
+func TestSourceDedupeNeedsExactlyOnce(t *testing.T) {
+	c := mysqlsink.New()
+	cfg := connect.Config{"connector.class": "MySQLSink", "host": "db", "user": "u", "database": "d",
+		"delivery": "at_least_once", "source.dedupe": "true", "topics": "t"}
+	err := c.Validate(context.Background(), c.Spec().Config.Apply(cfg))
+	if err == nil || !strings.Contains(err.Error(), "source.dedupe") {
+		t.Fatalf("source.dedupe=true with at_least_once: %v, want a field error", err)
+	}
+	cfg["source.dedupe"] = "false"
+	if err := c.Validate(context.Background(), c.Spec().Config.Apply(cfg)); err != nil {
+		t.Fatalf("source.dedupe=false with at_least_once: %v", err)
+	}
+}
+
+// An offsets table of an earlier version, without source_positions, gets
+// the column when a task starts, and keeps its offsets.
+func TestOffsetsTableOfAnEarlierVersion(t *testing.T) {
+	db := newTestDB(t)
+	db.exec(`CREATE TABLE connect_sink_offsets (connector VARCHAR(255) NOT NULL, topic VARCHAR(255) NOT NULL, queue INT NOT NULL,
+		`+"`offset`"+` BIGINT NOT NULL, updated TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+		PRIMARY KEY (connector, topic, queue)) ENGINE=InnoDB`,
+		"INSERT INTO connect_sink_offsets (connector, topic, queue, `offset`) VALUES ('old', 't', 0, 4)",
+		"CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	task := startTask(t, "old", auditLogConfig(db))
+	evs := make([]*connect.Record, 8)
+	for i := range evs {
+		evs[i] = binlogEvent(int64(i), "mysql-bin.000001", int64(100*i), 0)
+	}
+	task.write(origins("t", 0, 0, evs...)...) // 0..4 were applied by the earlier version
+	task.write(republish("t", 0, 8, evs[6:]...)...)
+	if got := fmt.Sprint(db.rows("SELECT seq FROM audit_log ORDER BY seq")); got != "[[5] [6] [7]]" {
+		t.Errorf("written %s, want [[5] [6] [7]]", got)
+	}
+	if got := db.rows("SELECT `offset`, source_positions IS NOT NULL FROM connect_sink_offsets WHERE connector = 'old'"); fmt.Sprint(got) != "[[9 1]]" {
+		t.Errorf("offset row %v, want [[9 1]]", got)
+	}
+}
