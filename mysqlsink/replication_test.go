@@ -49,28 +49,40 @@ func replChild(t *testing.T, spec string) {
 	if err := rt.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := needServer(t)
+	sourceDB := ""
 	if len(f) == 6 {
-		if err := rt.CreateConnector(ctx, "repl-source-"+run, sourceConfig(srv, f[4], prefix)); err != nil {
+		sourceDB = f[4]
+	}
+	for name, cfg := range replConnectors(needServer(t), run, prefix, database, delivery, sourceDB) {
+		if err := rt.CreateConnector(ctx, name, cfg); err != nil {
 			t.Fatal(err)
 		}
 	}
+	fmt.Println("ready")
+	select {} // until killed
+}
+
+// replConnectors returns the connectors of the replication's worker, by
+// name: the items topic upserted into items, the audit topic appended to
+// audit_log, and the MySQL source of database sourceDB when not empty.
+func replConnectors(srv server, run, prefix, database, delivery, sourceDB string) map[string]connect.Config {
 	common := connect.Config{"connector.class": "MySQLSink", "host": srv.host, "port": srv.port, "user": srv.user,
 		"password": srv.password, "database": database, "delivery": delivery, "tasks.max": "2",
 		"batch.size.max": "50", "errors.retry.timeout": "-1"}
 	items := connect.Config{"topics": prefix + "items", "table.name.format": "${source.table}"}
 	audit := connect.Config{"topics": prefix + "audit", "table.name.format": "audit_log", "insert.mode": "insert",
 		"primary.key.mode": "none", "delete.enabled": "false"}
+	out := map[string]connect.Config{}
 	for name, cfg := range map[string]connect.Config{"items": items, "audit": audit} {
 		for k, v := range common {
 			cfg[k] = v
 		}
-		if err := rt.CreateConnector(ctx, "repl-"+name+"-"+run, cfg); err != nil {
-			t.Fatal(err)
-		}
+		out["repl-"+name+"-"+run] = cfg
 	}
-	fmt.Println("ready")
-	select {} // until killed
+	if sourceDB != "" {
+		out["repl-source-"+run] = sourceConfig(srv, sourceDB, prefix)
+	}
+	return out
 }
 
 // The replication of the issue: the MySQL source on database A, in this
@@ -84,7 +96,9 @@ func replChild(t *testing.T, spec string) {
 //
 // The source runs in this process and is not killed in the first two
 // runs. In the third (source_killed) it runs in the killed worker too, its
-// positions in a file: a restarted source publishes again what it
+// positions in a file, and in the fourth (connectd) the killed worker is
+// the connectd binary, the connectors created through its REST API and
+// kept in its data directory: a restarted source publishes again what it
 // published after its last stored position, new messages with new
 // transport offsets, which exactly_once skips by their binlog positions
 // (source.dedupe): B's table equals A's and the audit table holds each
@@ -98,10 +112,18 @@ func TestReplicationKill9(t *testing.T) {
 		t.Skip("spawns worker processes")
 	}
 	for _, delivery := range []string{mysqlsink.DeliveryExactlyOnce, mysqlsink.DeliveryAtLeastOnce} {
-		t.Run(delivery, func(t *testing.T) { replicate(t, delivery, false) })
+		t.Run(delivery, func(t *testing.T) { replicate(t, delivery, killSink) })
 	}
-	t.Run("source_killed", func(t *testing.T) { replicate(t, mysqlsink.DeliveryExactlyOnce, true) })
+	t.Run("source_killed", func(t *testing.T) { replicate(t, mysqlsink.DeliveryExactlyOnce, killSourceAndSink) })
+	t.Run("connectd", func(t *testing.T) { replicate(t, mysqlsink.DeliveryExactlyOnce, killConnectd) })
 }
+
+// What TestReplicationKill9 kills.
+const (
+	killSink          = iota // a worker running the sinks; the source runs in the test
+	killSourceAndSink        // a worker running the source and the sinks
+	killConnectd             // the connectd binary running the source and the sinks
+)
 
 // sourceConfig is the MySQL source of the replication: database db of
 // srv, typed rows in Kafka's schema envelope, topics prefixed.
@@ -113,7 +135,7 @@ func sourceConfig(srv server, db, prefix string) connect.Config {
 	}
 }
 
-func replicate(t *testing.T, delivery string, killSource bool) {
+func replicate(t *testing.T, delivery string, kill int) {
 	a, b := newTestDB(t), newTestDB(t)
 	a.exec(`CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40), price DECIMAL(12,3), at DATETIME(6), ts TIMESTAMP(3) NULL,
 		doc JSON, bin VARBINARY(16), u BIGINT UNSIGNED, bits BIT(5), e ENUM('x','y'), tm TIME(6), y YEAR, f FLOAT, d DOUBLE, txt TEXT)`,
@@ -131,9 +153,17 @@ func replicate(t *testing.T, delivery string, killSource bool) {
 		}
 	}
 	child := fmt.Sprintf("%s %s %s %s", run, prefix, b.name, delivery)
-	if killSource {
+	start := func(until func()) {
+		t.Helper()
+		testenv.KillChild(t, "TestReplicationKill9", []string{replEnv + "=" + child}, until)
+	}
+	switch kill {
+	case killSourceAndSink:
 		child += fmt.Sprintf(" %s %s", a.name, filepath.Join(t.TempDir(), "offsets.json"))
-	} else {
+	case killConnectd:
+		w := &connectdWorker{bin: buildConnectd(t), dataDir: t.TempDir(), connectors: replConnectors(a.srv, run, prefix, b.name, delivery, a.name)}
+		start = func(until func()) { t.Helper(); w.run(t, until) }
+	default:
 		rt := runtime.New(runtime.WithTransport(tr),
 			runtime.WithPlugin("MySQLSource", func() connect.Connector { return mysqlsource.New() }))
 		if err := rt.Start(context.Background()); err != nil {
@@ -154,10 +184,6 @@ func replicate(t *testing.T, delivery string, killSource bool) {
 		writeChanges(t, a, txs)
 	}()
 
-	start := func(until func()) {
-		t.Helper()
-		testenv.KillChild(t, "TestReplicationKill9", []string{replEnv + "=" + child}, until)
-	}
 	count := func(db *testDB, q string) int {
 		n, _ := strconv.Atoi(db.rows(q)[0][0])
 		return n
@@ -210,10 +236,7 @@ func replicate(t *testing.T, delivery string, killSource bool) {
 			dups += c - 1
 		}
 	}
-	killed := "sink worker"
-	if killSource {
-		killed = "source and sink worker"
-	}
+	killed := []string{"sink worker", "source and sink worker", "connectd running the source and the sinks"}[kill]
 	t.Logf("%s: %d transactions (%d rows in items), %d kills of the %s, audit: %d missing, %d duplicates",
 		delivery, txs, len(rowsA), kills, killed, missing, dups)
 	if missing > 0 {
