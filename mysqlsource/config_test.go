@@ -122,7 +122,6 @@ func TestConnectionErrors(t *testing.T) {
 	}{
 		{"bad password", connect.Config{"password": password}, "Access denied", true},
 		{"no server", connect.Config{"port": "1", "password": password}, "refused", false},
-		{"tls on a server without it", connect.Config{"password": password, "tls.mode": "required"}, "TLS", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := connect.Config{"host": srv.host, "port": srv.port, "user": srv.user, "server.id": "99"}

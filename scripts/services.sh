@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local test services for connect-go: Apache RocketMQ 5.3.3 (name server + broker)
-# and MariaDB (binlog in ROW format with full metadata), all on 127.0.0.1.
+# and MariaDB (binlog in ROW format with full metadata; TLS offered, not required, with a
+# test CA's certificate for 127.0.0.1 and localhost), all on 127.0.0.1.
 #
 # Usage:
 #   eval "$(scripts/services.sh up [rocketmq|mysql|all])"   # default: all
@@ -14,6 +15,8 @@
 #   scripts/services.sh mqadmin <command> [args]  # RocketMQ admin CLI, -n added (e.g. topicRoute -t T)
 #
 # stdout carries only `export ...` lines; progress, log paths and errors go to stderr.
+# The MariaDB export line carries MYSQL_TLS_CA, the test CA's PEM file, when the server
+# offers TLS (one started by an older version of this script does not: restart mysql).
 # `up` is idempotent: running servers (pid file + live process + matching command
 # line) are reused; dead ones are started again on the SAME state (RocketMQ store,
 # MariaDB datadir), so `kill -9 $(scripts/services.sh pid broker); scripts/services.sh up rocketmq`
@@ -23,7 +26,7 @@
 # Environment:
 #   CONNECT_GO_CACHE  download cache (default $HOME/.cache/connect-go); the RocketMQ jars
 #                     go to $CONNECT_GO_CACHE/rocketmq-5.3.3/lib
-#   CONNECT_GO_STATE  pid files, logs, RocketMQ store, MariaDB datadir
+#   CONNECT_GO_STATE  pid files, logs, RocketMQ store, MariaDB datadir and test certificates
 #                     (default /tmp/connect-go-services)
 #   MYSQL_PORT        MariaDB TCP port (default 3307; remembered in the state dir)
 #   SERVICES_WAIT     readiness timeout in seconds for each wait (default 120)
@@ -52,6 +55,8 @@ MY_STATE=$STATE/mysql
 MY_DATA=$MY_STATE/data
 MY_SOCK=$MY_STATE/mysqld.sock
 MY_LOG=$MY_STATE/mysqld.err
+MY_TLS=$MY_STATE/tls                # test CA and server certificate, made once by tls_mysql
+MY_CA=$MY_TLS/ca.pem
 MY_USER=connect
 MY_PASS=connect
 
@@ -443,19 +448,24 @@ find_bin() {
   return 1
 }
 
+# install_mariadb: mariadb-server and mariadb-client, and openssl for the test certificates
+# (tls_mysql), whichever are missing.
 install_mariadb() {
-  if find_bin mariadbd >/dev/null && find_bin mariadb-install-db >/dev/null && find_bin mariadb >/dev/null; then
-    return 0
+  local pkgs=() t0
+  if ! { find_bin mariadbd >/dev/null && find_bin mariadb-install-db >/dev/null && find_bin mariadb >/dev/null; }; then
+    pkgs+=(mariadb-server mariadb-client)
   fi
-  local t0
+  find_bin openssl >/dev/null || pkgs+=(openssl)
+  if [ "${#pkgs[@]}" -eq 0 ]; then return 0; fi
   t0=$(now)
-  log "installing mariadb-server from Debian (apt-get; output in $STATE/apt.log)"
+  log "installing ${pkgs[*]} from Debian (apt-get; output in $STATE/apt.log)"
   mkdir -p "$STATE"
   as_root apt-get update >"$STATE/apt.log" 2>&1 || { tail -n 30 "$STATE/apt.log" >&2; die "apt-get update failed"; }
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mariadb-server mariadb-client \
-    >>"$STATE/apt.log" 2>&1 9>&- || { tail -n 30 "$STATE/apt.log" >&2; die "apt-get install mariadb-server failed"; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" \
+    >>"$STATE/apt.log" 2>&1 9>&- || { tail -n 30 "$STATE/apt.log" >&2; die "apt-get install ${pkgs[*]} failed"; }
   find_bin mariadbd >/dev/null || die "mariadbd not found after installing mariadb-server"
-  log "mariadb-server installed ($(($(now) - t0)) s)"
+  find_bin openssl >/dev/null || die "openssl not found after installing openssl"
+  log "${pkgs[*]} installed ($(($(now) - t0)) s)"
 }
 
 mysql_port() {
@@ -484,10 +494,68 @@ init_mysql() {
   mv "$tmp" "$MY_DATA"
 }
 
+# tls_mysql: a test CA and a server certificate signed by it for IP 127.0.0.1 and DNS
+# localhost (subjectAltName), in $MY_TLS; made when missing or expiring within a day.
+# Only the CA's certificate is kept of the CA: tests that need another CA make their own.
+tls_mysql() {
+  local openssl tmp=$MY_STATE/tls.tmp
+  openssl=$(find_bin openssl) || die "openssl not found"
+  if [ -f "$MY_TLS/server-key.pem" ] \
+     && "$openssl" x509 -checkend 86400 -noout -in "$MY_CA" >/dev/null 2>&1 \
+     && "$openssl" x509 -checkend 86400 -noout -in "$MY_TLS/server.pem" >/dev/null 2>&1; then
+    return 0
+  fi
+  log "making a test CA and a certificate for 127.0.0.1/localhost in $MY_TLS"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  # Our own configuration, not the system's openssl.cnf, so the extensions are exactly these.
+  cat >"$tmp/openssl.cnf" <<'EOF'
+[req]
+distinguished_name = dn
+prompt = no
+x509_extensions = ca_ext
+[dn]
+CN = connect-go test CA
+[ca_ext]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[server_ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1,DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+  if ! { "$openssl" req -config "$tmp/openssl.cnf" -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+           -keyout "$tmp/ca-key.pem" -out "$tmp/ca.pem" \
+         && "$openssl" req -config "$tmp/openssl.cnf" -new -newkey rsa:2048 -nodes -subj /CN=localhost \
+           -keyout "$tmp/server-key.pem" -out "$tmp/server.csr" \
+         && "$openssl" x509 -req -sha256 -days 3650 -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca-key.pem" \
+           -set_serial "0x$("$openssl" rand -hex 16)" -extfile "$tmp/openssl.cnf" -extensions server_ext \
+           -out "$tmp/server.pem"; } >"$tmp/openssl.log" 2>&1; then
+    cat "$tmp/openssl.log" >&2
+    rm -rf "$tmp"
+    die "openssl could not make the test certificates"
+  fi
+  rm -f "$tmp/ca-key.pem" "$tmp/server.csr" "$tmp/openssl.cnf" "$tmp/openssl.log"
+  rm -rf "$MY_TLS"
+  mv "$tmp" "$MY_TLS"
+}
+
+# mysql_tls PID: the server PID was started with our certificates (one started by an older
+# version of this script was not).
+mysql_tls() {
+  local cmd
+  cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+  [[ $cmd == *"--ssl-ca=$MY_CA "* ]] && [ -f "$MY_CA" ]
+}
+
 start_mysql() {
   local port=$1
   port_free "$port" mysql
-  log "starting mariadbd on 127.0.0.1:$port, datadir $MY_DATA (log: $MY_LOG)"
+  log "starting mariadbd on 127.0.0.1:$port, datadir $MY_DATA, TLS offered with $MY_CA (log: $MY_LOG)"
   echo "$port" >"$MY_STATE/port"
   # shellcheck disable=SC2046
   spawn mysql "$MY_STATE/mysqld.out" "$(find_bin mariadbd)" --no-defaults $(user_opt) \
@@ -495,6 +563,7 @@ start_mysql() {
     --bind-address=127.0.0.1 --port="$port" --socket="$MY_SOCK" \
     --pid-file="$MY_STATE/mariadbd.pid" --log-error="$MY_LOG" \
     --skip-name-resolve \
+    --ssl-ca="$MY_CA" --ssl-cert="$MY_TLS/server.pem" --ssl-key="$MY_TLS/server-key.pem" \
     --server-id=1 --log-bin=mysql-bin --binlog-format=ROW --binlog-row-image=FULL \
     --binlog-row-metadata=FULL --log-slave-updates=ON --gtid-strict-mode=ON \
     --max-allowed-packet=256M --innodb-buffer-pool-size=128M \
@@ -536,6 +605,17 @@ EOF
     [ "$(now)" -lt "$deadline" ] || mysql_fail "user $MY_USER cannot log in over TCP 127.0.0.1:$port within ${WAIT}s"
     sleep 0.3
   done
+  local pid out
+  if pid=$(running mysql) && mysql_tls "$pid"; then
+    # what the tests rely on: TLS verified against the CA and the name 127.0.0.1
+    out=$("$client" --no-defaults --protocol=TCP -h127.0.0.1 -P"$port" -u"$MY_USER" -p"$MY_PASS" \
+      --ssl --ssl-ca="$MY_CA" --ssl-verify-server-cert -N -e "SHOW SESSION STATUS LIKE 'Ssl_cipher'" 2>&1) || true
+    if [[ $out != Ssl_cipher*[A-Za-z0-9]* ]]; then
+      mysql_fail "no TLS session for $MY_USER on 127.0.0.1:$port verified against $MY_CA: $out"
+    fi
+  else
+    log "WARNING: mariadbd (pid $pid) was started without TLS, so MYSQL_TLS_CA is not exported; run: $0 restart mysql"
+  fi
   log "MariaDB ready on 127.0.0.1:$port ($(($(now) - t0)) s)"
 }
 
@@ -548,11 +628,14 @@ up_mysql() {
     return 0
   fi
   init_mysql
+  tls_mysql
   start_mysql "$(mysql_port)"
 }
 
 env_mysql() {
-  echo "export MYSQL_ADDR=127.0.0.1:$(mysql_port) MYSQL_USER=$MY_USER MYSQL_PASSWORD=$MY_PASS"
+  local pid tls=
+  if pid=$(running mysql) && mysql_tls "$pid"; then tls=" MYSQL_TLS_CA=$(printf %q "$MY_CA")"; fi
+  echo "export MYSQL_ADDR=127.0.0.1:$(mysql_port) MYSQL_USER=$MY_USER MYSQL_PASSWORD=$MY_PASS$tls"
 }
 
 # ---------------------------------------------------------------- commands
@@ -615,7 +698,7 @@ cmd_status() {
   echo "rocketmq jars: $RMQ_LIB ($( [ -f "$RMQ_MARKER" ] && echo installed || echo not installed))"
   echo "rocketmq store: $RMQ_STORE"
   echo "rocketmq logs: $RMQ_STATE/namesrv.out $RMQ_STATE/broker.out $RMQ_LOGDIR/"
-  echo "mysql datadir: $MY_DATA  socket: $MY_SOCK  log: $MY_LOG"
+  echo "mysql datadir: $MY_DATA  socket: $MY_SOCK  log: $MY_LOG  TLS CA: $MY_CA"
 }
 
 cmd_pid() {
@@ -623,7 +706,7 @@ cmd_pid() {
   running "$1" || die "$1 is not running"
 }
 
-usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; }
+usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2; }
 
 case ${1:-} in
   up) cmd_up "${2:-all}" ;;
