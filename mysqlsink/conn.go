@@ -17,6 +17,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/check"
 )
 
 // sessionParams are set on every connection: times are written in UTC
@@ -67,7 +68,10 @@ func open(ctx context.Context, s *settings, log *slog.Logger) (*sql.DB, error) {
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
 		err = fmt.Errorf("mysqlsink: connect to %s as %s: %w", s.addr, s.user, scrubErr(err, s.password))
-		if code(err) == errAccessDenied {
+		switch {
+		case check.IsCertificateError(err):
+			return nil, connect.Fatal(err)
+		case code(err) == errAccessDenied:
 			return nil, err
 		}
 		return nil, connect.Retriable(err)
@@ -169,6 +173,9 @@ func isDataErr(err error) bool { return dataCodes[code(err)] }
 func classify(err error) error {
 	if err == nil {
 		return nil
+	}
+	if check.IsCertificateError(err) {
+		return connect.Fatal(err)
 	}
 	c := code(err)
 	if retriableCodes[c] || c == 0 && (isConnErr(err) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, sql.ErrTxDone)) {

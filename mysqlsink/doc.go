@@ -181,7 +181,8 @@
 //	user (connection.username, connection.user)      required
 //	password (connection.password)                   secret
 //	database              database of tables named without one, and of offsets.table
-//	tls.mode, tls.ca      disabled (default), required, verify_identity; a PEM file
+//	tls.mode, tls.ca      disabled (default), required, verify_identity; a PEM file. A certificate
+//	                      that fails verification fails the task at once (not retried)
 //	connect.timeout       10s
 //	lock.timeout          10s: a lock wait longer than this fails the batch, which is retried
 //	insert.mode           upsert (default), insert, update

@@ -2,6 +2,7 @@ package mysqlsink_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"reflect"
@@ -113,6 +114,11 @@ func checkConnectError(t *testing.T, err error, cfg connect.Config, password, wa
 	}
 	if strings.Contains(msg, password) {
 		t.Errorf("error %q shows the password", msg)
+	}
+	// A certificate that fails verification is a setting to fix: the
+	// task fails at once rather than retrying.
+	if cert := strings.Contains(want, "certificate"); cert != errors.Is(err, connect.ErrFatal) {
+		t.Errorf("error %q: fatal %v, want %v", msg, errors.Is(err, connect.ErrFatal), cert)
 	}
 }
 

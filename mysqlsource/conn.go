@@ -13,6 +13,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/mysql"
 
 	connect "github.com/openmessaging/connect-go"
+	"github.com/openmessaging/connect-go/internal/check"
 )
 
 // Server error codes the source reacts to.
@@ -56,8 +57,9 @@ func hasCode(err error, codes ...uint16) bool {
 }
 
 // fail wraps err as "mysqlsource: WHAT on HOST:PORT: cause" and marks it:
-// lost connections and server restarts are retriable, refused credentials
-// and missing privileges fatal. The password never appears: go-mysql does
+// lost connections and server restarts are retriable, refused credentials,
+// missing privileges and a server certificate that fails verification
+// fatal. The password never appears: go-mysql does
 // not put it in errors, and it is scrubbed should a server echo it.
 func (s *settings) fail(what string, err error) error {
 	if err == nil {
@@ -67,7 +69,7 @@ func (s *settings) fail(what string, err error) error {
 		return err
 	}
 	e := error(&sourceError{msg: fmt.Sprintf("mysqlsource: %s on %s: %s", what, s.addr, s.redact(err.Error())), cause: err})
-	if hasCode(err, fatalCodes...) {
+	if hasCode(err, fatalCodes...) || check.IsCertificateError(err) {
 		return connect.Fatal(e)
 	}
 	return connect.Retriable(e)

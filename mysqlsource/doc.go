@@ -84,7 +84,9 @@
 //	tls.mode                      disabled (default), required, verify_ca,
 //	                              verify_identity
 //	tls.ca, tls.cert, tls.key     PEM files; tls.server.name overrides the
-//	                              name verify_identity checks
+//	                              name verify_identity checks. A certificate
+//	                              that fails verification fails the task at
+//	                              once (not retried)
 //	value.encoding                connect_go (default) or debezium: the
 //	                              defaults of the mode settings below (see
 //	                              Value encodings)

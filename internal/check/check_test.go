@@ -1,6 +1,10 @@
 package check
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -31,6 +35,24 @@ func TestValidators(t *testing.T) {
 			t.Errorf("%s: %q refused: %v", c.name, c.v, err)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s: %q gave %v, want an error containing %q", c.name, c.v, err, c.want)
+		}
+	}
+}
+
+func TestIsCertificateError(t *testing.T) {
+	wrapped := fmt.Errorf("connect: %w", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}})
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{wrapped, true},
+		{x509.HostnameError{Host: "db.example"}, true},
+		{x509.CertificateInvalidError{Reason: x509.Expired}, true},
+		{errors.New("connection refused"), false},
+		{nil, false},
+	} {
+		if got := IsCertificateError(tc.err); got != tc.want {
+			t.Errorf("IsCertificateError(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }
