@@ -2,7 +2,6 @@ package mysqlsink_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"reflect"
@@ -22,41 +21,25 @@ import (
 // that user a connection in clear, so rows written prove the sink's
 // session was encrypted.
 
-// tlsUser creates a user with every privilege on d's database that may
-// only connect over TLS, dropped when the test ends, and returns its name
-// and password.
+// tlsUser creates a TLS-only user with every privilege on d's database.
 func (d *testDB) tlsUser() (user, password string) {
 	d.t.Helper()
-	user = fmt.Sprintf("cgtls_%d_%d", time.Now().UnixNano()%1e6, dbSeq.Add(1))
-	password = "tls-secret-" + user
 	ctx := context.Background()
-	run := func(stmts ...string) error {
-		c, err := d.db.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		// The account stays out of the binlog that other packages' tests read.
-		for _, q := range append([]string{"SET SESSION sql_log_bin = 0"}, stmts...) {
-			if _, err := c.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("%s: %w", q, err)
+	return testenv.TLSUser(d.t, func(stmts ...string) error {
+		return retry(func() error {
+			c, err := d.db.Conn(ctx)
+			if err != nil {
+				return err
 			}
-		}
-		return nil
-	}
-	err := retry(func() error {
-		return run(fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s' REQUIRE SSL", user, password),
-			fmt.Sprintf("GRANT ALL PRIVILEGES ON `%s`.* TO '%s'@'%%'", d.name, user))
-	})
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	d.t.Cleanup(func() {
-		if err := retry(func() error { return run(fmt.Sprintf("DROP USER IF EXISTS '%s'@'%%'", user)) }); err != nil {
-			d.t.Logf("drop user %s: %v", user, err)
-		}
-	})
-	return user, password
+			defer c.Close()
+			for _, q := range stmts {
+				if _, err := c.ExecContext(ctx, q); err != nil {
+					return fmt.Errorf("%s: %w", q, err)
+				}
+			}
+			return nil
+		})
+	}, "`"+d.name+"`.*")
 }
 
 // tlsConfig returns d's config as the TLS-only user, with kv applied.
@@ -99,27 +82,12 @@ func writeItems(t *testing.T, d *testDB, cfg connect.Config) {
 	}
 }
 
-// checkConnectError checks that err says it could not connect to the
-// server of cfg, says want (case-insensitive), and does not show password.
+// checkConnectError checks err with testenv.CheckConnectError: a
+// certificate that fails verification is a setting to fix, so the task
+// fails at once (fatal) rather than retrying.
 func checkConnectError(t *testing.T, err error, cfg connect.Config, password, want string) {
 	t.Helper()
-	if err == nil {
-		t.Fatal("the task started")
-	}
-	msg := err.Error()
-	t.Log(msg)
-	addr := net.JoinHostPort(cfg["host"], cfg["port"])
-	if !strings.Contains(msg, addr) || !strings.Contains(strings.ToLower(msg), strings.ToLower(want)) {
-		t.Errorf("error %q should name %s and say %q", msg, addr, want)
-	}
-	if strings.Contains(msg, password) {
-		t.Errorf("error %q shows the password", msg)
-	}
-	// A certificate that fails verification is a setting to fix: the
-	// task fails at once rather than retrying.
-	if cert := strings.Contains(want, "certificate"); cert != errors.Is(err, connect.ErrFatal) {
-		t.Errorf("error %q: fatal %v, want %v", msg, errors.Is(err, connect.ErrFatal), cert)
-	}
+	testenv.CheckConnectError(t, err, net.JoinHostPort(cfg["host"], cfg["port"]), password, want, strings.Contains(want, "certificate"))
 }
 
 // TestTLSVerifyIdentity writes over a session verified against the test

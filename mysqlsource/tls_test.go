@@ -2,10 +2,8 @@ package mysqlsource_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,34 +22,19 @@ import (
 // connection was encrypted, and a row inserted later and read from the
 // binlog proves the replication connection was.
 
-// tlsUser creates a user with every privilege that may only connect over
-// TLS, dropped when the test ends, and returns its name and password.
+// tlsUser creates a TLS-only user with every privilege.
 func (d *testDB) tlsUser() (user, password string) {
 	d.t.Helper()
-	user = fmt.Sprintf("cgtls_%d_%d", time.Now().UnixNano()%1e6, dbSeq.Add(1))
-	password = "tls-secret-" + user
-	run := func(stmts ...string) error {
+	return testenv.TLSUser(d.t, func(stmts ...string) error {
 		c := d.connect()
 		defer c.Close()
-		// The account stays out of the binlog the tests read.
-		for _, q := range append([]string{"SET SESSION sql_log_bin = 0"}, stmts...) {
+		for _, q := range stmts {
 			if _, err := c.Execute(q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
 			}
 		}
 		return nil
-	}
-	err := run(fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s' REQUIRE SSL", user, password),
-		fmt.Sprintf("GRANT ALL PRIVILEGES ON *.* TO '%s'@'%%'", user))
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	d.t.Cleanup(func() {
-		if err := run(fmt.Sprintf("DROP USER IF EXISTS '%s'@'%%'", user)); err != nil {
-			d.t.Logf("drop user %s: %v", user, err)
-		}
-	})
-	return user, password
+	}, "*.*")
 }
 
 // tlsConfig returns d's config as a new TLS-only user, with kv applied.
@@ -95,26 +78,9 @@ func startErr(t *testing.T, cfg connect.Config) error {
 	return task.Start(ctx, newTaskContext(), cfg)
 }
 
-// checkConnectError checks that err says it could not connect to the
-// server of cfg, says want (case-insensitive), does not show password, and
-// is fatal or not.
 func checkConnectError(t *testing.T, err error, cfg connect.Config, password, want string, fatal bool) {
 	t.Helper()
-	if err == nil {
-		t.Fatal("the task started")
-	}
-	msg := err.Error()
-	t.Log(msg)
-	addr := net.JoinHostPort(cfg["host"], cfg["port"])
-	if !strings.Contains(msg, addr) || !strings.Contains(strings.ToLower(msg), strings.ToLower(want)) {
-		t.Errorf("error %q should name %s and say %q", msg, addr, want)
-	}
-	if strings.Contains(msg, password) {
-		t.Errorf("error %q shows the password", msg)
-	}
-	if fatal != errors.Is(err, connect.ErrFatal) {
-		t.Errorf("error %q: fatal %v, want %v", msg, errors.Is(err, connect.ErrFatal), fatal)
-	}
+	testenv.CheckConnectError(t, err, net.JoinHostPort(cfg["host"], cfg["port"]), password, want, fatal)
 }
 
 // TestTLSModes reads over TLS in each mode that encrypts, against the

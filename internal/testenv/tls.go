@@ -7,11 +7,17 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	connect "github.com/openmessaging/connect-go"
 )
 
 // MySQLTLSCA returns the PEM file of the CA that signed the test MariaDB's
@@ -50,4 +56,53 @@ func UnrelatedCA(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TLSUser creates a database user that may only connect over TLS (REQUIRE
+// SSL) with every privilege on grantOn (`db`.* or *.*), through exec (which
+// runs statements in order in one session of an administrator), dropped
+// when t ends; the server
+// refuses it a connection in clear, so what it reads or writes proves the
+// connection was encrypted. The statements stay out of the binlog that
+// other tests read.
+func TLSUser(t testing.TB, exec func(stmts ...string) error, grantOn string) (user, password string) {
+	t.Helper()
+	user = fmt.Sprintf("cgtls_%d_%d", time.Now().UnixNano()%1e6, tlsUsers.Add(1))
+	password = "tls-secret-" + user
+	run := func(stmts ...string) error {
+		return exec(append([]string{"SET SESSION sql_log_bin = 0"}, stmts...)...)
+	}
+	if err := run(fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s' REQUIRE SSL", user, password),
+		fmt.Sprintf("GRANT ALL PRIVILEGES ON %s TO '%s'@'%%'", grantOn, user)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := run(fmt.Sprintf("DROP USER IF EXISTS '%s'@'%%'", user)); err != nil {
+			t.Logf("drop user %s: %v", user, err)
+		}
+	})
+	return user, password
+}
+
+var tlsUsers atomic.Int64
+
+// CheckConnectError checks that err says it could not connect to addr,
+// says want (case-insensitive), does not show password, and is fatal
+// (connect.ErrFatal) or not.
+func CheckConnectError(t testing.TB, err error, addr, password, want string, fatal bool) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("the task started")
+	}
+	msg := err.Error()
+	t.Log(msg)
+	if !strings.Contains(msg, addr) || !strings.Contains(strings.ToLower(msg), strings.ToLower(want)) {
+		t.Errorf("error %q should name %s and say %q", msg, addr, want)
+	}
+	if strings.Contains(msg, password) {
+		t.Errorf("error %q shows the password", msg)
+	}
+	if fatal != errors.Is(err, connect.ErrFatal) {
+		t.Errorf("error %q: fatal %v, want %v", msg, errors.Is(err, connect.ErrFatal), fatal)
+	}
 }
