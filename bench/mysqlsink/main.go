@@ -15,6 +15,10 @@
 //     sink task of the runtime (batch.size.max=-batch), upserted by primary
 //     key, from creating the connector until the task reported every row
 //     committed;
+//   - exactly_once_cdc: exactly_once with the rows as streamed change
+//     events of the MySQL source instead (op c, Debezium's envelope with a
+//     source block of a binlog position per row), whose positions
+//     source.dedupe checks and stores;
 //   - end to end: the baseline's first table copied by the MySQL source
 //     (its snapshot, typed rows with their schemas in Kafka's JSON
 //     envelope) through the in-memory transport into another table by the
@@ -59,7 +63,7 @@ var (
 	batch  = flag.Int("batch", 1000, "rows per transaction (baseline) and per Put (sink's batch.size.max)")
 	rounds = flag.Int("rounds", 2, "rounds of each measurement; the best is reported")
 	tasks  = flag.Int("tasks", 1, "sink tasks (tasks.max); the baseline has one connection")
-	only   = flag.String("only", "", "run only this measurement (baseline, exactly_once, at_least_once, e2e)")
+	only   = flag.String("only", "", "run only this measurement (baseline, exactly_once, exactly_once_cdc, at_least_once, e2e)")
 	cpu    = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	mem    = flag.String("memprofile", "", "write the allocations of the sink measurements (not their publishing) to this file")
 )
@@ -115,7 +119,7 @@ func run() error {
 	// baseline: measured seconds apart, they suffer the same load.
 	ratios := map[string][]float64{}
 	var roundBase float64
-	order := []string{"baseline", mysqlsink.DeliveryExactlyOnce, mysqlsink.DeliveryAtLeastOnce}
+	order := []string{"baseline", mysqlsink.DeliveryExactlyOnce, exactlyOnceCDC, mysqlsink.DeliveryAtLeastOnce}
 	n := 0
 	for round := range *rounds {
 		for _, m := range order {
@@ -136,7 +140,7 @@ func run() error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", m, err)
 			}
-			fmt.Printf("  round %d %-14s %9.0f rows/s  %5.2f us CPU/row in this process\n", round+1, m, rate, cpu)
+			fmt.Printf("  round %d %-16s %9.0f rows/s  %5.2f us CPU/row in this process\n", round+1, m, rate, cpu)
 			best[m] = max(best[m], rate)
 			if m == "baseline" {
 				roundBase = rate
@@ -157,7 +161,7 @@ func run() error {
 		if best[m] == 0 {
 			continue
 		}
-		fmt.Printf("  %-14s %9.0f rows/s  %5.1f%% of baseline", m, best[m], 100*best[m]/max(best["baseline"], 1))
+		fmt.Printf("  %-16s %9.0f rows/s  %5.1f%% of baseline", m, best[m], 100*best[m]/max(best["baseline"], 1))
 		if r := ratios[m]; len(r) > 0 {
 			slices.Sort(r)
 			fmt.Printf("  (median of the rounds' shares of their own baseline: %.1f%%)", 100*r[len(r)/2])
@@ -300,10 +304,18 @@ func waitWritten(rt *runtime.Runtime, name string, began time.Time) (float64, er
 	}
 }
 
+// exactlyOnceCDC is the measurement of exactly_once over change events.
+const exactlyOnceCDC = "exactly_once_cdc"
+
 // sink publishes the rows to an in-memory transport, then runs the sink
 // over them until it committed every one, and returns rows/s and its CPU
-// time per row (the publishing before it not counted).
+// time per row (the publishing before it not counted). Under
+// exactlyOnceCDC the rows are change events, written exactly_once.
 func sink(srv server, database, table, delivery string) (float64, float64, error) {
+	cdc := delivery == exactlyOnceCDC
+	if cdc {
+		delivery = mysqlsink.DeliveryExactlyOnce
+	}
 	ctx := context.Background()
 	tr := memory.New(memory.WithQueueCapacity(*rows)) // every row published before the sink starts
 	defer tr.Close()
@@ -314,8 +326,15 @@ func sink(srv server, database, table, delivery string) (float64, float64, error
 	msgs := make([]*connect.Message, 0, 1000)
 	for i := range *rows {
 		id, name, price, qty, at, note := values(i)
-		m, err := cv.Encode(&connect.Record{Topic: table, Key: map[string]any{"id": id},
-			Value: map[string]any{"id": id, "name": name, "price": price, "qty": qty, "at": at, "note": note}})
+		rec := &connect.Record{Topic: table, Key: map[string]any{"id": id},
+			Value: map[string]any{"id": id, "name": name, "price": price, "qty": qty, "at": at, "note": note}}
+		if cdc { // 100 rows per row event, 10 events per binlog file
+			rec.Change = &connect.Change{Op: connect.OpCreate, After: rec.Value, Source: map[string]any{
+				"connector": "mysql", "name": "bench", "server_id": int64(1), "file": fmt.Sprintf("mysql-bin.%06d", 1+i/1000),
+				"pos": int64(4 + 10000*(i/100%10)), "row": int64(i % 100), "snapshot": "false", "db": database, "table": "src"}}
+			rec.Value = nil
+		}
+		m, err := cv.Encode(rec)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -346,7 +365,28 @@ func sink(srv server, database, table, delivery string) (float64, float64, error
 	if err == nil {
 		err = stopMem()
 	}
+	if err == nil && cdc {
+		err = checkPositions(srv, database, "bench-"+table)
+	}
 	return rate, cpuRow, err
+}
+
+// checkPositions makes sure source.dedupe was at work in the run of
+// connector: the sink stored source positions with its offsets.
+func checkPositions(srv server, database, connector string) error {
+	db, err := openDB(srv)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM "+database+".connect_sink_offsets WHERE connector = ? AND source_positions IS NOT NULL", connector).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%s stored no source positions: source.dedupe did not run", connector)
+	}
+	return nil
 }
 
 // memProfile, for -memprofile, writes the allocations so far to
