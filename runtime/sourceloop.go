@@ -423,9 +423,16 @@ func (l *sourceLoop) publish(ctx context.Context, in <-chan *pubBatch, fail cont
 		if b.err != nil && !failed && !errors.Is(b.err, errSkipped) {
 			b.span.RecordError(b.err)
 			fail(b.err)
+		}
+		// Nothing goes out after a batch that did not (a failed or
+		// skipped one), nor once publishing is cancelled (a transport may
+		// still send then): each queue must hold a gap-free prefix of
+		// what the task polled, so that the restarted task's records
+		// follow it in order.
+		if b.err != nil || ctx.Err() != nil {
 			failed = true
 		}
-		if failed || b.err != nil || len(b.msgs) == 0 && ctx.Err() != nil {
+		if failed {
 			b.span.End()
 			continue
 		}
