@@ -37,11 +37,13 @@ func (t *ctxBlindTransport) Publish(_ context.Context, msgs ...*connect.Message)
 // then fails.
 type twoBatches struct{ polls atomic.Int64 }
 
-func (s *twoBatches) Spec() connect.Spec                                                    { return connect.Spec{Name: "two"} }
-func (s *twoBatches) Start(context.Context, connect.ConnectorContext, connect.Config) error { return nil }
-func (s *twoBatches) TaskConfigs(int) ([]connect.Config, error)                             { return []connect.Config{{}}, nil }
-func (s *twoBatches) Stop(context.Context) error                                            { return nil }
-func (s *twoBatches) NewTask() connect.SourceTask                                           { return twoBatchesTask{s} }
+func (s *twoBatches) Spec() connect.Spec { return connect.Spec{Name: "two"} }
+func (s *twoBatches) Start(context.Context, connect.ConnectorContext, connect.Config) error {
+	return nil
+}
+func (s *twoBatches) TaskConfigs(int) ([]connect.Config, error) { return []connect.Config{{}}, nil }
+func (s *twoBatches) Stop(context.Context) error                { return nil }
+func (s *twoBatches) NewTask() connect.SourceTask               { return twoBatchesTask{s} }
 
 type twoBatchesTask struct{ s *twoBatches }
 
