@@ -86,11 +86,18 @@ type streamer struct {
 	prefix            []byte      // offsetPrefix(start), made on first use
 	gtid              string      // the group's GTID, "" when none
 	boxedGTID         any         // gtid for source blocks, nil when none
-	boxedFile         any         // file for source blocks
-	thread            int64       // MySQL's thread id from BEGIN, -1 when unknown
-	query             string      // statement text from annotate/rows-query events
-	events            int         // data events of the group seen so far
-	times             eventTimes  // the last event's time, boxed for source blocks
+	// payloadRows counts the rows of the row events before the current
+	// one in a compressed transaction's payload: all its events have the
+	// payload's position, so a source block's row is the row's index in
+	// the payload (pos and row then still tell every row apart, as
+	// consumers that dedupe by them need), while positions (offsets)
+	// keep counting events and rows per event.
+	payloadRows int
+	boxedFile   any        // file for source blocks
+	thread      int64      // MySQL's thread id from BEGIN, -1 when unknown
+	query       string     // statement text from annotate/rows-query events
+	events      int        // data events of the group seen so far
+	times       eventTimes // the last event's time, boxed for source blocks
 
 	// Skipping what a previous run emitted of the first group.
 	skipArmed, skipping bool
@@ -463,10 +470,18 @@ func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeade
 			r.query = maskCredentials(string(e.Query))
 		}
 	case *replication.TransactionPayloadEvent:
+		// A compressed transaction (MySQL's
+		// binlog_transaction_compression): its events share the payload's
+		// position, so their source blocks number the rows through the
+		// whole payload (see payloadRows).
+		defer func() { r.payloadRows = 0 }()
 		for _, inner := range e.Events {
 			var err error
 			if out, err = r.handle(inner, h, out); err != nil {
 				return out, err
+			}
+			if re, ok := inner.Event.(*replication.RowsEvent); ok {
+				r.payloadRows += eventRows(inner.Header.EventType, re)
 			}
 		}
 	default:
@@ -478,6 +493,15 @@ func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeade
 		}
 	}
 	return out, nil
+}
+
+// eventRows returns how many rows a row event holds (an update's rows have
+// two images each), whatever of them is emitted.
+func eventRows(typ replication.EventType, e *replication.RowsEvent) int {
+	if rowsOp(typ) == connect.OpUpdate {
+		return len(e.Rows) / 2
+	}
+	return len(e.Rows)
 }
 
 // setGTID sets the current group's GTID ("" for none).
@@ -877,7 +901,7 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 			if op == connect.OpCreate {
 				before, after = nil, img
 			}
-			out = append(out, change(ts.topic, blk.key(ts, img), op, before, after, blk.source(&base, i), at, pos(idx, i+1)))
+			out = append(out, change(ts.topic, blk.key(ts, img), op, before, after, blk.source(&base, r.payloadRows+i), at, pos(idx, i+1)))
 			if op == connect.OpDelete {
 				out = r.tombstone(out, blk)
 			}
@@ -905,7 +929,7 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 			if err != nil {
 				return out, err
 			}
-			src := blk.source(&base, i)
+			src := blk.source(&base, r.payloadRows+i)
 			switch op {
 			case connect.OpDelete:
 				out = append(out, change(ts.topic, blk.key(ts, before), op, before, nil, src, at, pos(idx, i+1)))

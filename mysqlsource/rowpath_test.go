@@ -236,3 +236,46 @@ func TestRowPathAllocs(t *testing.T) {
 		})
 	}
 }
+
+// A compressed transaction (MySQL's binlog_transaction_compression) hands
+// its row events inside one payload event, all at the payload's position:
+// the source blocks number the rows through the payload, so that no two
+// change events share file, pos and row (mysqlsink's source.dedupe tells
+// copies by them), while the offsets count events and rows per event as
+// for any transaction.
+func TestCompressedTransactionRows(t *testing.T) {
+	r, h := newTestStreamer(t, benchTableMap())
+	inner := func(typ replication.EventType, rows [][]any) *replication.BinlogEvent {
+		return &replication.BinlogEvent{Header: &replication.EventHeader{EventType: typ, Timestamp: h.Timestamp, ServerID: 1},
+			Event: &replication.RowsEvent{TableID: 7, Rows: rows}}
+	}
+	payload := &replication.BinlogEvent{Header: h, Event: &replication.TransactionPayloadEvent{Events: []*replication.BinlogEvent{
+		inner(replication.WRITE_ROWS_EVENTv2, benchRows(1, 2)),
+		inner(replication.UPDATE_ROWS_EVENTv2, updateImages(benchRows(1, 2))),
+		inner(replication.DELETE_ROWS_EVENTv2, benchRows(2, 1)),
+	}}}
+	recs, err := r.handle(payload, h, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, rec := range recs {
+		m := rec.Change.Source.(*connect.Struct).Map()
+		got = append(got, fmt.Sprintf("%s pos %v row %v offset %s", rec.Change.Op, m["pos"], m["row"], rec.Position.Offset))
+	}
+	want := []string{
+		`c pos 900 row 0 offset {"file":"mysql-bin.000001","pos":900,"event":0,"row":1}`,
+		`c pos 900 row 1 offset {"file":"mysql-bin.000001","pos":900,"event":0,"row":2}`,
+		`u pos 900 row 2 offset {"file":"mysql-bin.000001","pos":900,"event":1,"row":1}`,
+		`u pos 900 row 3 offset {"file":"mysql-bin.000001","pos":900,"event":1,"row":2}`,
+		`d pos 900 row 4 offset {"file":"mysql-bin.000001","pos":900,"event":2,"row":1}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("records\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The next transaction's rows count from 0 again.
+	recs, err = r.rowsEvent(h, replication.WRITE_ROWS_EVENTv2, &replication.RowsEvent{TableID: 7, Rows: benchRows(9, 1)}, 3, nil)
+	if err != nil || len(recs) != 1 || recs[0].Change.Source.(*connect.Struct).Map()["row"] != int64(0) {
+		t.Errorf("after the payload: %v, %v", recs, err)
+	}
+}

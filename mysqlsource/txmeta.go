@@ -142,7 +142,7 @@ func (r *streamer) txAfter(out []*connect.Record, from, idx int) []*connect.Reco
 		// BEGIN's position: before its first event, whose row index its
 		// source block tells, with the id.
 		row, _ := rowSource(out[first]).Values[srcRow].(int64)
-		pos := connect.Position{Partition: r.partition, Offset: streamOffset(r.prefix, idx, int(row))}
+		pos := connect.Position{Partition: r.partition, Offset: streamOffset(r.prefix, idx, int(row)-r.payloadRows)}
 		out = slices.Insert(out, from, r.txEvent("BEGIN", time.Unix(int64(t.at), 0), pos))
 		from++
 	}
@@ -207,7 +207,7 @@ func (r *streamer) txRecount(h *replication.EventHeader, typ replication.EventTy
 		if rec.Change == nil {
 			continue
 		}
-		if row, _ := rowSource(rec).Values[srcRow].(int64); rows < 0 || row < int64(rows) {
+		if row, _ := rowSource(rec).Values[srcRow].(int64); rows < 0 || row-int64(r.payloadRows) < int64(rows) {
 			r.txCount(rec)
 		}
 	}
