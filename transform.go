@@ -80,6 +80,11 @@ type Origin struct {
 	Topic  string
 	Queue  int
 	Offset int64
+	// Keyed reports that the message had a key, by which the transport
+	// chose its queue: the messages of one key share a queue, in the
+	// order they were published. A message without a key may have gone
+	// to any queue (and another one when its send was retried).
+	Keyed bool
 }
 
 // IsZero reports whether o names no place on the transport.

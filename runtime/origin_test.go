@@ -11,8 +11,8 @@ import (
 
 // A sink task sees where each record sat on the transport: the topic it
 // was read from (also after a transform renamed the record's topic), its
-// queue and offset. Per queue the offsets of a sink's records are those
-// of the messages, so they increase by one.
+// queue and offset, and that the message had a key. Per queue the offsets
+// of a sink's records are those of the messages, so they increase by one.
 func TestSinkRecordsCarryTheirOrigin(t *testing.T) {
 	const total = 300
 	col := connecttest.NewCollector()
@@ -29,7 +29,7 @@ func TestSinkRecordsCarryTheirOrigin(t *testing.T) {
 	next := map[int]int64{}
 	for _, r := range col.Records() {
 		o := r.Origin
-		if o.Topic != "origin" || r.Topic != "renamed" {
+		if o.Topic != "origin" || r.Topic != "renamed" || !o.Keyed {
 			t.Fatalf("record of topic %q has origin %+v; want origin topic %q", r.Topic, o, "origin")
 		}
 		if want := next[o.Queue]; o.Offset != want {

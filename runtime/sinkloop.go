@@ -252,7 +252,7 @@ func (t *taskRunner) fetch(ctx context.Context, sub connect.Subscription) fetche
 			return err
 		})
 		if d.err == nil {
-			d.r.Origin = connect.Origin{Topic: m.Topic, Queue: m.Queue, Offset: m.Offset}
+			d.r.Origin = connect.Origin{Topic: m.Topic, Queue: m.Queue, Offset: m.Offset, Keyed: len(m.Key) > 0}
 		}
 	}
 	return b
