@@ -129,7 +129,7 @@ func configSpec() connect.ConfigSpec {
 		{Name: KeyOffsetsTable, Default: "connect_sink_offsets", Validate: validTableName,
 			Description: "Table of the consumed positions under exactly_once ([database.]table; default in database); created when missing."},
 		{Name: KeySourceDedupe, Type: connect.FieldBool,
-			Description: "Default true under exactly_once, where it applies: also skip the change events of MySQL and MariaDB sources (connect-go's or Debezium's) that a restarted source published again, by remembering per transport queue the binlog position of the last one applied (stored with the queue's offset). Streamed events with a key only; snapshot reads are always applied. Set to false when the source's binlog positions are not comparable (see the package documentation)."},
+			Description: "Default true under exactly_once without truncate.enabled, where it applies: also skip the change events of MySQL and MariaDB sources (connect-go's or Debezium's) that a restarted source published again, by remembering per transport queue the binlog position of the last one applied (stored with the queue's offset). Streamed events with a key only; snapshot reads are always applied. Set to false when the source's binlog positions are not comparable (see the package documentation)."},
 	}
 }
 
@@ -346,12 +346,20 @@ func parseSettings(spec connect.ConfigSpec, cfg connect.Config) (*settings, erro
 		batchSize:      cfg.Int(KeyBatchSize),
 		exactlyOnce:    cfg.Get(KeyDelivery) == DeliveryExactlyOnce,
 	}
-	// Unset means true under exactly_once: a default of true would be
-	// indistinguishable from a true set with at_least_once, which cannot
-	// honour it.
-	s.dedupe = s.exactlyOnce && (cfg.Get(KeySourceDedupe) == "" || cfg.Bool(KeySourceDedupe))
-	if cfg.Get(KeySourceDedupe) != "" && cfg.Bool(KeySourceDedupe) && !s.exactlyOnce {
+	// Unset means true under exactly_once without truncate.enabled: a
+	// default of true would be indistinguishable from a true set where it
+	// cannot be honoured.
+	dedupeSet := cfg.Get(KeySourceDedupe) != ""
+	s.dedupe = s.exactlyOnce && !s.truncate && (!dedupeSet || cfg.Bool(KeySourceDedupe))
+	switch {
+	case !dedupeSet || !cfg.Bool(KeySourceDedupe):
+	case !s.exactlyOnce:
 		errs.Add(KeySourceDedupe, "is true but it needs %s=%s (the positions are stored with the transport offsets)", KeyDelivery, DeliveryExactlyOnce)
+	case s.truncate:
+		// A truncate event has no key: its copy from a restarted source
+		// may land in another queue and is applied again, and the copies
+		// of the rows written after it would then be skipped.
+		errs.Add(KeySourceDedupe, "is true but %s is true: a truncate event published again by a restarted source would be applied again, emptying rows whose copies it skips; set one of them to false", KeyTruncateEnabled)
 	}
 	if raw := cfg.Get(KeyConnectionURL); raw != "" {
 		if u, err := parseURL(raw); err == nil {

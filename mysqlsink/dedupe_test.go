@@ -144,11 +144,23 @@ func TestSourceDedupeAppliesWhatItCannotCompare(t *testing.T) {
 	after.Change.Source.(map[string]any)["server_id"] = int64(2)
 	send(after)
 	// An event without a key may be published again to another queue:
-	// never skipped.
+	// never skipped; nor one whose message had no key (the key came from
+	// a transform of the sink).
 	keyless := binlogEvent(5, "mysql-bin.000001", 100, 0)
 	keyless.Key = nil
 	keyless.Change.Source.(map[string]any)["server_id"] = int64(2)
 	send(keyless)
+	transformed := binlogEvent(7, "mysql-bin.000001", 100, 0)
+	transformed.Change.Source.(map[string]any)["server_id"] = int64(2)
+	b := republish("t", 0, off, transformed)
+	b[0].Origin.Keyed = false
+	task.write(b...)
+	off++
+	// A table newly captured: its first events have marks of their own.
+	newTable := binlogEvent(8, "mysql-bin.000001", 120, 0)
+	newTable.Change.Source.(map[string]any)["server_id"] = int64(2)
+	newTable.Change.Source.(map[string]any)["table"] = "new_table"
+	send(newTable)
 	// Another source name has marks of its own.
 	other := binlogEvent(6, "mysql-bin.000001", 1, 0)
 	other.Change.Source.(map[string]any)["name"] = "other"
@@ -157,7 +169,7 @@ func TestSourceDedupeAppliesWhatItCannotCompare(t *testing.T) {
 	send(after)
 
 	got := seqCounts(db)
-	want := map[string]int{"1": 1, "2": 1, "3": 2, "4": 1, "5": 1, "6": 1}
+	want := map[string]int{"1": 1, "2": 1, "3": 2, "4": 1, "5": 1, "6": 1, "7": 1, "8": 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("events written %v, want %v", got, want)
 	}
@@ -255,5 +267,104 @@ func TestOffsetsTableOfAnEarlierVersion(t *testing.T) {
 	}
 	if got := db.rows("SELECT `offset`, source_positions IS NOT NULL FROM connect_sink_offsets WHERE connector = 'old'"); fmt.Sprint(got) != "[[9 1]]" {
 		t.Errorf("offset row %v, want [[9 1]]", got)
+	}
+}
+
+// With GTIDs, positions compare by the transaction's sequence number: after
+// a failover to a replica (binlog.resume=gtid) the events not yet read
+// keep the old primary's server_id but sit in the replica's binlog, at
+// lower file numbers; they are applied, and the copies of transactions
+// before the mark's are still skipped. The mark's own transaction found in
+// another server's binlog cannot be ordered within: applied again (a
+// duplicate, never a skipped event).
+func TestSourceDedupeGTIDs(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	task := startTask(t, "gtid", auditLogConfig(db))
+	ev := func(seq int64, gtid, file string, pos int64) *connect.Record {
+		e := binlogEvent(seq, file, pos, 0)
+		e.Change.Source.(map[string]any)["gtid"] = gtid
+		return e
+	}
+	const uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+	var off int64
+	send := func(rs ...*connect.Record) {
+		t.Helper()
+		task.write(republish("t", 0, off, rs...)...)
+		off += int64(len(rs))
+	}
+	send(ev(1, uuid+":41", "binlog.000120", 900), ev(2, uuid+":42", "binlog.000120", 1200))
+	// The replica: copies of 41 (skipped) and 42 (the mark's transaction:
+	// applied again), and 43, never read, at lower positions.
+	send(ev(1, uuid+":41", "binlog.000003", 300), ev(2, uuid+":42", "binlog.000003", 400), ev(3, uuid+":43", "binlog.000003", 500))
+	// Transaction 44 read partly on the primary, then from the replica.
+	send(ev(4, uuid+":44", "binlog.000120", 1500))
+	send(ev(4, uuid+":44", "binlog.000003", 600), ev(5, uuid+":44", "binlog.000003", 650))
+	// MariaDB's GTIDs: domain-server-sequence, ordered by sequence within
+	// the domain whatever the server.
+	send(ev(6, "0-1-10", "mysql-bin.000009", 100), ev(7, "0-2-11", "mysql-bin.000001", 50), ev(6, "0-1-10", "mysql-bin.000009", 100))
+	got := seqCounts(db)
+	want := map[string]int{"1": 1, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("events written %v, want %v", got, want)
+	}
+}
+
+// A batch put over the cached marks of the task's last commit and rolled
+// back (its table dropped under it) leaves no mark behind: put again, it
+// is written.
+func TestSourceDedupeRolledBackMarks(t *testing.T) {
+	db := newTestDB(t)
+	const ddl = "CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)"
+	db.exec(ddl)
+	task := startTask(t, "rollback", auditLogConfig(db))
+	task.write(republish("t", 0, 0, binlogEvent(1, "binlog.000001", 100, 0))...)
+	db.exec("DROP TABLE audit_log")
+	err := task.Put(context.Background(), republish("t", 0, 1, binlogEvent(2, "binlog.000001", 200, 0)))
+	if err == nil {
+		t.Fatal("put into a dropped table succeeded")
+	}
+	db.exec(ddl)
+	for range 3 {
+		if err = task.Put(context.Background(), republish("t", 0, 1, binlogEvent(2, "binlog.000001", 200, 0))); err == nil {
+			break
+		}
+	}
+	if err == nil {
+		err = task.Flush(context.Background())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := seqCounts(db)["2"]; c != 1 {
+		t.Errorf("event 2 written %d times after a rollback, want once", c)
+	}
+}
+
+// A truncate event has no key: copied by a restarted source it is applied
+// again, so skipping the copies of the rows after it would lose them.
+// truncate.enabled therefore turns source.dedupe off by default, and the
+// two set together are a field error.
+func TestSourceDedupeAndTruncate(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	trunc := &connect.Record{Change: &connect.Change{Op: connect.OpTruncate,
+		Source: map[string]any{"connector": "mysql", "name": "srv", "server_id": int64(1), "file": "binlog.000001",
+			"pos": int64(150), "row": int64(0), "snapshot": "false", "db": "a", "table": "audit"}}}
+	task := startTask(t, "trunc", auditLogConfig(db, "truncate.enabled", "true"))
+	task.write(republish("t", 0, 0, binlogEvent(1, "binlog.000001", 100, 0))...)
+	task.write(republish("t", 1, 0, trunc)...)
+	task.write(republish("t", 0, 1, binlogEvent(2, "binlog.000001", 200, 0))...)
+	// The source restarted from before the truncate.
+	task.write(republish("t", 1, 1, trunc)...)
+	task.write(republish("t", 0, 2, binlogEvent(2, "binlog.000001", 200, 0))...)
+	if got := fmt.Sprint(seqCounts(db)); got != "map[2:1]" {
+		t.Errorf("after the copies: %s, want map[2:1]", got)
+	}
+
+	c := mysqlsink.New()
+	cfg := c.Spec().Config.Apply(auditLogConfig(db, "truncate.enabled", "true", "source.dedupe", "true", "connector.class", "MySQLSink", "topics", "t"))
+	if err := c.Validate(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "source.dedupe") {
+		t.Errorf("source.dedupe=true with truncate.enabled=true: %v, want a field error", err)
 	}
 }

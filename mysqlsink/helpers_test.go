@@ -239,10 +239,10 @@ func (s *sinkTask) write(records ...*connect.Record) {
 }
 
 // origins gives records consecutive transport origins on topic's queue q,
-// from offset from.
+// from offset from; keyed, as the runtime says, when they have a key.
 func origins(topic string, q int, from int64, records ...*connect.Record) []*connect.Record {
 	for i, r := range records {
-		r.Origin = connect.Origin{Topic: topic, Queue: q, Offset: from + int64(i)}
+		r.Origin = connect.Origin{Topic: topic, Queue: q, Offset: from + int64(i), Keyed: r.Key != nil}
 		if r.Topic == "" {
 			r.Topic = topic
 		}

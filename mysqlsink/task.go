@@ -218,7 +218,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 				t.dirty = append(t.dirty, q)
 			}
 			t.stored[q] = r.Origin.Offset
-			if t.s.dedupe && errs[i] == nil && r.Key != nil {
+			if t.s.dedupe && errs[i] == nil && r.Origin.Keyed {
 				if ev, ok := sourceEventOf(ops[i].change, ops[i].source); ok {
 					dup, ms := t.marks[q].apply(ev)
 					t.marks[q] = ms
@@ -337,10 +337,7 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 		return t.begin(ctx, qs)
 	}
 	if err := t.offs.lock(ctx, t.conn, qs, false, t.stored, t.marks); err != nil {
-		if code(err) == 0 && !isConnErr(err) {
-			return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
-		}
-		return classify(fmt.Errorf("mysqlsink: %w", err))
+		return t.lockErr(err)
 	}
 	return nil
 }
@@ -470,10 +467,7 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 	}
 	t.inTx = true // when it fails, the rollback makes sure
 	if err := t.offs.lock(ctx, t.conn, qs, true, t.stored, t.marks); err != nil {
-		if code(err) == 0 && !isConnErr(err) {
-			return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
-		}
-		return classify(fmt.Errorf("mysqlsink: %w", err))
+		return t.lockErr(err)
 	}
 	return nil
 }
@@ -556,7 +550,13 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	return rows.Err()
 }
 
+// lockErr reports a failure to read the stored offsets: retriable (rows
+// deleted under the task, a lost connection), or not (a stored value the
+// task cannot read).
 func (t *task) lockErr(err error) error {
+	if errors.Is(err, connect.ErrFatal) {
+		return fmt.Errorf("mysqlsink: %w", err)
+	}
 	if code(err) == 0 && !isConnErr(err) {
 		return connect.Retriable(fmt.Errorf("mysqlsink: %w", err))
 	}
