@@ -93,6 +93,11 @@ type streamer struct {
 	// consumers that dedupe by them need), while positions (offsets)
 	// keep counting events and rows per event.
 	payloadRows int
+	// binlogServer is the server_id of the binlog being read (from its
+	// format description event), and binlogHeaders the change events'
+	// headers saying so (HeaderBinlogServer), shared by all of them.
+	binlogServer  uint32
+	binlogHeaders connect.Headers
 	boxedFile   any        // file for source blocks
 	thread      int64      // MySQL's thread id from BEGIN, -1 when unknown
 	query       string     // statement text from annotate/rows-query events
@@ -417,6 +422,14 @@ func (r *streamer) currentOffset() json.RawMessage {
 // events inside a compressed transaction payload).
 func (r *streamer) handle(ev *replication.BinlogEvent, h *replication.EventHeader, out []*connect.Record) ([]*connect.Record, error) {
 	switch e := ev.Event.(type) {
+	case *replication.FormatDescriptionEvent:
+		// The first event of every binlog file, and of every connection:
+		// its server_id is that of the server that wrote the file (events
+		// replicated into it keep their origin's).
+		if id := ev.Header.ServerID; r.binlogHeaders == nil || id != r.binlogServer {
+			r.binlogServer = id
+			r.binlogHeaders = connect.Headers{HeaderBinlogServer: strconv.FormatUint(uint64(id), 10)}
+		}
 	case *replication.RotateEvent:
 		r.setFile(string(e.NextLogName))
 		// A real rotate (not the one the server sends on connecting) moves
@@ -617,6 +630,7 @@ func (r *streamer) queryEvent(h *replication.EventHeader, e *replication.QueryEv
 			base := r.source(ts, h, at)
 			base[srcQuery] = maskCredentials(string(q))
 			blk := newRecordBlock(1, 1, sourceWidth, 0)
+			blk.headers = r.binlogHeaders
 			out = append(out, blk.change(r.s.topicFor(db, table), nil, connect.OpTruncate, nil, nil, blk.source(&base, 0), at,
 				r.position(idx+1, 0)))
 		}
@@ -876,6 +890,7 @@ func (r *streamer) rowsEvent(h *replication.EventHeader, typ replication.EventTy
 	// then grows) with its images, key and source block.
 	n := rows - first
 	blk := newRecordBlock(n, images+2, images*ts.width+len(ts.keyAt)+sourceWidth, len(r.prefix)+32)
+	blk.headers = r.binlogHeaders
 	pos := func(event, row int) connect.Position {
 		return connect.Position{Partition: r.partition, Offset: blk.offset(r.prefix, event, row)}
 	}

@@ -9,6 +9,15 @@ import (
 	"github.com/openmessaging/connect-go/internal/buildinfo"
 )
 
+// HeaderBinlogServer is the header of every streamed change event naming
+// the binlog it was read from: the server_id of the server that wrote the
+// binlog file (from the file's format description event), which for events
+// replicated into a replica's binlog differs from the source block's
+// server_id (their origin's). Events with the same value have positions
+// (file, pos, row) in one binlog, so they are ordered by them:
+// mysqlsink's source.dedupe relies on it. Snapshot reads have none.
+const HeaderBinlogServer = "connect.binlog.server"
+
 // Source block fields (Debezium's names), in the order of Debezium's
 // io.debezium.connector.mysql.Source (and .mariadb.Source): its common
 // fields (SchemaFactory.sourceInfoSchemaBuilder), then the binlog ones.
@@ -253,6 +262,9 @@ type recordBlock struct {
 	rows  []connect.Struct
 	vals  []any
 	offs  []byte
+	// headers are the change events' headers (HeaderBinlogServer while
+	// streaming; shared, read-only), nil for none.
+	headers connect.Headers
 }
 
 type recordItem struct {
@@ -339,7 +351,7 @@ func (b *recordBlock) change(topic string, key *connect.Struct, op connect.Opera
 	if after != nil {
 		it.ch.After = after
 	}
-	it.rec = connect.Record{Topic: topic, Change: &it.ch, Timestamp: at, Position: pos}
+	it.rec = connect.Record{Topic: topic, Change: &it.ch, Timestamp: at, Position: pos, Headers: b.headers}
 	if key != nil {
 		it.rec.Key = key
 	}

@@ -279,3 +279,29 @@ func TestCompressedTransactionRows(t *testing.T) {
 		t.Errorf("after the payload: %v, %v", recs, err)
 	}
 }
+
+// Streamed change events say which binlog they were read from
+// (HeaderBinlogServer): the server_id of the binlog file's format
+// description event, which for replicated events differs from their
+// source block's server_id.
+func TestBinlogServerHeader(t *testing.T) {
+	r, h := newTestStreamer(t, benchTableMap())
+	fde := &replication.BinlogEvent{Header: &replication.EventHeader{EventType: replication.FORMAT_DESCRIPTION_EVENT, ServerID: 7},
+		Event: &replication.FormatDescriptionEvent{}}
+	if _, err := r.handle(fde, fde.Header, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.ServerID = 3 // replicated from server 3
+	recs, err := r.rowsEvent(h, replication.WRITE_ROWS_EVENTv2, &replication.RowsEvent{TableID: 7, Rows: benchRows(1, 2)}, 0, nil)
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	for _, rec := range recs {
+		if got := rec.Headers[HeaderBinlogServer]; got != "7" {
+			t.Errorf("header %s = %q, want 7", HeaderBinlogServer, got)
+		}
+		if got := rec.Change.Source.(*connect.Struct).Map()["server_id"]; got != int64(3) {
+			t.Errorf("source server_id %v, want 3", got)
+		}
+	}
+}
