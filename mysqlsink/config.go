@@ -128,8 +128,8 @@ func configSpec() connect.ConfigSpec {
 			Description: "exactly_once: the consumed transport positions are stored in offsets.table in the transaction that writes the rows, and records at or before a stored position are skipped; it needs transport offsets that outlive the process (RocketMQ, not the in-memory transport). at_least_once: rows only, a redelivered record is written again (idempotent with upsert)."},
 		{Name: KeyOffsetsTable, Default: "connect_sink_offsets", Validate: validTableName,
 			Description: "Table of the consumed positions under exactly_once ([database.]table; default in database); created when missing."},
-		{Name: KeySourceDedupe, Type: connect.FieldBool,
-			Description: "Default true under exactly_once without truncate.enabled, where it applies: also skip the change events of MySQL and MariaDB sources (connect-go's or Debezium's) that a restarted source published again, by remembering per transport queue the binlog position of the last one applied (stored with the queue's offset). Streamed events with a key only; snapshot reads are always applied. Set to false when the source's binlog positions are not comparable (see the package documentation)."},
+		{Name: KeySourceDedupe, Type: connect.FieldBool, Default: "false",
+			Description: "Under exactly_once: also skip the change events of connect-go's MySQL source that a restarted source published again, by remembering per transport queue and table the binlog position of the last one applied (stored with the queue's offset). For its preconditions (one topic route, no RESET MASTER, not with truncate.enabled) see the package documentation."},
 	}
 }
 
@@ -346,13 +346,9 @@ func parseSettings(spec connect.ConfigSpec, cfg connect.Config) (*settings, erro
 		batchSize:      cfg.Int(KeyBatchSize),
 		exactlyOnce:    cfg.Get(KeyDelivery) == DeliveryExactlyOnce,
 	}
-	// Unset means true under exactly_once without truncate.enabled: a
-	// default of true would be indistinguishable from a true set where it
-	// cannot be honoured.
-	dedupeSet := cfg.Get(KeySourceDedupe) != ""
-	s.dedupe = s.exactlyOnce && !s.truncate && (!dedupeSet || cfg.Bool(KeySourceDedupe))
+	s.dedupe = cfg.Bool(KeySourceDedupe)
 	switch {
-	case !dedupeSet || !cfg.Bool(KeySourceDedupe):
+	case !s.dedupe:
 	case !s.exactlyOnce:
 		errs.Add(KeySourceDedupe, "is true but it needs %s=%s (the positions are stored with the transport offsets)", KeyDelivery, DeliveryExactlyOnce)
 	case s.truncate:

@@ -9,16 +9,23 @@ import (
 
 	connect "github.com/openmessaging/connect-go"
 	"github.com/openmessaging/connect-go/mysqlsink"
+	"github.com/openmessaging/connect-go/mysqlsource"
 )
 
 // binlogEvent is a streamed insert of audit row seq, as the MySQL source
-// writes it: keyed by seq, at binlog position file:pos, row row of the
-// event, of server 1 named srv.
+// writes it: keyed by seq, at binlog position file:pos, row rowInEvent of
+// the event, of server 1 named srv, read from server 1's binlog.
 func binlogEvent(seq int64, file string, pos, rowInEvent int64) *connect.Record {
-	return &connect.Record{Key: row("seq", seq), Change: &connect.Change{Op: connect.OpCreate,
-		After: row("seq", seq, "ev", seq),
-		Source: map[string]any{"connector": "mysql", "name": "srv", "server_id": int64(1), "file": file,
-			"pos": pos, "row": rowInEvent, "snapshot": "false", "db": "a", "table": "audit"}}}
+	return &connect.Record{Key: row("seq", seq), Headers: connect.Headers{mysqlsource.HeaderBinlogServer: "1"},
+		Change: &connect.Change{Op: connect.OpCreate, After: row("seq", seq, "ev", seq),
+			Source: map[string]any{"connector": "mysql", "name": "srv", "server_id": int64(1), "file": file,
+				"pos": pos, "row": rowInEvent, "snapshot": "false", "db": "a", "table": "audit"}}}
+}
+
+// readFrom sets the binlog r was read from (mysqlsource's header).
+func readFrom(r *connect.Record, server string) *connect.Record {
+	r.Headers = connect.Headers{mysqlsource.HeaderBinlogServer: server}
+	return r
 }
 
 // republish returns the events with new transport offsets from off on
@@ -32,10 +39,11 @@ func republish(topic string, q int, off int64, evs ...*connect.Record) []*connec
 	return origins(topic, q, off, out...)
 }
 
-// auditLogConfig appends every change event's after image to audit_log.
+// auditLogConfig appends every change event's after image to audit_log,
+// with source.dedupe.
 func auditLogConfig(db *testDB, kv ...string) connect.Config {
 	return db.config(append([]string{"table.name.format", "audit_log", "insert.mode", "insert",
-		"primary.key.mode", "none", "delete.enabled", "false"}, kv...)...)
+		"primary.key.mode", "none", "delete.enabled", "false", "source.dedupe", "true"}, kv...)...)
 }
 
 // seqCounts returns how often each seq is in audit_log.
@@ -127,49 +135,47 @@ func TestSourceDedupeAppliesWhatItCannotCompare(t *testing.T) {
 		task.write(republish("t", 0, off, rs...)...)
 		off += int64(len(rs))
 	}
-	send(binlogEvent(1, "mysql-bin.000007", 5000, 0))
-
-	// Another server (a failover): its lower position is applied.
-	failover := binlogEvent(2, "mysql-bin.000001", 200, 0)
-	failover.Change.Source.(map[string]any)["server_id"] = int64(2)
-	send(failover)
-	// A snapshot read is applied again, and sets the mark to its
-	// position: the streamed event after it is applied too.
-	snap := binlogEvent(3, "mysql-bin.000001", 100, 0)
+	send(binlogEvent(1, "binlog.000120", 5000, 0))
+	// Read from another server's binlog (a failover to a replica): its
+	// events keep their origin's server_id, at lower positions in a binlog
+	// of the same name. Applied.
+	send(readFrom(binlogEvent(2, "binlog.000003", 200, 0), "2"))
+	// A snapshot read is applied again, and clears the mark: the streamed
+	// event after it is applied though at a lower position.
+	snap := readFrom(binlogEvent(3, "binlog.000003", 100, 0), "2")
 	snap.Change.Op = connect.OpRead
 	snap.Change.Source.(map[string]any)["snapshot"] = "true"
-	snap.Change.Source.(map[string]any)["server_id"] = int64(2)
 	send(snap, snap)
-	after := binlogEvent(4, "mysql-bin.000001", 150, 0)
-	after.Change.Source.(map[string]any)["server_id"] = int64(2)
+	after := readFrom(binlogEvent(4, "binlog.000003", 150, 0), "2")
 	send(after)
 	// An event without a key may be published again to another queue:
 	// never skipped; nor one whose message had no key (the key came from
 	// a transform of the sink).
-	keyless := binlogEvent(5, "mysql-bin.000001", 100, 0)
+	keyless := readFrom(binlogEvent(5, "binlog.000003", 100, 0), "2")
 	keyless.Key = nil
-	keyless.Change.Source.(map[string]any)["server_id"] = int64(2)
 	send(keyless)
-	transformed := binlogEvent(7, "mysql-bin.000001", 100, 0)
-	transformed.Change.Source.(map[string]any)["server_id"] = int64(2)
+	transformed := readFrom(binlogEvent(7, "binlog.000003", 100, 0), "2")
 	b := republish("t", 0, off, transformed)
 	b[0].Origin.Keyed = false
 	task.write(b...)
 	off++
 	// A table newly captured: its first events have marks of their own.
-	newTable := binlogEvent(8, "mysql-bin.000001", 120, 0)
-	newTable.Change.Source.(map[string]any)["server_id"] = int64(2)
+	newTable := readFrom(binlogEvent(8, "binlog.000003", 120, 0), "2")
 	newTable.Change.Source.(map[string]any)["table"] = "new_table"
 	send(newTable)
 	// Another source name has marks of its own.
-	other := binlogEvent(6, "mysql-bin.000001", 1, 0)
+	other := binlogEvent(6, "binlog.000001", 1, 0)
 	other.Change.Source.(map[string]any)["name"] = "other"
 	send(other)
+	// An event without the binlog header (Debezium's) is never skipped.
+	debezium := binlogEvent(9, "binlog.000003", 100, 0)
+	debezium.Headers = nil
+	send(debezium)
 	// And a copy of the last streamed event is skipped.
-	send(after)
+	send(readFrom(binlogEvent(4, "binlog.000003", 150, 0), "2"))
 
 	got := seqCounts(db)
-	want := map[string]int{"1": 1, "2": 1, "3": 2, "4": 1, "5": 1, "6": 1, "7": 1, "8": 1}
+	want := map[string]int{"1": 1, "2": 1, "3": 2, "4": 1, "5": 1, "6": 1, "7": 1, "8": 1, "9": 1}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("events written %v, want %v", got, want)
 	}
@@ -181,14 +187,15 @@ func TestSourceDedupeAppliesWhatItCannotCompare(t *testing.T) {
 func TestSourceDedupePrimaryKeyChange(t *testing.T) {
 	db := newTestDB(t)
 	db.exec("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))")
-	task := startTask(t, "pk", db.config("table.name.format", "items"))
+	task := startTask(t, "pk", db.config("table.name.format", "items", "source.dedupe", "true"))
 	src := func(pos int64) map[string]any {
 		return map[string]any{"connector": "mariadb", "name": "srv", "server_id": int64(1), "file": "mysql-bin.000003",
 			"pos": pos, "row": int64(0), "snapshot": "false", "db": "a", "table": "items"}
 	}
-	ins := &connect.Record{Key: row("id", int64(1)), Change: &connect.Change{Op: connect.OpCreate, After: row("id", int64(1), "name", "one"), Source: src(10)}}
-	del := &connect.Record{Key: row("id", int64(1)), Change: &connect.Change{Op: connect.OpDelete, Before: row("id", int64(1), "name", "one"), Source: src(20)}}
-	cre := &connect.Record{Key: row("id", int64(2)), Change: &connect.Change{Op: connect.OpCreate, After: row("id", int64(2), "name", "two"), Source: src(20)}}
+	hs := connect.Headers{mysqlsource.HeaderBinlogServer: "1"}
+	ins := &connect.Record{Key: row("id", int64(1)), Headers: hs, Change: &connect.Change{Op: connect.OpCreate, After: row("id", int64(1), "name", "one"), Source: src(10)}}
+	del := &connect.Record{Key: row("id", int64(1)), Headers: hs, Change: &connect.Change{Op: connect.OpDelete, Before: row("id", int64(1), "name", "one"), Source: src(20)}}
+	cre := &connect.Record{Key: row("id", int64(2)), Headers: hs, Change: &connect.Change{Op: connect.OpCreate, After: row("id", int64(2), "name", "two"), Source: src(20)}}
 	task.write(origins("t", 0, 0, ins, del, cre)...)
 	if got := fmt.Sprint(db.rows("SELECT * FROM items")); got != "[[2 two]]" {
 		t.Fatalf("after the key change: %s, want [[2 two]]", got)
@@ -200,8 +207,10 @@ func TestSourceDedupePrimaryKeyChange(t *testing.T) {
 	}
 }
 
-// Debezium's own JSON events (numbers as JSON numbers) are read the same.
-func TestSourceDedupeDebeziumJSON(t *testing.T) {
+// Debezium's own events say where in a binlog they are, not which binlog
+// (their server_id is the transaction's origin, the same on every server
+// of a replication topology): their copies are applied again.
+func TestSourceDedupeLeavesDebeziumEvents(t *testing.T) {
 	db := newTestDB(t)
 	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
 	task := startTask(t, "dbz", auditLogConfig(db))
@@ -226,8 +235,12 @@ func TestSourceDedupeDebeziumJSON(t *testing.T) {
 	task.write(origins("t", 0, 6, again...)...)
 	got := seqCounts(db)
 	for i := range 8 {
-		if c := got[fmt.Sprint(i)]; c != 1 {
-			t.Errorf("event %d written %d times, want once", i, c)
+		want := 1
+		if i >= 3 && i < 6 {
+			want = 2
+		}
+		if c := got[fmt.Sprint(i)]; c != want {
+			t.Errorf("event %d written %d times, want %d", i, c, want)
 		}
 	}
 }
@@ -270,46 +283,6 @@ func TestOffsetsTableOfAnEarlierVersion(t *testing.T) {
 	}
 }
 
-// With GTIDs, positions compare by the transaction's sequence number: after
-// a failover to a replica (binlog.resume=gtid) the events not yet read
-// keep the old primary's server_id but sit in the replica's binlog, at
-// lower file numbers; they are applied, and the copies of transactions
-// before the mark's are still skipped. The mark's own transaction found in
-// another server's binlog cannot be ordered within: applied again (a
-// duplicate, never a skipped event).
-func TestSourceDedupeGTIDs(t *testing.T) {
-	db := newTestDB(t)
-	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
-	task := startTask(t, "gtid", auditLogConfig(db))
-	ev := func(seq int64, gtid, file string, pos int64) *connect.Record {
-		e := binlogEvent(seq, file, pos, 0)
-		e.Change.Source.(map[string]any)["gtid"] = gtid
-		return e
-	}
-	const uuid = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
-	var off int64
-	send := func(rs ...*connect.Record) {
-		t.Helper()
-		task.write(republish("t", 0, off, rs...)...)
-		off += int64(len(rs))
-	}
-	send(ev(1, uuid+":41", "binlog.000120", 900), ev(2, uuid+":42", "binlog.000120", 1200))
-	// The replica: copies of 41 (skipped) and 42 (the mark's transaction:
-	// applied again), and 43, never read, at lower positions.
-	send(ev(1, uuid+":41", "binlog.000003", 300), ev(2, uuid+":42", "binlog.000003", 400), ev(3, uuid+":43", "binlog.000003", 500))
-	// Transaction 44 read partly on the primary, then from the replica.
-	send(ev(4, uuid+":44", "binlog.000120", 1500))
-	send(ev(4, uuid+":44", "binlog.000003", 600), ev(5, uuid+":44", "binlog.000003", 650))
-	// MariaDB's GTIDs: domain-server-sequence, ordered by sequence within
-	// the domain whatever the server.
-	send(ev(6, "0-1-10", "mysql-bin.000009", 100), ev(7, "0-2-11", "mysql-bin.000001", 50), ev(6, "0-1-10", "mysql-bin.000009", 100))
-	got := seqCounts(db)
-	want := map[string]int{"1": 1, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 1}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("events written %v, want %v", got, want)
-	}
-}
-
 // A batch put over the cached marks of the task's last commit and rolled
 // back (its table dropped under it) leaves no mark behind: put again, it
 // is written.
@@ -343,15 +316,15 @@ func TestSourceDedupeRolledBackMarks(t *testing.T) {
 
 // A truncate event has no key: copied by a restarted source it is applied
 // again, so skipping the copies of the rows after it would lose them.
-// truncate.enabled therefore turns source.dedupe off by default, and the
-// two set together are a field error.
+// The two set together are a field error; without source.dedupe the copies
+// are applied again, as they came.
 func TestSourceDedupeAndTruncate(t *testing.T) {
 	db := newTestDB(t)
 	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
 	trunc := &connect.Record{Change: &connect.Change{Op: connect.OpTruncate,
 		Source: map[string]any{"connector": "mysql", "name": "srv", "server_id": int64(1), "file": "binlog.000001",
 			"pos": int64(150), "row": int64(0), "snapshot": "false", "db": "a", "table": "audit"}}}
-	task := startTask(t, "trunc", auditLogConfig(db, "truncate.enabled", "true"))
+	task := startTask(t, "trunc", auditLogConfig(db, "truncate.enabled", "true", "source.dedupe", "false"))
 	task.write(republish("t", 0, 0, binlogEvent(1, "binlog.000001", 100, 0))...)
 	task.write(republish("t", 1, 0, trunc)...)
 	task.write(republish("t", 0, 1, binlogEvent(2, "binlog.000001", 200, 0))...)
@@ -366,5 +339,52 @@ func TestSourceDedupeAndTruncate(t *testing.T) {
 	cfg := c.Spec().Config.Apply(auditLogConfig(db, "truncate.enabled", "true", "source.dedupe", "true", "connector.class", "MySQLSink", "topics", "t"))
 	if err := c.Validate(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "source.dedupe") {
 		t.Errorf("source.dedupe=true with truncate.enabled=true: %v, want a field error", err)
+	}
+}
+
+// A source follows a delete with a tombstone (Debezium's, or mysqlsource's
+// tombstones.on.delete), in the same queue right after it. When the
+// delete's copy is skipped, so is the tombstone's: applied, it would delete
+// the row again after the copies of the changes that followed it were
+// skipped. Also when the delete's copy ends one transaction and the
+// tombstone's begins the next, in another task.
+func TestSourceDedupeTombstoneAfterSkippedDelete(t *testing.T) {
+	db := newTestDB(t)
+	db.exec("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20))")
+	cfg := db.config("table.name.format", "items", "source.dedupe", "true")
+	hs := connect.Headers{mysqlsource.HeaderBinlogServer: "1"}
+	src := func(pos int64) map[string]any {
+		return map[string]any{"connector": "mysql", "name": "srv", "server_id": int64(1), "file": "mysql-bin.000003",
+			"pos": pos, "row": int64(0), "snapshot": "false", "db": "a", "table": "items"}
+	}
+	events := func() []*connect.Record {
+		return []*connect.Record{
+			{Key: row("id", int64(1)), Headers: hs, Change: &connect.Change{Op: connect.OpCreate, After: row("id", int64(1), "name", "one"), Source: src(10)}},
+			{Key: row("id", int64(1)), Headers: hs, Change: &connect.Change{Op: connect.OpDelete, Before: row("id", int64(1), "name", "one"), Source: src(20)}},
+			{Key: row("id", int64(1))}, // the tombstone
+			{Key: row("id", int64(1)), Headers: hs, Change: &connect.Change{Op: connect.OpCreate, After: row("id", int64(1), "name", "again"), Source: src(30)}},
+		}
+	}
+	a := startTask(t, "tomb", cfg)
+	a.write(origins("t", 0, 0, events()...)...)
+	want := "[[1 again]]"
+	if got := fmt.Sprint(db.rows("SELECT * FROM items")); got != want {
+		t.Fatalf("rows %s, want %s", got, want)
+	}
+	// The source restarted from the first event: copies at 4..7, the
+	// delete's last in one transaction, the tombstone first in the next,
+	// of another task.
+	copies := origins("t", 0, 4, events()...)
+	a.write(copies[:2]...)
+	a.Stop(context.Background())
+	b := startTask(t, "tomb", cfg)
+	b.write(copies[2:]...)
+	if got := fmt.Sprint(db.rows("SELECT * FROM items")); got != want {
+		t.Errorf("after the copies: rows %s, want %s", got, want)
+	}
+	// A tombstone that does not follow a skipped delete is applied.
+	b.write(origins("t", 0, 8, &connect.Record{Key: row("id", int64(1))})...)
+	if got := fmt.Sprint(db.rows("SELECT * FROM items")); got != "[]" {
+		t.Errorf("after a tombstone of its own: rows %s, want []", got)
 	}
 }

@@ -70,62 +70,64 @@
 // The transport offsets cover the way from the transport to the target. A
 // source that is killed publishes again, after a restart, what it
 // published after its last stored position: new messages with new
-// offsets. For the change events of MySQL and MariaDB sources (connect-go's
-// mysqlsource and Debezium's connectors, read from the source block's
-// connector, name, db, table, server_id, gtid, file, pos and row),
-// source.dedupe (default true under exactly_once, unless truncate.enabled)
-// skips those copies too: each queue's offset row also holds, per source
-// name and table, the position of the last streamed event applied,
-// written in the same transaction, and a streamed event at or before it is
-// skipped (counted as "replayed" in the task's progress). It holds because
-// a queue carries its source's events in binlog order (the runtime
-// publishes a source task's batches one after another, a queue's messages
-// in order, and nothing after a batch that failed or was skipped) and a
-// copy lands in the queue of its first copy (the queue of a message with a
-// key is fixed by its key: connect.Origin.Keyed). So TestReplicationKill9
-// kills a worker, and connectd, running the source and the sinks five
-// times each, and an insert-only audit table still holds each event once.
+// offsets. For the change events of connect-go's MySQL source (mysqlsource),
+// source.dedupe=true (off by default; under exactly_once) skips those
+// copies too: each queue's offset row also holds, per source name and
+// table, the binlog position of the last streamed event applied, written
+// in the same transaction, and a streamed event at or before it is skipped
+// (counted as "replayed" in the task's progress), as is the tombstone right
+// after a skipped delete. The position is the source block's file, pos and
+// row in the binlog the header mysqlsource.HeaderBinlogServer names (the
+// server that wrote it: the source block's server_id is the transaction's
+// origin, the same in a primary's and its replicas' binlogs); binlog files
+// compare by number (mysql-bin.999999 before mysql-bin.1000000), and the
+// delete and create of a primary key change, which share a row, in that
+// order.
 //
-// Positions compare, with GTIDs, by the transaction's sequence number
-// within its GTID source (a MySQL server UUID, a MariaDB domain), which
-// holds across a failover to a replica (binlog.resume=gtid), and within a
-// transaction by pos and row in the same binlog file; without GTIDs, by
-// binlog file number (mysql-bin.999999 before mysql-bin.1000000), pos and
-// row on the same server_id and binlog base name. Where the position
-// cannot tell, the event is applied:
+// It holds because a queue carries its source's events in binlog order
+// (the runtime publishes a source task's batches one after another, a
+// queue's messages in order, and nothing after a batch that failed or was
+// skipped) and a copy lands in the queue of its first copy (the queue of a
+// message with a key is fixed by its key: connect.Origin.Keyed).
+// TestReplicationKill9 kills a worker, and connectd, running the source
+// and the sinks five times each, and an insert-only audit table still
+// holds each event once. Where the position cannot tell, the event is
+// applied:
 //
 //	messages without a key      applied (a copy may go to another queue, so its
 //	                            queue's marks say nothing about it), also when a
 //	                            transform of the sink gave the record a key
-//	snapshot reads (op r)       applied, and they clear their table's marks (a new
+//	snapshot reads (op r)       applied, and they clear their table's mark (a new
 //	                            snapshot follows a reset of the source's positions):
 //	                            a snapshot cut by a kill emits its last rows again,
 //	                            so an insert-only table can get those twice
-//	a failover                  the copies of the transaction being read when the
-//	                            source moved, found in the other server's binlog,
-//	                            are applied again; without GTIDs the positions of
-//	                            another server_id or binlog name replace the mark
-//	other sources, transforms   not read: a record without a MySQL/MariaDB source
-//	that drop the envelope      block (ExtractNewRecordState) is never skipped
-//	truncate events             have no key: with truncate.enabled, source.dedupe is
-//	                            off by default and setting it is a field error, as the
-//	                            copy of a TRUNCATE would be applied again and the
-//	                            copies of the rows after it skipped
+//	another binlog              applied, the mark replaced: after a failover, the
+//	                            copies read from the other server are applied again
+//	Debezium's events           not read: they do not say which binlog their position
+//	                            is in, so their copies are applied again
+//	other sources, transforms   not read: a record without a MySQL source block, or
+//	that drop the envelope      without the header (ExtractNewRecordState), is applied
 //
-// What source.dedupe assumes, and how to break it (set it to false then):
-// that a restarted source emits the same events again at the same
-// positions. MySQL's compressed transactions (binlog_transaction_compression)
-// put every row event of a transaction at the payload's position;
-// mysqlsource numbers their rows through the payload, Debezium restarts
-// row at 0 in each event, so Debezium's events of compressed transactions
-// need source.dedupe=false. Changing a source's skipped.operations or
-// filters and rewinding it, two connectors with the same name (topic
-// prefix) writing into one topic, RESET MASTER (RESET BINARY LOGS) on the
-// source (the positions start again: reset the sink's offset rows along
-// with the source's positions) and a change of a topic's queue count (keys
-// move to other queues: reset the offset rows, as for the transport
-// offsets) all break it. The positions are stored with the transport
-// offsets, so source.dedupe=true with at_least_once is a field error.
+// Why it is off by default: it assumes what the sink cannot check, and
+// breaking an assumption can skip an event that was never applied:
+//
+//	the topic's route           a key stays on its queue: with RocketMQ, a broker that
+//	                            leaves or joins the topic's route, or a new queue count,
+//	                            moves keys (while the source replays, copies can then be
+//	                            taken for applied events): reset the offset rows then
+//	the source's binlog         the same events at the same positions again: not after
+//	                            RESET MASTER (RESET BINARY LOGS) with the same server_id
+//	                            (reset the offset rows with the source's positions),
+//	                            nor a change of the source's skipped.operations or
+//	                            filters replayed over
+//	one source per topic        two connectors with the same name (topic prefix)
+//	                            writing into one topic interleave their binlogs
+//	truncate.enabled            a truncate event has no key: its copy would be applied
+//	                            again and the copies of the rows after it skipped, so
+//	                            the two together are a field error
+//
+// The positions are stored with the transport offsets, so source.dedupe
+// with at_least_once is a field error.
 //
 // # Records
 //
@@ -220,8 +222,8 @@
 //	delivery              at_least_once (default), exactly_once (needs transport offsets that
 //	                      outlive the process: RocketMQ)
 //	offsets.table         connect_sink_offsets ([database.]table), created when missing
-//	source.dedupe         true under exactly_once without truncate.enabled: skip the change events
-//	                      a restarted MySQL source published again (see "A source restarted")
+//	source.dedupe         false; true under exactly_once: also skip the change events a restarted
+//	                      mysqlsource published again (see "A source restarted")
 //
 // The runtime's own settings (topics, tasks.max, batch.size.max,
 // errors.tolerance, errors.deadletterqueue.topic.name, errors.retry.*)

@@ -44,7 +44,7 @@ func (o *offsets) create(ctx context.Context) error {
   topic VARCHAR(255) NOT NULL,
   queue INT NOT NULL,
   `+"`offset`"+` BIGINT NOT NULL,
-  source_positions TEXT NULL,
+  source_positions MEDIUMTEXT NULL,
   updated TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   PRIMARY KEY (connector, topic, queue)
 ) ENGINE=InnoDB`)
@@ -57,7 +57,7 @@ func (o *offsets) create(ctx context.Context) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	_, err = o.db.ExecContext(ctx, "ALTER TABLE "+o.table+" ADD COLUMN source_positions TEXT NULL AFTER `offset`")
+	_, err = o.db.ExecContext(ctx, "ALTER TABLE "+o.table+" ADD COLUMN source_positions MEDIUMTEXT NULL AFTER `offset`")
 	if code(err) == errDupFieldName { // another task added it
 		err = nil
 	}
@@ -136,7 +136,7 @@ func (o *offsets) writeLockQuery(w *writer, qs []queueKey) {
 // lock runs the lockQuery q on conn, after START TRANSACTION in the same
 // round trip when begin is set, and reads the stored offsets into stored
 // and the marks into ms.
-func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]int64, ms map[queueKey]marks) error {
+func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]int64, ms map[queueKey]*queueMarks) error {
 	q, args := o.lockQuery(qs)
 	if begin {
 		q = "START TRANSACTION; " + q
@@ -161,7 +161,7 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 // scan reads the result of a lockQuery (after START TRANSACTION's, when
 // it began one) into stored and ms (the queues with marks) and returns how
 // many rows it read.
-func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKey]marks) (int, error) {
+func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKey]*queueMarks) (int, error) {
 	if cols, _ := rows.Columns(); len(cols) == 0 && !rows.NextResultSet() {
 		// START TRANSACTION's empty result first, with some servers.
 		return 0, fmt.Errorf("lock the stored offsets: no result (%v)", rows.Err())
@@ -194,7 +194,7 @@ func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKe
 
 // storeQuery returns the statement that writes the offsets and marks of
 // qs.
-func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64, ms map[queueKey]marks) (string, []any) {
+func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64, ms map[queueKey]*queueMarks) (string, []any) {
 	slices.SortFunc(qs, compareQueues)
 	var b strings.Builder
 	args := make([]any, 0, 5*len(qs))

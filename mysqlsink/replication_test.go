@@ -72,6 +72,9 @@ func replConnectors(srv server, run, prefix, database, delivery, sourceDB string
 	items := connect.Config{"topics": prefix + "items", "table.name.format": "${source.table}"}
 	audit := connect.Config{"topics": prefix + "audit", "table.name.format": "audit_log", "insert.mode": "insert",
 		"primary.key.mode": "none", "delete.enabled": "false"}
+	if delivery == mysqlsink.DeliveryExactlyOnce {
+		common["source.dedupe"] = "true"
+	}
 	out := map[string]connect.Config{}
 	for name, cfg := range map[string]connect.Config{"items": items, "audit": audit} {
 		for k, v := range common {

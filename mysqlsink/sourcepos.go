@@ -14,63 +14,74 @@ import (
 
 // A source that is restarted publishes again what it published after its
 // last stored position: new messages, with new transport offsets, that the
-// stored transport offsets cannot tell from the first ones. Under
-// exactly_once with source.dedupe, the sink therefore also remembers, per
-// transport queue, source and table, the binlog position of the last
-// streamed change event it applied (a mark, stored in the queue's offsets
-// row in the same transaction as the rows), and skips a change event at or
-// before it.
+// stored transport offsets cannot tell from the first ones. With
+// source.dedupe the sink therefore also remembers, per transport queue,
+// source and table, the binlog position of the last streamed change event
+// it applied (a mark, stored in the queue's offsets row in the same
+// transaction as the rows), and skips a change event at or before it.
 //
 // Why per queue: one source's events spread over the queues by key, so a
 // queue holds a subsequence of the binlog in binlog order (the runtime
 // publishes a source task's batches one after the other, each queue's
 // messages in order, and nothing after a batch that failed or was skipped),
 // and a re-published event lands in the queue of its first copy (the queue
-// of a keyed message is fixed by its key; events of messages without a key
-// are never skipped nor marked). So every event of the queue before the
-// mark was applied before it, and an event at or before the mark is a
-// copy. Per table too, so that a table newly captured (its events in the
-// replayed stretch published for the first time) is not held against the
-// marks of the others.
+// of a keyed message is fixed by its key, while the topic's route stays;
+// messages without a key are never skipped nor marked). So every event of
+// the queue before the mark was applied before it, and an event at or
+// before the mark is a copy. Per table too, so that a table newly captured
+// (its events in the replayed stretch published for the first time) is not
+// held against the marks of the others.
 //
-// How positions compare: with GTIDs, by the transaction's sequence number
-// within its GTID source (a MySQL server UUID, a MariaDB domain), which
-// survives a failover to another server (whose binlog files and positions
-// differ, while the events of replicated transactions keep their origin's
-// server_id); within one transaction by file position only in the same
-// binlog file. Without GTIDs, by binlog file number, position and row, on
-// the same server_id and binlog base name. What cannot be compared is
-// applied.
+// Positions (file, pos, row) order the events of one binlog. Which binlog
+// an event was read from is mysqlsource's HeaderBinlogServer (the server_id
+// of the server that wrote it: the source block's server_id is the
+// transaction's origin, the same in a primary's and its replicas' binlogs).
+// Events without the header (Debezium's) are not deduplicated; positions
+// of another binlog than the mark's replace it.
 
-// srcPos is where a streamed change event of MySQL or MariaDB is: the
-// source block's server_id, file, pos (the row event's position), row (the
-// row in the event) and the sequence number of its GTID. Rank orders the
-// two events of a primary key change, which share one row: the delete (0)
-// before the create (1).
+// headerBinlogServer is mysqlsource.HeaderBinlogServer (a connector does
+// not import another).
+const headerBinlogServer = "connect.binlog.server"
+
+// srcPos is where a streamed change event is in the binlog it was read
+// from: the binlog's writer (Binlog), file, pos (the row event's position)
+// and row (the row in the event, or in a compressed transaction). Rank
+// orders the two events of a primary key change, which share one row: the
+// delete (0) before the create (1).
 type srcPos struct {
-	Server int64  `json:"server_id"`
+	Binlog string `json:"binlog"`
 	File   string `json:"file"`
 	Pos    int64  `json:"pos"`
 	Row    int64  `json:"row"`
 	Rank   int8   `json:"rank,omitempty"`
-	Seq    int64  `json:"gtid_seq,omitempty"` // with a GTID (the mark's key names its source)
 }
 
-// marks are the positions of a queue's last applied change events, by
-// markKey.
-type marks map[string]srcPos
+// queueMarks are source.dedupe's state of one queue.
+type queueMarks struct {
+	// Positions holds the position of the last streamed change event
+	// applied, by markKey.
+	Positions map[string]srcPos `json:"positions,omitempty"`
+	// Tombstone is the transport offset right after a delete skipped as a
+	// copy, 0 for none: the tombstone a source writes after a delete sits
+	// there and is a copy too. Applied, it would delete the row again
+	// after the copies of the changes that followed it were skipped.
+	Tombstone int64 `json:"tombstone,omitempty"`
+}
 
 // sourceEvent is what source.dedupe reads of a change event.
 type sourceEvent struct {
-	key      string // markKey
-	table    string // name/db.table: the prefix of the marks a snapshot read clears
+	key      string // markKey: source name, database, table
 	pos      srcPos
 	snapshot bool // a snapshot read: never skipped
+	delete   bool
 }
 
-// sourceEventOf reads the source block of a MySQL or MariaDB change event
-// (connect-go's or Debezium's): ok is false for any other record.
-func sourceEventOf(op connect.Operation, source any) (ev sourceEvent, ok bool) {
+// markKey names the marks of a source's table, unambiguously.
+func markKey(name, db, table string) string { return name + "\x1f" + db + "\x1f" + table }
+
+// sourceEventOf reads a MySQL or MariaDB change event of mysqlsource (the
+// source block and HeaderBinlogServer): ok is false for any other record.
+func sourceEventOf(op connect.Operation, source any, headers connect.Headers) (ev sourceEvent, ok bool) {
 	if source == nil {
 		return ev, false
 	}
@@ -84,20 +95,6 @@ func sourceEventOf(op connect.Operation, source any) (ev sourceEvent, ok bool) {
 	default:
 		return ev, false
 	}
-	name := str("name")
-	if name == "" {
-		return ev, false
-	}
-	if ev.pos.File = str("file"); ev.pos.File == "" {
-		return ev, false
-	}
-	var okServer, okPos, okRow bool
-	ev.pos.Server, okServer = intField(source, "server_id")
-	ev.pos.Pos, okPos = intField(source, "pos")
-	ev.pos.Row, okRow = intField(source, "row")
-	if !okServer || !okPos || !okRow {
-		return ev, false
-	}
 	switch v, _ := connect.Lookup(source, "snapshot"); s := v.(type) {
 	case nil:
 	case bool:
@@ -107,35 +104,33 @@ func sourceEventOf(op connect.Operation, source any) (ev sourceEvent, ok bool) {
 	default:
 		return ev, false
 	}
-	if op == connect.OpCreate {
-		ev.pos.Rank = 1 // after the delete of a primary key change at the same row
+	name := str("name")
+	if name == "" {
+		return ev, false
 	}
-	ev.table = name + "/" + str("db") + "." + str("table") + "/"
-	ev.key = ev.table
-	if src, seq, ok := gtidOf(str("gtid")); ok {
-		ev.key += src
-		ev.pos.Seq = seq
+	ev.key = markKey(name, str("db"), str("table"))
+	if ev.snapshot {
+		return ev, true // clears the table's mark
+	}
+	if ev.pos.Binlog = headers[headerBinlogServer]; ev.pos.Binlog == "" {
+		return ev, false
+	}
+	if ev.pos.File = str("file"); ev.pos.File == "" {
+		return ev, false
+	}
+	var okPos, okRow bool
+	ev.pos.Pos, okPos = intField(source, "pos")
+	ev.pos.Row, okRow = intField(source, "row")
+	if !okPos || !okRow {
+		return ev, false
+	}
+	switch op {
+	case connect.OpCreate:
+		ev.pos.Rank = 1 // after the delete of a primary key change at the same row
+	case connect.OpDelete:
+		ev.delete = true
 	}
 	return ev, true
-}
-
-// gtidOf splits a GTID into its source and sequence number: MySQL's
-// UUID:N, MariaDB's DOMAIN-SERVER-N (whose sequence numbers grow per
-// domain).
-func gtidOf(g string) (source string, seq int64, ok bool) {
-	if g == "" {
-		return "", 0, false
-	}
-	if u, n, found := strings.Cut(g, ":"); found {
-		seq, err := strconv.ParseInt(n, 10, 64)
-		return "uuid " + u, seq, err == nil && u != ""
-	}
-	parts := strings.Split(g, "-")
-	if len(parts) != 3 {
-		return "", 0, false
-	}
-	seq, err := strconv.ParseInt(parts[2], 10, 64)
-	return "domain " + parts[0], seq, err == nil
 }
 
 // intField returns an integer field of a source block, as a typed block
@@ -176,77 +171,70 @@ func binlogFile(f string) (base string, n uint64) {
 	return f[:i], n
 }
 
-// compare orders p and m, both positions of one mark key; comparable is
-// false when their order is unknown (see above).
+// compare orders p and m when both are positions in one binlog (the same
+// writer and binlog base name); comparable is false otherwise.
 func (p srcPos) compare(m srcPos) (c int, comparable bool) {
-	if p.Seq != 0 || m.Seq != 0 { // with GTIDs
-		if c := cmp.Compare(p.Seq, m.Seq); c != 0 {
-			return c, true
-		}
-		if p.File != m.File {
-			return 0, false // one transaction in two servers' binlogs
-		}
-		return cmp.Or(cmp.Compare(p.Pos, m.Pos), cmp.Compare(p.Row, m.Row), cmp.Compare(p.Rank, m.Rank)), true
-	}
 	pb, pn := binlogFile(p.File)
 	mb, mn := binlogFile(m.File)
-	if p.Server != m.Server || pb != mb {
+	if p.Binlog != m.Binlog || pb != mb {
 		return 0, false
 	}
 	return cmp.Or(cmp.Compare(pn, mn), cmp.Compare(p.Pos, m.Pos), cmp.Compare(p.Row, m.Row), cmp.Compare(p.Rank, m.Rank)), true
 }
 
-// apply decides about ev, a change event read from a queue with the marks
-// ms: it reports whether ev was applied before (at or before its mark),
-// and otherwise makes ev the mark, returning the marks to keep (ms, or a
-// new map when ms was nil).
+// apply decides about ev, a change event read from the queue of qm: it
+// reports whether ev was applied before (at or before its mark), and
+// otherwise makes ev the mark. It returns the marks to keep (qm, or new
+// ones when qm was nil).
 //
 // A snapshot read is never skipped (snapshot rows all share the position
 // the binlog is read from after the snapshot; a snapshot cut by a restart
-// emits its last rows again) and clears the marks of its table: a new
-// snapshot follows a reset of the source's positions (RESET MASTER, say),
-// whose events must not be mistaken for copies. A position that cannot be
+// emits its last rows again) and clears its table's mark: a new snapshot
+// follows a reset of the source's positions (RESET MASTER, say), whose
+// events must not be mistaken for copies. A position that cannot be
 // compared with the mark replaces it, so duplicates are possible there,
 // never a skipped event.
-func (ms marks) apply(ev sourceEvent) (dup bool, out marks) {
+func (qm *queueMarks) apply(ev sourceEvent) (dup bool, out *queueMarks) {
 	if ev.snapshot {
-		for k := range ms {
-			if strings.HasPrefix(k, ev.table) {
-				delete(ms, k)
+		if qm != nil {
+			delete(qm.Positions, ev.key)
+		}
+		return false, qm
+	}
+	if qm != nil {
+		if m, ok := qm.Positions[ev.key]; ok {
+			if c, comparable := ev.pos.compare(m); comparable && c <= 0 {
+				return true, qm
 			}
 		}
-		return false, ms
+	} else {
+		qm = &queueMarks{}
 	}
-	if m, ok := ms[ev.key]; ok {
-		if c, comparable := ev.pos.compare(m); comparable && c <= 0 {
-			return true, ms
-		}
+	if qm.Positions == nil {
+		qm.Positions = map[string]srcPos{}
 	}
-	if ms == nil {
-		ms = marks{}
-	}
-	ms[ev.key] = ev.pos
-	return false, ms
+	qm.Positions[ev.key] = ev.pos
+	return false, qm
 }
 
-// encode returns the column value of ms: JSON, or nil (NULL) when empty.
-func (ms marks) encode() any {
-	if len(ms) == 0 {
+// encode returns the column value of qm: JSON, or nil (NULL) when empty.
+func (qm *queueMarks) encode() any {
+	if qm == nil || len(qm.Positions) == 0 && qm.Tombstone == 0 {
 		return nil
 	}
-	b, _ := json.Marshal(map[string]srcPos(ms))
+	b, _ := json.Marshal(qm)
 	return string(b)
 }
 
 // decodeMarks reads the column value of a queue's marks.
-func decodeMarks(v sql.NullString) (marks, error) {
+func decodeMarks(v sql.NullString) (*queueMarks, error) {
 	if !v.Valid || v.String == "" {
 		return nil, nil
 	}
-	var ms marks
-	if err := json.Unmarshal([]byte(v.String), &ms); err != nil {
+	var qm queueMarks
+	if err := json.Unmarshal([]byte(v.String), &qm); err != nil {
 		// Not written by this connector: trying again cannot help.
 		return nil, connect.Fatal(fmt.Errorf("the source positions %q cannot be read (delete them, or the row, to start the queue's marks anew): %w", v.String, err))
 	}
-	return ms, nil
+	return &qm, nil
 }

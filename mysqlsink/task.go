@@ -46,8 +46,8 @@ type task struct {
 	// marks holds, for the queues locked in tx, the positions of the
 	// last change events applied by source (source.dedupe; sourcepos.go),
 	// including those of tx itself. lastMarks are those of last.
-	marks     map[queueKey]marks
-	lastMarks map[queueKey]marks
+	marks     map[queueKey]*queueMarks
+	lastMarks map[queueKey]*queueMarks
 	dirty     []queueKey // queues of stored to write before commit
 	// last holds the offsets of the queues the task's last commit held:
 	// unless another task wrote them since, what the next transaction
@@ -218,15 +218,9 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 				t.dirty = append(t.dirty, q)
 			}
 			t.stored[q] = r.Origin.Offset
-			if t.s.dedupe && errs[i] == nil && r.Origin.Keyed {
-				if ev, ok := sourceEventOf(ops[i].change, ops[i].source); ok {
-					dup, ms := t.marks[q].apply(ev)
-					t.marks[q] = ms
-					if dup {
-						replayed++
-						continue
-					}
-				}
+			if t.s.dedupe && errs[i] == nil && t.isCopy(q, r, &ops[i]) {
+				replayed++
+				continue
 			}
 			fresh[i] = true
 		}
@@ -260,7 +254,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		if err := t.session(ctx); err != nil {
 			return err
 		}
-		t.stored, t.marks, t.dirty = map[queueKey]int64{}, map[queueKey]marks{}, t.dirty[:0]
+		t.stored, t.marks, t.dirty = map[queueKey]int64{}, map[queueKey]*queueMarks{}, t.dirty[:0]
 		t.ahead, t.aheadQs = true, nil
 	}
 	if t.ahead && (len(batch) == 0 || slices.ContainsFunc(batch, func(p *prepared) bool { return p.moveFrom != nil })) {
@@ -285,6 +279,33 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		return &connect.BatchError{Failed: failed}
 	}
 	return nil
+}
+
+// isCopy reports whether r, read from queue q after the queue's stored
+// offset, is a copy a restarted source published again (source.dedupe;
+// see sourcepos.go), and keeps q's marks.
+func (t *task) isCopy(q queueKey, r *connect.Record, o *op) bool {
+	qm := t.marks[q]
+	tombstone := int64(0)
+	if qm != nil {
+		tombstone, qm.Tombstone = qm.Tombstone, 0
+	}
+	if o.change == "" && r.Value == nil && r.Origin.Offset == tombstone {
+		return true // the tombstone of a delete skipped as a copy
+	}
+	if !r.Origin.Keyed {
+		return false
+	}
+	ev, ok := sourceEventOf(o.change, o.source, r.Headers)
+	if !ok {
+		return false
+	}
+	dup, qm := qm.apply(ev)
+	t.marks[q] = qm
+	if dup && ev.delete {
+		qm.Tombstone = r.Origin.Offset + 1
+	}
+	return dup
 }
 
 // mayChangeTable reports whether looking up o's table may run DDL: the
@@ -320,7 +341,7 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 		if err := t.session(ctx); err != nil {
 			return err
 		}
-		t.stored, t.marks, t.dirty = make(map[queueKey]int64, len(qs)), make(map[queueKey]marks, len(qs)), t.dirty[:0]
+		t.stored, t.marks, t.dirty = make(map[queueKey]int64, len(qs)), make(map[queueKey]*queueMarks, len(qs)), t.dirty[:0]
 		for _, q := range qs {
 			t.stored[q] = t.last[q]
 			if m := t.lastMarks[q]; m != nil {
@@ -456,7 +477,7 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 	if err := t.session(ctx); err != nil {
 		return err
 	}
-	t.stored, t.marks, t.dirty = map[queueKey]int64{}, map[queueKey]marks{}, t.dirty[:0]
+	t.stored, t.marks, t.dirty = map[queueKey]int64{}, map[queueKey]*queueMarks{}, t.dirty[:0]
 	if len(qs) == 0 {
 		if _, err := t.conn.ExecContext(ctx, "START TRANSACTION"); err != nil {
 			t.dropConn()
@@ -531,7 +552,7 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	}
 	defer rows.Close()
 	found := make(map[queueKey]int64, len(qs))
-	if _, err := t.offs.scan(rows, found, map[queueKey]marks{}); err != nil {
+	if _, err := t.offs.scan(rows, found, map[queueKey]*queueMarks{}); err != nil {
 		return t.lockErr(err)
 	}
 	if len(found) != len(qs) {
@@ -584,7 +605,7 @@ func (t *task) commit() error {
 	}
 	if t.offs != nil {
 		if t.last == nil {
-			t.last, t.lastMarks = make(map[queueKey]int64, len(stored)), make(map[queueKey]marks, len(stored))
+			t.last, t.lastMarks = make(map[queueKey]int64, len(stored)), make(map[queueKey]*queueMarks, len(stored))
 		}
 		maps.Copy(t.last, stored)
 		for q := range stored {

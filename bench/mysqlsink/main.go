@@ -15,10 +15,10 @@
 //     sink task of the runtime (batch.size.max=-batch), upserted by primary
 //     key, from creating the connector until the task reported every row
 //     committed;
-//   - exactly_once_cdc: exactly_once with the rows as streamed change
-//     events of the MySQL source instead (op c, Debezium's envelope with a
-//     source block of a binlog position per row), whose positions
-//     source.dedupe checks and stores;
+//   - exactly_once_cdc: exactly_once with source.dedupe and the rows as
+//     streamed change events of the MySQL source instead (op c, Debezium's
+//     envelope with a source block of a binlog position per row, and the
+//     binlog header), whose positions source.dedupe checks and stores;
 //   - end to end: the baseline's first table copied by the MySQL source
 //     (its snapshot, typed rows with their schemas in Kafka's JSON
 //     envelope) through the in-memory transport into another table by the
@@ -333,6 +333,7 @@ func sink(srv server, database, table, delivery string) (float64, float64, error
 				"connector": "mysql", "name": "bench", "server_id": int64(1), "file": fmt.Sprintf("mysql-bin.%06d", 1+i/1000),
 				"pos": int64(4 + 10000*(i/100%10)), "row": int64(i % 100), "snapshot": "false", "db": database, "table": "src"}}
 			rec.Value = nil
+			rec.Headers = connect.Headers{mysqlsource.HeaderBinlogServer: "1"}
 		}
 		m, err := cv.Encode(rec)
 		if err != nil {
@@ -357,7 +358,7 @@ func sink(srv server, database, table, delivery string) (float64, float64, error
 	if err := rt.CreateConnector(ctx, "bench-"+table, connect.Config{"connector.class": "MySQLSink", "topics": table,
 		"host": srv.host, "port": srv.port, "user": srv.user, "password": srv.password, "database": database,
 		"table.name.format": table, "delivery": delivery, "batch.size.max": fmt.Sprint(*batch), "batch.size": fmt.Sprint(*batch),
-		"tasks.max": fmt.Sprint(*tasks)}); err != nil {
+		"tasks.max": fmt.Sprint(*tasks), "source.dedupe": fmt.Sprint(cdc)}); err != nil {
 		return 0, 0, err
 	}
 	rate, err := waitWritten(rt, "bench-"+table, began)

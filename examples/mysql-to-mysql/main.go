@@ -15,10 +15,12 @@
 // source are added by the sink (auto.evolve). It prints the tables'
 // checksums every -report until interrupted.
 //
-// With RocketMQ the sink applies every change exactly once, also when
-// this program is killed and started again (the sink skips the changes the
-// restarted source publishes a second time by their binlog positions:
-// mysqlsink's source.dedupe); with the
+// With RocketMQ the sink applies every change it reads exactly once. When
+// this program is killed and started again, the source publishes again
+// the changes after its last stored position, which the sink applies again
+// in order: the tables end as the source's. (An insert-only target would
+// need mysqlsink's source.dedupe, which this program does not set: it
+// mirrors TRUNCATE, which source.dedupe excludes.) With the
 // in-memory transport, whose offsets start again at 0 in every process,
 // it runs at_least_once (upserts by primary key, a replay after a restart
 // rewrites rows with the values they end with).
