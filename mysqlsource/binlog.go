@@ -98,11 +98,11 @@ type streamer struct {
 	// headers saying so (HeaderBinlogServer), shared by all of them.
 	binlogServer  uint32
 	binlogHeaders connect.Headers
-	boxedFile   any        // file for source blocks
-	thread      int64      // MySQL's thread id from BEGIN, -1 when unknown
-	query       string     // statement text from annotate/rows-query events
-	events      int        // data events of the group seen so far
-	times       eventTimes // the last event's time, boxed for source blocks
+	boxedFile     any        // file for source blocks
+	thread        int64      // MySQL's thread id from BEGIN, -1 when unknown
+	query         string     // statement text from annotate/rows-query events
+	events        int        // data events of the group seen so far
+	times         eventTimes // the last event's time, boxed for source blocks
 
 	// Skipping what a previous run emitted of the first group.
 	skipArmed, skipping bool
