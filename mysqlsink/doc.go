@@ -122,12 +122,18 @@
 //	                            filters replayed over
 //	one source per topic        two connectors with the same name (topic prefix)
 //	                            writing into one topic interleave their binlogs
+//	unique server_ids           a binlog is named by its writer's server_id: servers
+//	                            the source can reach must not share one (as replication
+//	                            requires; Galera nodes behind one address, a clone of
+//	                            the primary with its server_id, would look like one)
 //	truncate.enabled            a truncate event has no key: its copy would be applied
 //	                            again and the copies of the rows after it skipped, so
 //	                            the two together are a field error
 //
-// The positions are stored with the transport offsets, so source.dedupe
-// with at_least_once is a field error.
+// Resetting (setting source_positions to NULL, or deleting the rows) may
+// happen while the task runs: its next batch reads them again. The
+// positions are stored with the transport offsets, so source.dedupe with
+// at_least_once is a field error.
 //
 // # Records
 //

@@ -34,6 +34,7 @@ type offsets struct {
 	table     string // quoted db.table
 	connector string
 	known     map[queueKey]bool // rows known to exist
+	dedupe    bool              // source.dedupe: read the marks
 }
 
 // create makes the offsets table when missing, and adds the
@@ -136,7 +137,7 @@ func (o *offsets) writeLockQuery(w *writer, qs []queueKey) {
 // lock runs the lockQuery q on conn, after START TRANSACTION in the same
 // round trip when begin is set, and reads the stored offsets into stored
 // and the marks into ms.
-func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]int64, ms map[queueKey]*queueMarks) error {
+func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]int64, ms map[queueKey]*queueMarks, raw map[queueKey]string) error {
 	q, args := o.lockQuery(qs)
 	if begin {
 		q = "START TRANSACTION; " + q
@@ -146,7 +147,7 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 		return fmt.Errorf("lock the stored offsets: %w", err)
 	}
 	defer rows.Close()
-	found, err := o.scan(rows, stored, ms)
+	found, err := o.scan(rows, stored, ms, raw)
 	if err != nil {
 		return err
 	}
@@ -159,9 +160,10 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 }
 
 // scan reads the result of a lockQuery (after START TRANSACTION's, when
-// it began one) into stored and ms (the queues with marks) and returns how
-// many rows it read.
-func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKey]*queueMarks) (int, error) {
+// it began one) into stored, ms (the queues with marks, under
+// source.dedupe) and raw (the marks' column text), and returns how many
+// rows it read.
+func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKey]*queueMarks, raw map[queueKey]string) (int, error) {
 	if cols, _ := rows.Columns(); len(cols) == 0 && !rows.NextResultSet() {
 		// START TRANSACTION's empty result first, with some servers.
 		return 0, fmt.Errorf("lock the stored offsets: no result (%v)", rows.Err())
@@ -174,17 +176,21 @@ func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKe
 		if err := rows.Scan(&q.topic, &q.queue, &off, &src); err != nil {
 			return found, fmt.Errorf("read the stored offsets: %w", err)
 		}
+		stored[q] = off
+		raw[q] = src.String
+		found++
+		if !o.dedupe {
+			continue
+		}
 		m, err := decodeMarks(src)
 		if err != nil {
 			return found, fmt.Errorf("read the stored offsets of %s queue %d: %w", q.topic, q.queue, err)
 		}
-		stored[q] = off
 		if m != nil {
 			ms[q] = m
 		} else {
 			delete(ms, q)
 		}
-		found++
 	}
 	if err := rows.Err(); err != nil {
 		return found, fmt.Errorf("read the stored offsets: %w", err)
@@ -193,8 +199,8 @@ func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKe
 }
 
 // storeQuery returns the statement that writes the offsets and marks of
-// qs.
-func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64, ms map[queueKey]*queueMarks) (string, []any) {
+// qs, and puts the marks' column text into raw.
+func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64, ms map[queueKey]*queueMarks, raw map[queueKey]string) (string, []any) {
 	slices.SortFunc(qs, compareQueues)
 	var b strings.Builder
 	args := make([]any, 0, 5*len(qs))
@@ -204,7 +210,9 @@ func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64, ms map[qu
 			b.WriteByte(',')
 		}
 		b.WriteString("(?,?,?,?,?)")
-		args = append(args, o.connector, q.topic, q.queue, stored[q], ms[q].encode())
+		text := ms[q].encode()
+		args = append(args, o.connector, q.topic, q.queue, stored[q], text)
+		raw[q], _ = text.(string)
 	}
 	b.WriteString(" ON DUPLICATE KEY UPDATE `offset` = VALUES(`offset`), source_positions = VALUES(source_positions)")
 	return b.String(), args

@@ -48,7 +48,11 @@ type task struct {
 	// including those of tx itself. lastMarks are those of last.
 	marks     map[queueKey]*queueMarks
 	lastMarks map[queueKey]*queueMarks
-	dirty     []queueKey // queues of stored to write before commit
+	// raw and lastRaw are the marks' column text, as the transaction read
+	// or wrote it and as the last commit left it: a batch that assumes
+	// last checks both (someone may have reset the marks alone).
+	raw, lastRaw map[queueKey]string
+	dirty        []queueKey // queues of stored to write before commit
 	// last holds the offsets of the queues the task's last commit held:
 	// unless another task wrote them since, what the next transaction
 	// finds. A batch of those queues alone assumes them, and the
@@ -122,7 +126,7 @@ func (t *task) Start(ctx context.Context, tc connect.SinkTaskContext, cfg connec
 	}
 	if s.exactlyOnce {
 		name := tableName{s.offsetsDB, s.offsetsTable}
-		t.offs = &offsets{db: t.db, name: name, table: name.quoted(), connector: tc.Connector(), known: map[queueKey]bool{}}
+		t.offs = &offsets{db: t.db, name: name, table: name.quoted(), connector: tc.Connector(), known: map[queueKey]bool{}, dedupe: s.dedupe}
 		if err := t.offs.create(ctx); err != nil {
 			t.db.Close()
 			t.txCancel()
@@ -254,7 +258,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		if err := t.session(ctx); err != nil {
 			return err
 		}
-		t.stored, t.marks, t.dirty = map[queueKey]int64{}, map[queueKey]*queueMarks{}, t.dirty[:0]
+		t.stored, t.marks, t.raw, t.dirty = map[queueKey]int64{}, map[queueKey]*queueMarks{}, map[queueKey]string{}, t.dirty[:0]
 		t.ahead, t.aheadQs = true, nil
 	}
 	if t.ahead && (len(batch) == 0 || slices.ContainsFunc(batch, func(p *prepared) bool { return p.moveFrom != nil })) {
@@ -341,9 +345,9 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 		if err := t.session(ctx); err != nil {
 			return err
 		}
-		t.stored, t.marks, t.dirty = make(map[queueKey]int64, len(qs)), make(map[queueKey]*queueMarks, len(qs)), t.dirty[:0]
+		t.stored, t.marks, t.raw, t.dirty = make(map[queueKey]int64, len(qs)), make(map[queueKey]*queueMarks, len(qs)), make(map[queueKey]string, len(qs)), t.dirty[:0]
 		for _, q := range qs {
-			t.stored[q] = t.last[q]
+			t.stored[q], t.raw[q] = t.last[q], t.lastRaw[q]
 			if m := t.lastMarks[q]; m != nil {
 				t.marks[q] = m
 			}
@@ -357,7 +361,7 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 	if !t.inTx {
 		return t.begin(ctx, qs)
 	}
-	if err := t.offs.lock(ctx, t.conn, qs, false, t.stored, t.marks); err != nil {
+	if err := t.offs.lock(ctx, t.conn, qs, false, t.stored, t.marks, t.raw); err != nil {
 		return t.lockErr(err)
 	}
 	return nil
@@ -477,7 +481,7 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 	if err := t.session(ctx); err != nil {
 		return err
 	}
-	t.stored, t.marks, t.dirty = map[queueKey]int64{}, map[queueKey]*queueMarks{}, t.dirty[:0]
+	t.stored, t.marks, t.raw, t.dirty = map[queueKey]int64{}, map[queueKey]*queueMarks{}, map[queueKey]string{}, t.dirty[:0]
 	if len(qs) == 0 {
 		if _, err := t.conn.ExecContext(ctx, "START TRANSACTION"); err != nil {
 			t.dropConn()
@@ -487,7 +491,7 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 		return nil
 	}
 	t.inTx = true // when it fails, the rollback makes sure
-	if err := t.offs.lock(ctx, t.conn, qs, true, t.stored, t.marks); err != nil {
+	if err := t.offs.lock(ctx, t.conn, qs, true, t.stored, t.marks, t.raw); err != nil {
 		return t.lockErr(err)
 	}
 	return nil
@@ -551,15 +555,15 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 		return t.lockErr(fmt.Errorf("lock the stored offsets: %w", err))
 	}
 	defer rows.Close()
-	found := make(map[queueKey]int64, len(qs))
-	if _, err := t.offs.scan(rows, found, map[queueKey]*queueMarks{}); err != nil {
+	found, raw := make(map[queueKey]int64, len(qs)), make(map[queueKey]string, len(qs))
+	if _, err := t.offs.scan(rows, found, map[queueKey]*queueMarks{}, raw); err != nil {
 		return t.lockErr(err)
 	}
 	if len(found) != len(qs) {
 		return errStale // rows deleted (a reset): the locking read tells
 	}
 	for k, off := range found {
-		if want, ok := t.last[k]; !ok || want != off {
+		if want, ok := t.last[k]; !ok || want != off || raw[k] != t.lastRaw[k] {
 			return errStale
 		}
 	}
@@ -589,25 +593,27 @@ func (t *task) lockErr(err error) error {
 func (t *task) commit() error {
 	q, args := "COMMIT", []any(nil)
 	if t.offs != nil && len(t.dirty) > 0 {
-		q, args = t.offs.storeQuery(t.dirty, t.stored, t.marks)
+		q, args = t.offs.storeQuery(t.dirty, t.stored, t.marks, t.raw)
 		q += "; COMMIT"
 	}
 	_, err := t.conn.ExecContext(t.txCtx, q, args...)
-	stored, ms := t.stored, t.marks
-	t.inTx, t.stored, t.marks = false, nil, nil
+	stored, ms, raw := t.stored, t.marks, t.raw
+	t.inTx, t.stored, t.marks, t.raw = false, nil, nil, nil
 	t.dirty = t.dirty[:0]
 	if err != nil {
 		// Whether it committed is unknown: the records come again, and
 		// under exactly_once the stored offsets tell.
 		clear(t.last)
 		clear(t.lastMarks)
+		clear(t.lastRaw)
 		return classify(fmt.Errorf("mysqlsink: commit on %s: %w", t.s.addr, err))
 	}
 	if t.offs != nil {
 		if t.last == nil {
-			t.last, t.lastMarks = make(map[queueKey]int64, len(stored)), make(map[queueKey]*queueMarks, len(stored))
+			t.last, t.lastMarks, t.lastRaw = make(map[queueKey]int64, len(stored)), make(map[queueKey]*queueMarks, len(stored)), make(map[queueKey]string, len(stored))
 		}
 		maps.Copy(t.last, stored)
+		maps.Copy(t.lastRaw, raw)
 		for q := range stored {
 			if m := ms[q]; m != nil {
 				t.lastMarks[q] = m
@@ -640,11 +646,12 @@ func (t *task) rollback() {
 			t.dropConn()
 		}
 	}
-	t.inTx, t.stored, t.marks = false, nil, nil
+	t.inTx, t.stored, t.marks, t.raw = false, nil, nil, nil
 	t.dirty = t.dirty[:0]
 	t.ahead, t.aheadQs = false, nil
 	clear(t.last)
 	clear(t.lastMarks)
+	clear(t.lastRaw)
 }
 
 // dropConn closes the session's connection for good (not back to the
