@@ -39,6 +39,10 @@ func republish(topic string, q int, off int64, evs ...*connect.Record) []*connec
 	return origins(topic, q, off, out...)
 }
 
+// auditLogTable is an append-only table of change events: an event written
+// twice shows as two rows of one seq.
+const auditLogTable = "CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)"
+
 // auditLogConfig appends every change event's after image to audit_log,
 // with source.dedupe.
 func auditLogConfig(db *testDB, kv ...string) connect.Config {
@@ -65,7 +69,7 @@ func seqCounts(db *testDB) map[string]int {
 // offsets table), and applies what is new after them.
 func TestSourceDedupeSkipsRepublishedEvents(t *testing.T) {
 	db := newTestDB(t)
-	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	db.exec(auditLogTable)
 	// Events 0..29 of one binlog: three rows per row event, the files
 	// rolling over from mysql-bin.999999 to mysql-bin.1000000 at 15 (the
 	// numbers compare as numbers). Queue of event i: i%2.
@@ -127,7 +131,7 @@ func TestSourceDedupeSkipsRepublishedEvents(t *testing.T) {
 // event: no event is ever skipped for a position that is not comparable.
 func TestSourceDedupeAppliesWhatItCannotCompare(t *testing.T) {
 	db := newTestDB(t)
-	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	db.exec(auditLogTable)
 	task := startTask(t, "cmp", auditLogConfig(db))
 	var off int64
 	send := func(rs ...*connect.Record) {
@@ -212,7 +216,7 @@ func TestSourceDedupePrimaryKeyChange(t *testing.T) {
 // of a replication topology): their copies are applied again.
 func TestSourceDedupeLeavesDebeziumEvents(t *testing.T) {
 	db := newTestDB(t)
-	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	db.exec(auditLogTable)
 	task := startTask(t, "dbz", auditLogConfig(db))
 	event := func(seq int) *connect.Record {
 		var v any
@@ -267,7 +271,7 @@ func TestOffsetsTableOfAnEarlierVersion(t *testing.T) {
 		`+"`offset`"+` BIGINT NOT NULL, updated TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
 		PRIMARY KEY (connector, topic, queue)) ENGINE=InnoDB`,
 		"INSERT INTO connect_sink_offsets (connector, topic, queue, `offset`) VALUES ('old', 't', 0, 4)",
-		"CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+		auditLogTable)
 	task := startTask(t, "old", auditLogConfig(db))
 	evs := make([]*connect.Record, 8)
 	for i := range evs {
@@ -288,8 +292,7 @@ func TestOffsetsTableOfAnEarlierVersion(t *testing.T) {
 // is written.
 func TestSourceDedupeRolledBackMarks(t *testing.T) {
 	db := newTestDB(t)
-	const ddl = "CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)"
-	db.exec(ddl)
+	db.exec(auditLogTable)
 	task := startTask(t, "rollback", auditLogConfig(db))
 	task.write(republish("t", 0, 0, binlogEvent(1, "binlog.000001", 100, 0))...)
 	db.exec("DROP TABLE audit_log")
@@ -297,7 +300,7 @@ func TestSourceDedupeRolledBackMarks(t *testing.T) {
 	if err == nil {
 		t.Fatal("put into a dropped table succeeded")
 	}
-	db.exec(ddl)
+	db.exec(auditLogTable)
 	for range 3 {
 		if err = task.Put(context.Background(), republish("t", 0, 1, binlogEvent(2, "binlog.000001", 200, 0))); err == nil {
 			break
@@ -320,7 +323,7 @@ func TestSourceDedupeRolledBackMarks(t *testing.T) {
 // are applied again, as they came.
 func TestSourceDedupeAndTruncate(t *testing.T) {
 	db := newTestDB(t)
-	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	db.exec(auditLogTable)
 	trunc := &connect.Record{Change: &connect.Change{Op: connect.OpTruncate,
 		Source: map[string]any{"connector": "mysql", "name": "srv", "server_id": int64(1), "file": "binlog.000001",
 			"pos": int64(150), "row": int64(0), "snapshot": "false", "db": "a", "table": "audit"}}}
@@ -395,7 +398,7 @@ func TestSourceDedupeTombstoneAfterSkippedDelete(t *testing.T) {
 // position is written, and the old mark not written back.
 func TestSourceDedupeMarksResetWhileRunning(t *testing.T) {
 	db := newTestDB(t)
-	db.exec("CREATE TABLE audit_log (n BIGINT AUTO_INCREMENT PRIMARY KEY, seq BIGINT NOT NULL, ev BIGINT NOT NULL)")
+	db.exec(auditLogTable)
 	task := startTask(t, "reset", auditLogConfig(db))
 	task.write(origins("t", 0, 0, binlogEvent(1, "mysql-bin.000009", 500, 0))...)
 	db.exec("UPDATE connect_sink_offsets SET source_positions = NULL WHERE connector = 'reset'")
