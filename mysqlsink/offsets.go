@@ -161,8 +161,8 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 
 // scan reads the result of a lockQuery (after START TRANSACTION's, when
 // it began one) into stored, ms (the queues with marks, under
-// source.dedupe) and raw (the marks' column text), and returns how many
-// rows it read.
+// source.dedupe; nil: not decoded) and raw (the marks' column text; nil:
+// not kept), and returns how many rows it read.
 func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKey]*queueMarks, raw map[queueKey]string) (int, error) {
 	if cols, _ := rows.Columns(); len(cols) == 0 && !rows.NextResultSet() {
 		// START TRANSACTION's empty result first, with some servers.
@@ -177,9 +177,11 @@ func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKe
 			return found, fmt.Errorf("read the stored offsets: %w", err)
 		}
 		stored[q] = off
-		raw[q] = src.String
+		if raw != nil {
+			raw[q] = src.String
+		}
 		found++
-		if !o.dedupe {
+		if !o.dedupe || ms == nil {
 			continue
 		}
 		m, err := decodeMarks(src)
@@ -230,17 +232,8 @@ func (o *offsets) read(ctx context.Context, qs []queueKey) (map[queueKey]int64, 
 	}
 	defer rows.Close()
 	stored := make(map[queueKey]int64, len(qs))
-	for rows.Next() {
-		var k queueKey
-		var off int64
-		var src sql.NullString
-		if err := rows.Scan(&k.topic, &k.queue, &off, &src); err != nil {
-			return nil, fmt.Errorf("read the stored offsets: %w", err)
-		}
-		stored[k] = off
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read the stored offsets: %w", err)
+	if _, err := o.scan(rows, stored, nil, nil); err != nil {
+		return nil, err
 	}
 	return stored, nil
 }

@@ -556,7 +556,7 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 	}
 	defer rows.Close()
 	found, raw := make(map[queueKey]int64, len(qs)), make(map[queueKey]string, len(qs))
-	if _, err := t.offs.scan(rows, found, map[queueKey]*queueMarks{}, raw); err != nil {
+	if _, err := t.offs.scan(rows, found, nil, raw); err != nil { // the marks assumed are checked by their text
 		return t.lockErr(err)
 	}
 	if len(found) != len(qs) {
