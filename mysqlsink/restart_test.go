@@ -121,22 +121,8 @@ func TestTargetServerRestart(t *testing.T) {
 		t.Fatalf("publish: %v", err)
 	default:
 	}
-	if got := waitRows(t, db, n, 2*time.Minute); got < n {
-		t.Logf("%d of %d rows after 2 minutes", got, n)
-	}
-	missing, dups := checkExact(t, auditCounts(t, db), n)
-	if missing > 0 || dups > 0 {
-		t.Fatalf("%d missing, %d duplicates of %d", missing, dups, n)
-	}
-	st, err := rt.ConnectorStatus("audit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, task := range st.Tasks {
-		if task.State != connect.StateRunning || task.Restarts != 0 {
-			t.Errorf("task %d is %s after %d restarts (the restart's errors are retriable): %s", task.ID, task.State, task.Restarts, task.Trace)
-		}
-	}
+	waitExact(t, db, n)
+	checkTasksRunning(t, rt, "audit", true) // the restart's errors are retriable
 	if retries.n.Load() == 0 {
 		t.Error("the sink retried nothing: the restart did not cut it")
 	}

@@ -56,6 +56,33 @@ func checkExact(t testing.TB, counts map[int64]int, n int) (missing, dups int) {
 	return missing, dups
 }
 
+// waitExact waits up to two minutes for n rows in the audit table, then
+// fails t unless every ev in [0, n) is there once.
+func waitExact(t testing.TB, db *testDB, n int) {
+	t.Helper()
+	if got := waitRows(t, db, n, 2*time.Minute); got < n {
+		t.Logf("%d of %d rows after 2 minutes", got, n)
+	}
+	if missing, dups := checkExact(t, auditCounts(t, db), n); missing > 0 || dups > 0 {
+		t.Fatalf("%d missing, %d duplicates of %d", missing, dups, n)
+	}
+}
+
+// checkTasksRunning fails t unless every task of connector name runs and,
+// with noRestarts, never restarted.
+func checkTasksRunning(t testing.TB, rt *runtime.Runtime, name string, noRestarts bool) {
+	t.Helper()
+	st, err := rt.ConnectorStatus(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range st.Tasks {
+		if task.State != connect.StateRunning || noRestarts && task.Restarts != 0 {
+			t.Errorf("task %d is %s after %d restarts: %s", task.ID, task.State, task.Restarts, task.Trace)
+		}
+	}
+}
+
 // Two tasks of one connector write the same queue at once (two workers
 // both holding it during a rebalance): the offset rows they lock decide,
 // and every record is written once.
@@ -179,13 +206,7 @@ func TestTwoWorkersOneStopped(t *testing.T) {
 	if err := a.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := waitRows(t, db, n, 2*time.Minute); got < n {
-		t.Logf("%d of %d rows after 2 minutes", got, n)
-	}
-	missing, dups := checkExact(t, auditCounts(t, db), n)
-	if missing > 0 || dups > 0 {
-		t.Fatalf("%d missing, %d duplicates of %d", missing, dups, n)
-	}
+	waitExact(t, db, n)
 }
 
 // The target fails under the sink: its table locked for longer than
@@ -238,22 +259,8 @@ func TestTargetFailuresRetried(t *testing.T) {
 		}
 	}
 	t.Logf("%d connections killed", kills)
-	if got := waitRows(t, db, n, 2*time.Minute); got < n {
-		t.Logf("%d of %d rows after 2 minutes", got, n)
-	}
-	missing, dups := checkExact(t, auditCounts(t, db), n)
-	if missing > 0 || dups > 0 {
-		t.Fatalf("%d missing, %d duplicates of %d", missing, dups, n)
-	}
-	st, err := rt.ConnectorStatus("audit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, task := range st.Tasks {
-		if task.State != connect.StateRunning {
-			t.Errorf("task %d is %s: %s", task.ID, task.State, task.Trace)
-		}
-	}
+	waitExact(t, db, n)
+	checkTasksRunning(t, rt, "audit", false)
 }
 
 // With errors.tolerance=all, a record the table refuses goes to the
