@@ -266,22 +266,32 @@ func FuzzKeyAndHeaders(f *testing.F) {
 	})
 }
 
+// codecMessage is the message of the codec benchmarks: a key, a 150-byte
+// value and the two headers the JSON converter writes.
+func codecMessage() *connect.Message {
+	return &connect.Message{Key: []byte("key-123"), Value: make([]byte, 150), Headers: connect.Headers{
+		"connect.key.format": "string", "connect.value.format": "bytes",
+	}}
+}
+
+// codecCases are the two ways of writing a message's properties the codec
+// benchmarks compare: packed headers, and a property per header.
+var codecCases = []struct {
+	name  string
+	props func(*connect.Message) map[string]string
+}{
+	{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false, nil); return p }},
+	{"legacy", legacyProperties},
+}
+
 // BenchmarkCodec measures what a message's key and headers cost on the
 // way through the client, per message: properties, the client's wire
 // encoding (a batch's, as Publish sends) and decoding (plus the two
 // properties it adds to every pulled message and the one ACK adds), and
 // decode. "legacy" is the previous version's property per header.
 func BenchmarkCodec(b *testing.B) {
-	m := &connect.Message{Key: []byte("key-123"), Value: make([]byte, 150), Headers: connect.Headers{
-		"connect.key.format": "string", "connect.value.format": "bytes",
-	}}
-	for _, c := range []struct {
-		name  string
-		props func(*connect.Message) map[string]string
-	}{
-		{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false, nil); return p }},
-		{"legacy", legacyProperties},
-	} {
+	m := codecMessage()
+	for _, c := range codecCases {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -309,16 +319,8 @@ func BenchmarkCodec(b *testing.B) {
 // BenchmarkDecode measures decode alone on pulled messages as the client
 // hands them over: the previous version's properties and packed headers.
 func BenchmarkDecode(b *testing.B) {
-	m := &connect.Message{Key: []byte("key-123"), Value: make([]byte, 150), Headers: connect.Headers{
-		"connect.key.format": "string", "connect.value.format": "bytes",
-	}}
-	for _, c := range []struct {
-		name  string
-		props func(*connect.Message) map[string]string
-	}{
-		{"packed", func(m *connect.Message) map[string]string { p, _, _ := properties(m, false, nil); return p }},
-		{"legacy", legacyProperties},
-	} {
+	m := codecMessage()
+	for _, c := range codecCases {
 		b.Run(c.name, func(b *testing.B) {
 			pm := &primitive.Message{Topic: "t", Body: m.Value}
 			pm.WithProperties(c.props(m))
