@@ -134,10 +134,16 @@ func (o *offsets) writeLockQuery(w *writer, qs []queueKey) {
 	b.WriteString(") ORDER BY topic, queue FOR UPDATE")
 }
 
+// queueState is what the offsets table holds of a queue.
+type queueState struct {
+	offset int64       // of the last record applied (or dead-lettered)
+	marks  *queueMarks // source.dedupe's, nil for none (or not decoded)
+	raw    string      // the marks' column text, as read or written
+}
+
 // lock runs the lockQuery q on conn, after START TRANSACTION in the same
-// round trip when begin is set, and reads the stored offsets into stored
-// and the marks into ms.
-func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]int64, ms map[queueKey]*queueMarks, raw map[queueKey]string) error {
+// round trip when begin is set, and reads the queues' states into stored.
+func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin bool, stored map[queueKey]queueState) error {
 	q, args := o.lockQuery(qs)
 	if begin {
 		q = "START TRANSACTION; " + q
@@ -147,7 +153,7 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 		return fmt.Errorf("lock the stored offsets: %w", err)
 	}
 	defer rows.Close()
-	found, err := o.scan(rows, stored, ms, raw)
+	found, err := o.scan(rows, stored, true)
 	if err != nil {
 		return err
 	}
@@ -160,10 +166,9 @@ func (o *offsets) lock(ctx context.Context, conn *sql.Conn, qs []queueKey, begin
 }
 
 // scan reads the result of a lockQuery (after START TRANSACTION's, when
-// it began one) into stored, ms (the queues with marks, under
-// source.dedupe; nil: not decoded) and raw (the marks' column text; nil:
-// not kept), and returns how many rows it read.
-func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKey]*queueMarks, raw map[queueKey]string) (int, error) {
+// it began one) into stored, the marks decoded when marks is set (and
+// source.dedupe on), and returns how many rows it read.
+func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]queueState, marks bool) (int, error) {
 	if cols, _ := rows.Columns(); len(cols) == 0 && !rows.NextResultSet() {
 		// START TRANSACTION's empty result first, with some servers.
 		return 0, fmt.Errorf("lock the stored offsets: no result (%v)", rows.Err())
@@ -176,23 +181,15 @@ func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKe
 		if err := rows.Scan(&q.topic, &q.queue, &off, &src); err != nil {
 			return found, fmt.Errorf("read the stored offsets: %w", err)
 		}
-		stored[q] = off
-		if raw != nil {
-			raw[q] = src.String
-		}
+		st := queueState{offset: off, raw: src.String}
 		found++
-		if !o.dedupe || ms == nil {
-			continue
+		if o.dedupe && marks {
+			var err error
+			if st.marks, err = decodeMarks(src); err != nil {
+				return found, fmt.Errorf("read the stored offsets of %s queue %d: %w", q.topic, q.queue, err)
+			}
 		}
-		m, err := decodeMarks(src)
-		if err != nil {
-			return found, fmt.Errorf("read the stored offsets of %s queue %d: %w", q.topic, q.queue, err)
-		}
-		if m != nil {
-			ms[q] = m
-		} else {
-			delete(ms, q)
-		}
+		stored[q] = st
 	}
 	if err := rows.Err(); err != nil {
 		return found, fmt.Errorf("read the stored offsets: %w", err)
@@ -200,9 +197,9 @@ func (o *offsets) scan(rows *sql.Rows, stored map[queueKey]int64, ms map[queueKe
 	return found, nil
 }
 
-// storeQuery returns the statement that writes the offsets and marks of
-// qs, and puts the marks' column text into raw.
-func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64, ms map[queueKey]*queueMarks, raw map[queueKey]string) (string, []any) {
+// storeQuery returns the statement that writes the states of qs, and
+// records the marks' column text it writes in stored.
+func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]queueState) (string, []any) {
 	slices.SortFunc(qs, compareQueues)
 	var b strings.Builder
 	args := make([]any, 0, 5*len(qs))
@@ -212,9 +209,11 @@ func (o *offsets) storeQuery(qs []queueKey, stored map[queueKey]int64, ms map[qu
 			b.WriteByte(',')
 		}
 		b.WriteString("(?,?,?,?,?)")
-		text := ms[q].encode()
-		args = append(args, o.connector, q.topic, q.queue, stored[q], text)
-		raw[q], _ = text.(string)
+		st := stored[q]
+		text := st.marks.encode()
+		args = append(args, o.connector, q.topic, q.queue, st.offset, text)
+		st.raw, _ = text.(string)
+		stored[q] = st
 	}
 	b.WriteString(" ON DUPLICATE KEY UPDATE `offset` = VALUES(`offset`), source_positions = VALUES(source_positions)")
 	return b.String(), args
@@ -231,9 +230,13 @@ func (o *offsets) read(ctx context.Context, qs []queueKey) (map[queueKey]int64, 
 		return nil, fmt.Errorf("read the stored offsets: %w", err)
 	}
 	defer rows.Close()
-	stored := make(map[queueKey]int64, len(qs))
-	if _, err := o.scan(rows, stored, nil, nil); err != nil {
+	states := make(map[queueKey]queueState, len(qs))
+	if _, err := o.scan(rows, states, false); err != nil {
 		return nil, err
+	}
+	stored := make(map[queueKey]int64, len(states))
+	for q, st := range states {
+		stored[q] = st.offset
 	}
 	return stored, nil
 }

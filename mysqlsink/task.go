@@ -40,25 +40,18 @@ type task struct {
 	inTx     bool
 	txCtx    context.Context
 	txCancel context.CancelFunc
-	// stored holds, for the queues locked in tx, the offset of the last
-	// record applied, including those of tx itself.
-	stored map[queueKey]int64
-	// marks holds, for the queues locked in tx, the positions of the
-	// last change events applied by source (source.dedupe; sourcepos.go),
-	// including those of tx itself. lastMarks are those of last.
-	marks     map[queueKey]*queueMarks
-	lastMarks map[queueKey]*queueMarks
-	// raw and lastRaw are the marks' column text, as the transaction read
-	// or wrote it and as the last commit left it: a batch that assumes
-	// last checks both (someone may have reset the marks alone).
-	raw, lastRaw map[queueKey]string
-	dirty        []queueKey // queues of stored to write before commit
-	// last holds the offsets of the queues the task's last commit held:
-	// unless another task wrote them since, what the next transaction
-	// finds. A batch of those queues alone assumes them, and the
-	// transaction's begin and locking read go in the round trip of its
-	// first statement (ahead), which checks them (see execAhead).
-	last map[queueKey]int64
+	// stored holds, for the queues locked in tx, their state: the offset
+	// of the last record applied and source.dedupe's marks (sourcepos.go),
+	// including those of tx itself.
+	stored map[queueKey]queueState
+	dirty  []queueKey // queues of stored to write before commit
+	// last holds the states of the queues the task's last commit held:
+	// unless another task (or someone resetting them) wrote them since,
+	// what the next transaction finds. A batch of those queues alone
+	// assumes them, and the transaction's begin and locking read go in
+	// the round trip of its first statement (ahead), which checks their
+	// offsets and the marks' text (see execAhead).
+	last map[queueKey]queueState
 	// ahead: the transaction is begun by the next statement, with the
 	// locking read of aheadQs (none without exactly_once).
 	ahead   bool
@@ -214,14 +207,16 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 				fresh[i] = true // failed above
 				continue
 			}
-			if r.Origin.Offset <= t.stored[q] {
+			st := t.stored[q]
+			if r.Origin.Offset <= st.offset {
 				skipped++
 				continue
 			}
 			if !slices.Contains(t.dirty, q) {
 				t.dirty = append(t.dirty, q)
 			}
-			t.stored[q] = r.Origin.Offset
+			st.offset = r.Origin.Offset
+			t.stored[q] = st
 			if t.s.dedupe && errs[i] == nil && t.isCopy(q, r, &ops[i]) {
 				replayed++
 				continue
@@ -258,7 +253,7 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 		if err := t.session(ctx); err != nil {
 			return err
 		}
-		t.stored, t.marks, t.raw, t.dirty = map[queueKey]int64{}, map[queueKey]*queueMarks{}, map[queueKey]string{}, t.dirty[:0]
+		t.stored, t.dirty = map[queueKey]queueState{}, t.dirty[:0]
 		t.ahead, t.aheadQs = true, nil
 	}
 	if t.ahead && (len(batch) == 0 || slices.ContainsFunc(batch, func(p *prepared) bool { return p.moveFrom != nil })) {
@@ -289,7 +284,8 @@ func (t *task) putOnce(ctx context.Context, records []*connect.Record) error {
 // offset, is a copy a restarted source published again (source.dedupe;
 // see sourcepos.go), and keeps q's marks.
 func (t *task) isCopy(q queueKey, r *connect.Record, o *op) bool {
-	qm := t.marks[q]
+	st := t.stored[q]
+	qm := st.marks
 	tombstone := int64(0)
 	if qm != nil {
 		tombstone, qm.Tombstone = qm.Tombstone, 0
@@ -305,7 +301,8 @@ func (t *task) isCopy(q queueKey, r *connect.Record, o *op) bool {
 		return false
 	}
 	dup, qm := qm.apply(ev)
-	t.marks[q] = qm
+	st.marks = qm // new when the queue had none
+	t.stored[q] = st
 	if dup && ev.delete {
 		qm.Tombstone = r.Origin.Offset + 1
 	}
@@ -345,12 +342,9 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 		if err := t.session(ctx); err != nil {
 			return err
 		}
-		t.stored, t.marks, t.raw, t.dirty = make(map[queueKey]int64, len(qs)), make(map[queueKey]*queueMarks, len(qs)), make(map[queueKey]string, len(qs)), t.dirty[:0]
+		t.stored, t.dirty = make(map[queueKey]queueState, len(qs)), t.dirty[:0]
 		for _, q := range qs {
-			t.stored[q], t.raw[q] = t.last[q], t.lastRaw[q]
-			if m := t.lastMarks[q]; m != nil {
-				t.marks[q] = m
-			}
+			t.stored[q] = t.last[q]
 		}
 		t.ahead, t.aheadQs = true, qs
 		return nil
@@ -361,7 +355,7 @@ func (t *task) lockQueues(ctx context.Context, records []*connect.Record) error 
 	if !t.inTx {
 		return t.begin(ctx, qs)
 	}
-	if err := t.offs.lock(ctx, t.conn, qs, false, t.stored, t.marks, t.raw); err != nil {
+	if err := t.offs.lock(ctx, t.conn, qs, false, t.stored); err != nil {
 		return t.lockErr(err)
 	}
 	return nil
@@ -481,7 +475,7 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 	if err := t.session(ctx); err != nil {
 		return err
 	}
-	t.stored, t.marks, t.raw, t.dirty = map[queueKey]int64{}, map[queueKey]*queueMarks{}, map[queueKey]string{}, t.dirty[:0]
+	t.stored, t.dirty = map[queueKey]queueState{}, t.dirty[:0]
 	if len(qs) == 0 {
 		if _, err := t.conn.ExecContext(ctx, "START TRANSACTION"); err != nil {
 			t.dropConn()
@@ -491,7 +485,7 @@ func (t *task) begin(ctx context.Context, qs []queueKey) error {
 		return nil
 	}
 	t.inTx = true // when it fails, the rollback makes sure
-	if err := t.offs.lock(ctx, t.conn, qs, true, t.stored, t.marks, t.raw); err != nil {
+	if err := t.offs.lock(ctx, t.conn, qs, true, t.stored); err != nil {
 		return t.lockErr(err)
 	}
 	return nil
@@ -555,15 +549,15 @@ func (t *task) execAhead(ctx context.Context, s *stmt) error {
 		return t.lockErr(fmt.Errorf("lock the stored offsets: %w", err))
 	}
 	defer rows.Close()
-	found, raw := make(map[queueKey]int64, len(qs)), make(map[queueKey]string, len(qs))
-	if _, err := t.offs.scan(rows, found, nil, raw); err != nil { // the marks assumed are checked by their text
+	found := make(map[queueKey]queueState, len(qs))
+	if _, err := t.offs.scan(rows, found, false); err != nil { // the marks assumed are checked by their text
 		return t.lockErr(err)
 	}
 	if len(found) != len(qs) {
 		return errStale // rows deleted (a reset): the locking read tells
 	}
-	for k, off := range found {
-		if want, ok := t.last[k]; !ok || want != off || raw[k] != t.lastRaw[k] {
+	for k, st := range found {
+		if want, ok := t.last[k]; !ok || want.offset != st.offset || want.raw != st.raw {
 			return errStale
 		}
 	}
@@ -593,34 +587,24 @@ func (t *task) lockErr(err error) error {
 func (t *task) commit() error {
 	q, args := "COMMIT", []any(nil)
 	if t.offs != nil && len(t.dirty) > 0 {
-		q, args = t.offs.storeQuery(t.dirty, t.stored, t.marks, t.raw)
+		q, args = t.offs.storeQuery(t.dirty, t.stored)
 		q += "; COMMIT"
 	}
 	_, err := t.conn.ExecContext(t.txCtx, q, args...)
-	stored, ms, raw := t.stored, t.marks, t.raw
-	t.inTx, t.stored, t.marks, t.raw = false, nil, nil, nil
+	stored := t.stored
+	t.inTx, t.stored = false, nil
 	t.dirty = t.dirty[:0]
 	if err != nil {
 		// Whether it committed is unknown: the records come again, and
 		// under exactly_once the stored offsets tell.
 		clear(t.last)
-		clear(t.lastMarks)
-		clear(t.lastRaw)
 		return classify(fmt.Errorf("mysqlsink: commit on %s: %w", t.s.addr, err))
 	}
 	if t.offs != nil {
 		if t.last == nil {
-			t.last, t.lastMarks, t.lastRaw = make(map[queueKey]int64, len(stored)), make(map[queueKey]*queueMarks, len(stored)), make(map[queueKey]string, len(stored))
+			t.last = make(map[queueKey]queueState, len(stored))
 		}
 		maps.Copy(t.last, stored)
-		maps.Copy(t.lastRaw, raw)
-		for q := range stored {
-			if m := ms[q]; m != nil {
-				t.lastMarks[q] = m
-			} else {
-				delete(t.lastMarks, q)
-			}
-		}
 	}
 	progress := map[string]any{"written": t.written, "skipped": t.skipped, "failed": t.failed}
 	if t.s.dedupe {
@@ -646,12 +630,10 @@ func (t *task) rollback() {
 			t.dropConn()
 		}
 	}
-	t.inTx, t.stored, t.marks, t.raw = false, nil, nil, nil
+	t.inTx, t.stored = false, nil
 	t.dirty = t.dirty[:0]
 	t.ahead, t.aheadQs = false, nil
 	clear(t.last)
-	clear(t.lastMarks)
-	clear(t.lastRaw)
 }
 
 // dropConn closes the session's connection for good (not back to the
